@@ -1,0 +1,268 @@
+"""Load a plan folder (``meeting.yaml`` and each paper's ``paper.yaml``) into the model.
+
+Every problem in every file is collected before anything is raised, so the author sees them all
+at once. Paths resolve against the plan folder, never the working directory.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import MISSING, fields
+from pathlib import Path
+
+from yaml.nodes import Node, ScalarNode
+
+from .errors import Location, PlanError, Problem, Problems
+from .model import (
+    AgendaItem,
+    Appendix,
+    Block,
+    Contact,
+    Meeting,
+    Paper,
+    Paragraph,
+    Plan,
+    Properties,
+    Section,
+    Subheading,
+    Summary,
+)
+from .yamlsrc import Reader, compose_file
+
+MEETING_FILE = "meeting.yaml"
+PAPER_FILE = "paper.yaml"
+ITEM_STYLES = ("bullets", "letters")
+LABEL = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
+
+
+def load_plan(plan_dir: Path) -> Plan:
+    """Return the plan in *plan_dir*, or raise PlanError listing every problem found."""
+    plan_dir = Path(plan_dir)
+    problems = Problems()
+    meeting_path = plan_dir / MEETING_FILE
+    if not plan_dir.is_dir():
+        raise PlanError([_where(plan_dir, "is not a folder")])
+    if not meeting_path.is_file():
+        raise PlanError([_where(meeting_path, "missing: every plan folder needs a meeting.yaml")])
+    meeting = _read(meeting_path, problems, read_meeting)
+    papers: list[Paper] = []
+    for item in meeting.agenda if meeting else ():
+        if item.paper is None:
+            continue
+        paper_path = plan_dir / item.paper / PAPER_FILE
+        if not paper_path.is_file():
+            problems.add(item.loc, f"agenda item '{item.title}': no paper at {item.paper}/{PAPER_FILE}")
+            continue
+        paper = _read(paper_path, problems, read_paper)
+        if paper is not None:
+            papers.append(paper)
+    problems.raise_if_any()
+    assert meeting is not None
+    return Plan(meeting=meeting, papers=tuple(papers))
+
+
+def _where(path: Path, message: str) -> Problem:
+    return Problem(Location(path), message)
+
+
+def _read(path: Path, problems: Problems, reader_fn):
+    try:
+        node = compose_file(path)
+    except PlanError as exc:
+        problems.items.extend(exc.problems)
+        return None
+    return reader_fn(Reader(path, problems), node)
+
+
+def _keys(cls) -> tuple[list[str], list[str]]:
+    """Return the keys a YAML mapping for *cls* may have, and those it must have."""
+    names = [f.name for f in fields(cls) if "doc" in f.metadata]
+    required = [f.name for f in fields(cls) if "doc" in f.metadata and _is_required(f)]
+    return names, required
+
+
+def _is_required(f) -> bool:
+    return f.default is MISSING and f.default_factory is MISSING
+
+
+def read_meeting(r: Reader, node: Node) -> Meeting | None:
+    """Return the meeting described by the root node of meeting.yaml."""
+    allowed, required = _keys(Meeting)
+    keys = r.mapping(node, "meeting", allowed, required)
+    if keys is None:
+        return None
+    values = {
+        "committee": _opt(keys, "committee", r.string, "committee"),
+        "date": _opt(keys, "date", r.date, "date"),
+        "time": _opt(keys, "time", r.string, "time"),
+        "venue": _opt(keys, "venue", r.string, "venue"),
+    }
+    agenda = []
+    for i, entry in enumerate(r.sequence(keys["agenda"], "agenda") if "agenda" in keys else ()):
+        item = _agenda_item(r, entry, f"agenda[{i}]")
+        if item is not None:
+            agenda.append(item)
+    if None in (values["committee"], values["date"]):
+        return None
+    return Meeting(**_clean(values), agenda=tuple(agenda), slug=r.path.parent.name, loc=r.loc(node))
+
+
+def _agenda_item(r: Reader, node: Node, what: str) -> AgendaItem | None:
+    allowed, required = _keys(AgendaItem)
+    keys = r.mapping(node, what, allowed, required)
+    if keys is None:
+        return None
+    title = _opt(keys, "title", r.string, f"{what}.title")
+    paper = _opt(keys, "paper", r.string, f"{what}.paper")
+    if paper is not None and (Path(paper).is_absolute() or ".." in Path(paper).parts or "/" in paper):
+        r.error(keys["paper"], f"{what}.paper: must be the name of a folder beside meeting.yaml")
+        paper = None
+    if title is None:
+        return None
+    return AgendaItem(title=title, paper=paper, loc=r.loc(node))
+
+
+def read_paper(r: Reader, node: Node) -> Paper | None:
+    """Return the paper described by the root node of a paper.yaml."""
+    allowed, required = _keys(Paper)
+    keys = r.mapping(node, "paper", allowed, required)
+    if keys is None:
+        return None
+    values = {
+        "title": _opt(keys, "title", r.string, "title"),
+        "report_by": _opt(keys, "report_by", r.string, "report_by"),
+        "committee": _opt(keys, "committee", r.string, "committee"),
+        "meeting_date": _opt(keys, "meeting_date", r.date, "meeting_date"),
+        "marking": _opt(keys, "marking", r.string, "marking"),
+        "summary": _opt(keys, "summary", _with(r, _summary), "summary"),
+        "contact": _opt(keys, "contact", _with(r, _contact), "contact"),
+        "background_papers": _opt(keys, "background_papers", r.strings, "background_papers"),
+        "properties": _opt(keys, "properties", _with(r, _properties), "properties"),
+    }
+    sections = _list(r, keys.get("sections"), "sections", _section)
+    appendices = _list(r, keys.get("appendices"), "appendices", _appendix)
+    if "sections" in keys and not sections:
+        r.error(keys["sections"], "sections: a paper needs at least one section")
+    if any(values[k] is None for k in required if k in values) or not sections:
+        return None
+    return Paper(
+        **_clean(values), sections=sections, appendices=appendices, slug=r.path.parent.name, loc=r.loc(node)
+    )
+
+
+def _summary(r: Reader, node: Node, what: str) -> Summary | None:
+    allowed, required = _keys(Summary)
+    keys = r.mapping(node, what, allowed, required)
+    if keys is None:
+        return None
+    values = {k: r.text(keys[k], f"{what}.{k}") for k in allowed if k in keys}
+    if set(required) - set(values):
+        return None
+    return Summary(**values, loc=r.loc(node))
+
+
+def _contact(r: Reader, node: Node, what: str) -> Contact | None:
+    allowed, required = _keys(Contact)
+    keys = r.mapping(node, what, allowed, required)
+    if keys is None:
+        return None
+    values = {k: r.string(keys[k], f"{what}.{k}") for k in allowed if k in keys}
+    if values.get("author") is None:
+        return None
+    return Contact(**_clean(values), loc=r.loc(node))
+
+
+def _properties(r: Reader, node: Node, what: str) -> Properties | None:
+    allowed, _ = _keys(Properties)
+    keys = r.mapping(node, what, allowed, ())
+    if keys is None:
+        return None
+    values = {
+        "author": _opt(keys, "author", r.string, f"{what}.author"),
+        "subject": _opt(keys, "subject", r.string, f"{what}.subject"),
+        "keywords": _opt(keys, "keywords", r.strings, f"{what}.keywords"),
+    }
+    return Properties(**_clean(values), loc=r.loc(node))
+
+
+def _section(r: Reader, node: Node, what: str) -> Section | None:
+    allowed, required = _keys(Section)
+    keys = r.mapping(node, what, allowed, required)
+    if keys is None:
+        return None
+    heading = _opt(keys, "heading", r.string, f"{what}.heading")
+    label = _label(r, keys.get("label"), f"{what}.label")
+    text = _opt(keys, "text", r.text, f"{what}.text")
+    blocks = _list(r, keys.get("paragraphs"), f"{what}.paragraphs", _block)
+    if "text" not in keys and "paragraphs" not in keys:
+        r.error(node, f"{what}: a section needs `text` or `paragraphs`")
+    if heading is None:
+        return None
+    return Section(heading=heading, label=label, text=text or (), paragraphs=blocks, loc=r.loc(node))
+
+
+def _block(r: Reader, node: Node, what: str) -> Block | None:
+    if isinstance(node, ScalarNode):
+        text = r.string(node, what)
+        return Paragraph(text=text, loc=r.loc(node)) if text else None
+    if getattr(node, "value", None) and any(
+        isinstance(k, ScalarNode) and k.value == "subheading" for k, _ in node.value
+    ):
+        keys = r.mapping(node, what, ["subheading"], ["subheading"])
+        text = _opt(keys or {}, "subheading", r.string, f"{what}.subheading")
+        return Subheading(subheading=text, loc=r.loc(node)) if text else None
+    allowed, required = _keys(Paragraph)
+    keys = r.mapping(node, what, allowed, required)
+    if keys is None:
+        return None
+    text = _opt(keys, "text", r.string, f"{what}.text")
+    items = _opt(keys, "items", r.strings, f"{what}.items") or ()
+    style = _opt(keys, "item_style", lambda n, w: r.choice(n, w, ITEM_STYLES), f"{what}.item_style")
+    label = _label(r, keys.get("label"), f"{what}.label")
+    if text is None:
+        return None
+    return Paragraph(text=text, label=label, items=items, item_style=style or "bullets", loc=r.loc(node))
+
+
+def _appendix(r: Reader, node: Node, what: str) -> Appendix | None:
+    allowed, required = _keys(Appendix)
+    keys = r.mapping(node, what, allowed, required)
+    if keys is None:
+        return None
+    title = _opt(keys, "title", r.string, f"{what}.title")
+    label = _label(r, keys.get("label"), f"{what}.label")
+    restricted = _opt(keys, "restricted", r.boolean, f"{what}.restricted") or False
+    if title is None:
+        return None
+    return Appendix(title=title, label=label, restricted=restricted, loc=r.loc(node))
+
+
+def _label(r: Reader, node: Node | None, what: str) -> str | None:
+    if node is None:
+        return None
+    label = r.string(node, what)
+    if label is not None and not LABEL.fullmatch(label):
+        r.error(node, f"{what}: '{label}' is not a label: use letters, digits, '-' or '_', starting with a letter")
+        return None
+    return label
+
+
+def _list(r: Reader, node: Node | None, what: str, read_one) -> tuple:
+    if node is None:
+        return ()
+    out = (read_one(r, entry, f"{what}[{i}]") for i, entry in enumerate(r.sequence(node, what)))
+    return tuple(x for x in out if x is not None)
+
+
+def _opt(keys: dict[str, Node], key: str, fn, what: str):
+    """Return fn(node, what) for an optional key, or None when the key is absent."""
+    return fn(keys[key], what) if key in keys else None
+
+
+def _with(r: Reader, fn):
+    """Adapt a ``fn(reader, node, what)`` reader to the ``fn(node, what)`` shape of ``_opt``."""
+    return lambda node, what: fn(r, node, what)
+
+
+def _clean(values: dict) -> dict:
+    return {k: v for k, v in values.items() if v is not None}

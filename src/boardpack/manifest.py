@@ -1,0 +1,56 @@
+"""The manifest: ``manifest.json`` lists every document a build wrote, with its hash and pages."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pypdf import PdfReader
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One file of the output folder, as the manifest records it."""
+
+    path: str  # relative to the output folder, with forward slashes
+    kind: str  # "report", "appendix", "pack" …
+    paper: str | None
+    restricted: bool
+    marking: str
+    pages: int | None
+    sha256: str
+
+
+def describe(root: Path, path: Path, kind: str, paper: str | None, restricted: bool, marking: str) -> Document:
+    """Return the manifest entry of the file at *path* inside *root*."""
+    pages = len(PdfReader(path).pages) if path.suffix == ".pdf" else None
+    return Document(
+        path=path.relative_to(root).as_posix(),
+        kind=kind,
+        paper=paper,
+        restricted=restricted,
+        marking=marking,
+        pages=pages,
+        sha256=sha256(path),
+    )
+
+
+def sha256(path: Path) -> str:
+    """Return the hex SHA-256 of a file."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_manifest(root: Path, documents: list[Document]) -> Path:
+    """Write ``manifest.json`` (a list of documents) into *root* and return its path."""
+    out = root / MANIFEST
+    out.write_text(json.dumps([asdict(d) for d in documents], indent=2) + "\n", encoding="utf-8")
+    return out
+
+
+def read_manifest(root: Path) -> list[Document]:
+    """Return the documents listed in *root*'s manifest."""
+    return [Document(**entry) for entry in json.loads((root / MANIFEST).read_text(encoding="utf-8"))]

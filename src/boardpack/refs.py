@@ -1,0 +1,49 @@
+"""Resolve cross-references: ``[[label]]`` becomes "paragraph 1.4", "section 2" or "Appendix 1".
+
+``[[#label]]`` gives the bare number ("1.4"), for text such as "paragraphs [[#a]] to [[#b]]".
+A literal ``[[`` is written ``\\[[``. An unknown label is an error naming it and where it was used.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from .errors import Location, Problems
+from .model import Item, NumberedBlock, NumberedPaper, Target
+from .yamlsrc import did_you_mean
+
+REFERENCE = re.compile(r"\\\[\[|\[\[(#?)([^\[\]]*)\]\]|\[\[")
+WORDS = {"section": "section", "paragraph": "paragraph", "appendix": "Appendix"}
+
+
+def resolve_text(text: str, labels: dict[str, Target], loc: Location, problems: Problems) -> str:
+    """Return *text* with every reference replaced by its target's number."""
+
+    def substitute(match: re.Match) -> str:
+        whole = match.group(0)
+        if whole == "\\[[":
+            return "[["
+        if match.group(2) is None:
+            problems.add(loc, "'[[' without a closing ']]': write \\[[ for a literal '[['")
+            return whole
+        bare, label = match.group(1), match.group(2).strip()
+        target = labels.get(label)
+        if target is None:
+            problems.add(loc, f"unknown reference '{label}'{did_you_mean(label, labels)}")
+            return whole
+        return target.number if bare else f"{WORDS[target.kind]} {target.number}"
+
+    return REFERENCE.sub(substitute, text)
+
+
+def resolve_paper(paper: NumberedPaper, problems: Problems) -> NumberedPaper:
+    """Return *paper* with the references in all its text resolved."""
+
+    def block(b: NumberedBlock) -> NumberedBlock:
+        items = tuple(Item(i.marker, resolve_text(i.text, paper.labels, b.loc, problems)) for i in b.items)
+        return replace(b, text=resolve_text(b.text, paper.labels, b.loc, problems), items=items)
+
+    summary = tuple((heading, tuple(block(b) for b in blocks)) for heading, blocks in paper.summary)
+    sections = tuple(replace(s, blocks=tuple(block(b) for b in s.blocks)) for s in paper.sections)
+    return replace(paper, summary=summary, sections=sections)

@@ -1,0 +1,21 @@
+"""Check what no single file can: that the papers agree with their meeting."""
+
+from __future__ import annotations
+
+from .errors import Problems
+from .model import Plan
+from .render import long_date
+
+
+def validate_plan(plan: Plan, problems: Problems) -> None:
+    """Record in *problems* every paper whose committee or date contradicts meeting.yaml."""
+    meeting = plan.meeting
+    for paper in plan.papers:
+        if paper.committee is not None and paper.committee != meeting.committee:
+            problems.add(paper.loc, f"committee '{paper.committee}' differs from meeting.yaml's '{meeting.committee}'")
+        if paper.meeting_date is not None and paper.meeting_date != meeting.date:
+            problems.add(
+                paper.loc,
+                f"meeting_date {paper.meeting_date} ({long_date(paper.meeting_date)}) differs from "
+                f"meeting.yaml's {meeting.date}",
+            )

@@ -1,0 +1,175 @@
+"""Read YAML with the line and column of every value, so that problems can name them.
+
+Files are composed (``yaml.compose`` with the safe loader), never constructed: no Python objects,
+no implicit type guessing (``no`` stays the word no, ``14:00`` stays a time). Each scalar is
+interpreted by what the schema expects of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import Location, PlanError, Problem, Problems
+
+MAX_BYTES = 2_000_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_TRUE = {"true", "yes", "on"}
+_FALSE = {"false", "no", "off"}
+
+
+def compose_file(path: Path) -> Node:
+    """Return the YAML node tree of *path*, or raise PlanError naming the line of a syntax error."""
+    data = path.read_bytes()
+    if len(data) > MAX_BYTES:
+        raise PlanError([Problem(Location(path), f"file is larger than {MAX_BYTES // 1_000_000} MB")])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise PlanError([Problem(Location(path, line, col), "not UTF-8 text: save the file as UTF-8")]) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
+        raise PlanError([Problem(where, f"YAML syntax: {exc.problem or exc.context}")]) from None
+    if node is None:
+        raise PlanError([Problem(Location(path, 1, 1), "file is empty")])
+    return node
+
+
+class Reader:
+    """Interpret a composed YAML tree against the schema, collecting every problem on the way."""
+
+    def __init__(self, path: Path, problems: Problems):
+        self.path = path
+        self.problems = problems
+
+    def loc(self, node: Node) -> Location:
+        """Return the location of *node*."""
+        return Location(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def error(self, node: Node, message: str) -> None:
+        """Record a problem at *node*."""
+        self.problems.add(self.loc(node), message)
+
+    def mapping(self, node: Node, what: str, allowed: Iterable[str], required: Iterable[str]) -> dict[str, Node] | None:
+        """Return the keys of a mapping node; report duplicates, unknown and missing keys."""
+        if not isinstance(node, MappingNode):
+            self.error(node, f"{what}: expected a set of `key: value` lines, got {_kind(node)}")
+            return None
+        allowed = list(allowed)
+        out: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, ScalarNode) else None
+            if key is None:
+                self.error(key_node, f"{what}: a key must be a plain word")
+            elif key in out:
+                first = self.loc(out[key])
+                self.error(key_node, f"{what}: duplicate key '{key}' (first given at line {first.line})")
+            elif key not in allowed:
+                self.error(key_node, f"{what}: unknown key '{key}'{did_you_mean(key, allowed)}")
+            else:
+                out[key] = value_node
+        for key in required:
+            if key not in out:
+                self.error(node, f"{what}: missing required key '{key}'")
+        return out
+
+    def sequence(self, node: Node, what: str) -> list[Node]:
+        """Return the entries of a list node (a single value counts as a list of one)."""
+        if isinstance(node, SequenceNode):
+            return list(node.value)
+        if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+            return []
+        if isinstance(node, MappingNode):
+            self.error(node, f"{what}: expected a list (lines starting with `- `), got {_kind(node)}")
+            return []
+        return [node]
+
+    def string(self, node: Node, what: str) -> str | None:
+        """Return a scalar as one line of text, whitespace collapsed."""
+        if not isinstance(node, ScalarNode):
+            self.error(node, f"{what}: expected text, got {_kind(node)}")
+            return None
+        if node.tag == "tag:yaml.org,2002:null" and node.style is None:
+            self.error(node, f"{what}: is empty")
+            return None
+        return " ".join(_CONTROL.sub(" ", node.value).split())
+
+    def text(self, node: Node, what: str) -> tuple[str, ...]:
+        """Return text as paragraphs: a blank line, or a new list entry, starts a new one."""
+        paragraphs: list[str] = []
+        for entry in self.sequence(node, what):
+            if not isinstance(entry, ScalarNode):
+                self.error(entry, f"{what}: expected text, got {_kind(entry)}")
+                continue
+            for chunk in re.split(r"\n\s*\n", entry.value):
+                words = " ".join(_CONTROL.sub(" ", chunk).split())
+                if words:
+                    paragraphs.append(words)
+        if not paragraphs:
+            self.error(node, f"{what}: is empty")
+        return tuple(paragraphs)
+
+    def strings(self, node: Node, what: str) -> tuple[str, ...]:
+        """Return a list of one-line texts."""
+        out = (self.string(entry, f"{what}[{i}]") for i, entry in enumerate(self.sequence(node, what)))
+        return tuple(s for s in out if s)
+
+    def boolean(self, node: Node, what: str) -> bool:
+        """Return `true`/`false` (also yes/no)."""
+        value = node.value.lower() if isinstance(node, ScalarNode) else None
+        if value in _TRUE:
+            return True
+        if value not in _FALSE:
+            self.error(node, f"{what}: expected true or false, got {_show(node)}")
+        return False
+
+    def date(self, node: Node, what: str) -> dt.date | None:
+        """Return a date written YYYY-MM-DD."""
+        value = node.value.strip() if isinstance(node, ScalarNode) else ""
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            self.error(node, f"{what}: expected a date as YYYY-MM-DD, got {_show(node)}")
+            return None
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError as exc:
+            self.error(node, f"{what}: impossible date '{value}' ({exc})")
+            return None
+
+    def choice(self, node: Node, what: str, choices: Iterable[str]) -> str | None:
+        """Return one of *choices*."""
+        choices = list(choices)
+        value = self.string(node, what)
+        if value is not None and value not in choices:
+            options = ", ".join(choices)
+            self.error(node, f"{what}: '{value}' is not one of {options}{did_you_mean(value, choices)}")
+            return None
+        return value
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """Return ` (did you mean 'x'?)` for the closest candidate, or an empty string."""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _kind(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "a set of keys"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    return f"'{node.value}'"
+
+
+def _show(node: Node) -> str:
+    return f"'{node.value}'" if isinstance(node, ScalarNode) else _kind(node)
