@@ -6,6 +6,7 @@ at once. Paths resolve against the plan folder, never the working directory.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import MISSING, fields
 from pathlib import Path
@@ -102,9 +103,10 @@ def read_meeting(r: Reader, node: Node) -> Meeting | None:
         item = _agenda_item(r, entry, f"agenda[{i}]")
         if item is not None:
             agenda.append(item)
-    if None in (values["committee"], values["date"]):
-        return None
-    return Meeting(**_clean(values), agenda=tuple(agenda), slug=r.path.parent.name, loc=r.loc(node))
+    # Placeholders stand in for missing values so that the papers are still read and their
+    # problems reported too; a recorded problem stops the run before a placeholder is used.
+    values = {"committee": "", "date": dt.date.min, **_clean(values)}
+    return Meeting(**values, agenda=tuple(agenda), slug=r.path.parent.name, loc=r.loc(node))
 
 
 def _agenda_item(r: Reader, node: Node, what: str) -> AgendaItem | None:
@@ -158,7 +160,7 @@ def _summary(r: Reader, node: Node, what: str) -> Summary | None:
     values = {k: r.text(keys[k], f"{what}.{k}") for k in allowed if k in keys}
     if set(required) - set(values):
         return None
-    return Summary(**values, loc=r.loc(node))
+    return Summary(**values, loc=r.loc(node), where={k: r.loc(keys[k]) for k in values})
 
 
 def _contact(r: Reader, node: Node, what: str) -> Contact | None:
@@ -198,13 +200,16 @@ def _section(r: Reader, node: Node, what: str) -> Section | None:
         r.error(node, f"{what}: a section needs `text` or `paragraphs`")
     if heading is None:
         return None
-    return Section(heading=heading, label=label, text=text or (), paragraphs=blocks, loc=r.loc(node))
+    text_loc = r.loc(keys["text"]) if "text" in keys else r.loc(node)
+    return Section(
+        heading=heading, label=label, text=text or (), paragraphs=blocks, loc=r.loc(node), text_loc=text_loc
+    )
 
 
 def _block(r: Reader, node: Node, what: str) -> Block | None:
     if isinstance(node, ScalarNode):
         text = r.string(node, what)
-        return Paragraph(text=text, loc=r.loc(node)) if text else None
+        return Paragraph(text=text, loc=r.loc(node), text_loc=r.loc(node)) if text else None
     if getattr(node, "value", None) and any(
         isinstance(k, ScalarNode) and k.value == "subheading" for k, _ in node.value
     ):
@@ -221,7 +226,14 @@ def _block(r: Reader, node: Node, what: str) -> Block | None:
     label = _label(r, keys.get("label"), f"{what}.label")
     if text is None:
         return None
-    return Paragraph(text=text, label=label, items=items, item_style=style or "bullets", loc=r.loc(node))
+    return Paragraph(
+        text=text,
+        label=label,
+        items=items,
+        item_style=style or "bullets",
+        loc=r.loc(node),
+        text_loc=r.loc(keys["text"]),
+    )
 
 
 def _appendix(r: Reader, node: Node, what: str) -> Appendix | None:

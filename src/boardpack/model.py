@@ -27,6 +27,7 @@ class Paragraph:
     items: tuple[str, ...] = doc("Sub-items printed under the paragraph, one per entry.", default=())
     item_style: str = doc("`bullets` (default) or `letters` for (a), (b) …", default="bullets")
     loc: Location = field(default=Location(__file__), compare=False)
+    text_loc: Location = field(default=Location(__file__), compare=False)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Section:
         default=(),
     )
     loc: Location = field(default=Location(__file__), compare=False)
+    text_loc: Location = field(default=Location(__file__), compare=False)
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class Summary:
     interdependencies: tuple[str, ...] = doc("Interdependencies/Cross Cutting Issues.")
     recommendations: tuple[str, ...] = doc("Recommendations.")
     loc: Location = field(default=Location(__file__), compare=False)
+    where: dict[str, Location] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ def letter(index: int) -> str:
 
 def _number_section(number: str, section, labels, problems) -> NumberedSection:
     _add_label(labels, section.label, Target("section", number, section.loc), problems)
-    blocks = [NumberedBlock("text", text, section.loc) for text in section.text]
+    blocks = [NumberedBlock("text", text, section.text_loc) for text in section.text]
     count = 0
     for block in section.paragraphs:
         if not isinstance(block, Paragraph):
@@ -66,7 +66,7 @@ def _number_section(number: str, section, labels, problems) -> NumberedSection:
         count += 1
         para_number = f"{number}.{count}"
         _add_label(labels, block.label, Target("paragraph", para_number, block.loc), problems)
-        blocks.append(NumberedBlock("paragraph", block.text, block.loc, para_number, _items(block)))
+        blocks.append(NumberedBlock("paragraph", block.text, block.text_loc, para_number, _items(block)))
     return NumberedSection(number, section.heading, tuple(blocks), section.loc)
 
 
@@ -88,7 +88,7 @@ def _add_label(labels: dict[str, Target], label: str | None, target: Target, pro
 
 def _summary(paper: Paper):
     return tuple(
-        (heading, tuple(NumberedBlock("text", t, paper.summary.loc) for t in getattr(paper.summary, key)))
+        (heading, tuple(NumberedBlock("text", t, paper.summary.where[key]) for t in getattr(paper.summary, key)))
         for key, heading in SUMMARY_HEADINGS
     )
 

@@ -13,7 +13,7 @@ from .errors import Location, Problems
 from .model import Item, NumberedBlock, NumberedPaper, Target
 from .yamlsrc import did_you_mean
 
-REFERENCE = re.compile(r"\\\[\[|\[\[(#?)([^\[\]]*)\]\]|\[\[")
+REFERENCE = re.compile(r"\\\[\[|\[\[\s*(#?)([^\[\]]*)\]\]|\[\[")
 WORDS = {"section": "section", "paragraph": "paragraph", "appendix": "Appendix"}
 
 

@@ -68,6 +68,7 @@ class Reader:
             return None
         allowed = list(allowed)
         out: dict[str, Node] = {}
+        misspelt: set[str] = set()
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, ScalarNode) else None
             if key is None:
@@ -76,11 +77,12 @@ class Reader:
                 first = self.loc(out[key])
                 self.error(key_node, f"{what}: duplicate key '{key}' (first given at line {first.line})")
             elif key not in allowed:
+                misspelt.add(closest(key, allowed) or "")
                 self.error(key_node, f"{what}: unknown key '{key}'{did_you_mean(key, allowed)}")
             else:
                 out[key] = value_node
         for key in required:
-            if key not in out:
+            if key not in out and key not in misspelt:  # the did-you-mean already names it
                 self.error(node, f"{what}: missing required key '{key}'")
         return out
 
@@ -157,10 +159,16 @@ class Reader:
         return value
 
 
+def closest(word: str, candidates: Iterable[str]) -> str | None:
+    """Return the candidate closest to *word*, if any is close enough to be a typo of it."""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """Return ` (did you mean 'x'?)` for the closest candidate, or an empty string."""
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    match = closest(word, candidates)
+    return f" (did you mean '{match}'?)" if match else ""
 
 
 def _kind(node: Node) -> str:

@@ -1,0 +1,54 @@
+"""The command line: exit codes, messages on stderr, and check writing nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from boardpack.cli import main
+
+from .conftest import EXAMPLE, PAPER
+
+
+def test_check_passes_on_the_example_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", str(EXAMPLE)]) == 0
+    assert "ok (1 papers)" in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_check_reports_a_misspelt_key_as_file_line_col(plan_copy, capsys):
+    paper = plan_copy / PAPER / "paper.yaml"
+    paper.write_text(paper.read_text(encoding="utf-8").replace("report_by:", "reportby:"), encoding="utf-8")
+    assert main(["check", str(plan_copy)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"{paper}:8:1: paper: unknown key 'reportby' (did you mean 'report_by'?)"
+    assert err[-1] == "boardpack: 1 problem; nothing was written"
+    assert "Traceback" not in "\n".join(err)
+
+
+def test_usage_errors_exit_2(capsys):
+    assert main([]) == 2
+    assert main(["build"]) == 2
+    assert main(["frobnicate", "x"]) == 2
+    assert "usage:" in capsys.readouterr().err
+
+
+def test_missing_plan_folder_is_an_input_error(tmp_path, capsys):
+    assert main(["check", str(tmp_path / "nope")]) == 1
+    assert capsys.readouterr().err.startswith(f"{tmp_path / 'nope'}: is not a folder")
+
+
+def test_missing_libreoffice_exits_3_with_a_hint(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(tmp_path / "no-soffice"))
+    out = tmp_path / "out"
+    assert main(["build", str(EXAMPLE), "--out", str(out)]) == 3
+    err = capsys.readouterr().err
+    assert "install LibreOffice: sudo apt-get install" in err
+    assert not out.exists()
+
+
+def test_python_dash_m_runs_the_cli():
+    result = subprocess.run([sys.executable, "-m", "boardpack", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert result.stdout.startswith("boardpack ")

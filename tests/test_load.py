@@ -1,0 +1,135 @@
+"""Loading plans: the model it gives, and every problem reported as file:line:col, all at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from boardpack.errors import PlanError
+from boardpack.load import load_plan
+from boardpack.model import Paragraph, Subheading
+
+from .conftest import EXAMPLE, PAPER
+
+
+def write_plan(root: Path, paper_yaml: str, meeting_yaml: str | None = None) -> Path:
+    plan = root / "plan"
+    (plan / "p").mkdir(parents=True)
+    (plan / "meeting.yaml").write_text(
+        meeting_yaml or "committee: Audit Panel\ndate: 2017-12-19\nagenda:\n  - title: Item\n    paper: p\n",
+        encoding="utf-8",
+    )
+    (plan / "p" / "paper.yaml").write_text(paper_yaml, encoding="utf-8")
+    return plan
+
+
+MINIMAL = """\
+title: A paper
+report_by: The Chief Executive
+summary:
+  purpose: To inform.
+  key_considerations: None.
+  interdependencies: None.
+  recommendations: To note.
+sections:
+  - heading: Supporting Information
+    paragraphs:
+      - First.
+contact:
+  author: A. Person
+"""
+
+
+def problems_of(plan: Path) -> list[str]:
+    with pytest.raises(PlanError) as info:
+        load_plan(plan)
+    return [str(p) for p in info.value.problems]
+
+
+def test_example_loads_into_the_model():
+    plan = load_plan(EXAMPLE)
+    assert plan.meeting.committee == "Audit Panel"
+    assert plan.meeting.date == dt.date(2017, 12, 19)
+    assert plan.meeting.time == "14:00"  # not YAML 1.1's sexagesimal 840
+    (paper,) = plan.papers
+    assert paper.slug == PAPER
+    first = paper.sections[0]
+    kinds = [type(b) for b in first.paragraphs]
+    assert kinds == [Paragraph] * 5 + [Subheading] + [Paragraph] * 4
+    assert paper.summary.interdependencies[1].startswith("In addition, this report")
+    assert paper.appendices[0].restricted is True
+
+
+def test_misspelt_key_is_reported_with_line_col_and_did_you_mean(tmp_path):
+    plan = write_plan(tmp_path, MINIMAL.replace("report_by:", "reprot_by:"))
+    assert problems_of(plan) == [
+        f"{plan / 'p' / 'paper.yaml'}:2:1: paper: unknown key 'reprot_by' (did you mean 'report_by'?)"
+    ]
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    paper = MINIMAL.replace("      - First.", "      - First.\n      - text: Second\n        item_style: roman")
+    paper = paper.replace("  author: A. Person", "  author: A. Person\n  fax: 0207")
+    plan = write_plan(tmp_path, paper, "committee: Audit Panel\ndate: 2017-02-30\nagenda:\n  - title: X\n    paper: p\n")
+    found = problems_of(plan)
+    where = str(plan)
+    assert found == [
+        f"{where}/meeting.yaml:2:7: date: impossible date '2017-02-30' (day is out of range for month)",
+        f"{where}/p/paper.yaml:13:21: sections[0].paragraphs[1].item_style: 'roman' is not one of bullets, letters",
+        f"{where}/p/paper.yaml:16:3: contact: unknown key 'fax'",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("title: [a\n", "2:1: YAML syntax: expected ',' or ']', but got '<stream end>'"),
+        ("title: a\ntitle: b\n", "2:1: paper: duplicate key 'title' (first given at line 1)"),
+        ("\tx: 1\n", "1:1: YAML syntax: found character '\\t' that cannot start any token"),
+        ("", "1:1: file is empty"),
+        ("- a\n- b\n", "1:1: paper: expected a set of `key: value` lines, got a list"),
+    ],
+)
+def test_malformed_yaml_names_the_line(tmp_path, text, expected):
+    plan = write_plan(tmp_path, text)
+    found = problems_of(plan)
+    assert f"{plan / 'p' / 'paper.yaml'}:{expected}" in found
+
+
+def test_missing_required_fields_are_each_named(tmp_path):
+    plan = write_plan(tmp_path, "title: A paper\n")
+    found = problems_of(plan)
+    prefix = f"{plan / 'p' / 'paper.yaml'}:1:1: paper: missing required key"
+    assert found == [f"{prefix} '{k}'" for k in ("report_by", "summary", "sections", "contact")]
+
+
+def test_wrong_types_are_named(tmp_path):
+    paper = MINIMAL.replace("title: A paper", "title: [A, paper]").replace(
+        "  author: A. Person", "  author: A. Person\nappendices:\n  - title: X\n    restricted: maybe"
+    )
+    found = problems_of(write_plan(tmp_path, paper))
+    assert [f.split(":", 3)[1:] for f in found] == [
+        ["1", "8", " title: expected text, got a list"],
+        ["16", "17", " appendices[0].restricted: expected true or false, got 'maybe'"],
+    ]
+
+
+def test_text_that_is_not_utf8_names_line_and_column(tmp_path):
+    plan = write_plan(tmp_path, "")
+    (plan / "p" / "paper.yaml").write_bytes(b"title: ok\nreport_by: Caf\xe9\n")
+    assert problems_of(plan) == [f"{plan / 'p' / 'paper.yaml'}:2:15: not UTF-8 text: save the file as UTF-8"]
+
+
+def test_agenda_naming_a_missing_paper(tmp_path):
+    meeting = "committee: Audit Panel\ndate: 2017-12-19\nagenda:\n  - title: Minutes\n    paper: minutes\n"
+    plan = write_plan(tmp_path, MINIMAL, meeting)
+    assert problems_of(plan) == [f"{plan / 'meeting.yaml'}:4:5: agenda item 'Minutes': no paper at minutes/paper.yaml"]
+
+
+def test_plain_words_stay_words(tmp_path):
+    """`no`, `on` and numbers are what the author typed, not booleans or integers."""
+    paper = MINIMAL.replace("title: A paper", "title: no").replace("author: A. Person", "author: 1998")
+    loaded = load_plan(write_plan(tmp_path, paper)).papers[0]
+    assert (loaded.title, loaded.contact.author) == ("no", "1998")

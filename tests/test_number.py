@@ -1,0 +1,70 @@
+"""Numbering: sections, paragraphs across sub-headings, lettered items, appendices, labels."""
+
+from __future__ import annotations
+
+from boardpack.errors import Problems
+from boardpack.load import load_plan
+from boardpack.number import letter, number_paper
+
+from .conftest import EXAMPLE
+
+
+def numbered_example():
+    problems = Problems()
+    paper = number_paper(load_plan(EXAMPLE).papers[0], problems)
+    assert not problems
+    return paper
+
+
+def test_sections_are_numbered_with_contact_and_appendices_last():
+    paper = numbered_example()
+    assert [(s.number, s.heading) for s in paper.sections] == [
+        ("1", "Supporting Information"),
+        ("2", "Equality and Diversity Impact"),
+        ("3", "Financial Implications"),
+        ("4", "Legal Implications"),
+        ("5", "Contact Details"),
+        ("6", "Appendices and Background Papers"),
+    ]
+
+
+def test_paragraph_numbers_carry_on_across_the_subheading():
+    blocks = numbered_example().sections[0].blocks
+    assert [(b.kind, b.number) for b in blocks] == [("paragraph", f"1.{i}") for i in range(1, 6)] + [
+        ("subheading", "")
+    ] + [("paragraph", f"1.{i}") for i in range(6, 10)]
+
+
+def test_labels_know_their_numbers():
+    labels = numbered_example().labels
+    assert {k: (t.kind, t.number) for k, t in labels.items()} == {
+        "supporting": ("section", "1"),
+        "plan-attached": ("paragraph", "1.1"),
+        "september-request": ("paragraph", "1.2"),
+        "trail": ("paragraph", "1.4"),
+        "core-processes": ("paragraph", "1.6"),
+        "delivery": ("paragraph", "1.7"),
+        "oversight": ("paragraph", "1.8"),
+        "convening": ("paragraph", "1.9"),
+        "gip": ("appendix", "1"),
+    }
+
+
+def test_appendices_section_lists_each_appendix_with_its_number():
+    last = numbered_example().sections[-1]
+    assert [b.text for b in last.blocks] == ["Appendix 1 – Governance Improvement Plan (Restricted)"]
+
+
+def test_letters_run_past_z():
+    assert [letter(i) for i in (0, 1, 25, 26, 27, 51, 52)] == ["a", "b", "z", "aa", "ab", "az", "ba"]
+
+
+def test_duplicate_label_names_both_places(tmp_path):
+    from .test_load import MINIMAL, write_plan
+
+    paper_yaml = MINIMAL.replace("      - First.", "      - text: First.\n        label: x\n      - text: Two.\n        label: x")
+    plan = write_plan(tmp_path, paper_yaml)
+    problems = Problems()
+    number_paper(load_plan(plan).papers[0], problems)
+    path = plan / "p" / "paper.yaml"
+    assert [str(p) for p in problems.items] == [f"{path}:13:9: label 'x' is already used at {path}:11:9"]

@@ -1,0 +1,122 @@
+"""Rendering: the .docx has the right styles and words, text stays data, properties are clean."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from docx import Document
+from lxml import etree
+
+from boardpack.errors import Problems, RenderError
+from boardpack.load import load_plan
+from boardpack.number import number_paper
+from boardpack.refs import resolve_paper
+from boardpack.render import TEMPLATES_DIR, render_report
+
+from .conftest import EXAMPLE, GOLDEN, PAPER
+
+
+def render_plan(plan_dir: Path, out: Path, templates: Path = TEMPLATES_DIR) -> Document:
+    plan = load_plan(plan_dir)
+    problems = Problems()
+    paper = resolve_paper(number_paper(plan.papers[0], problems), problems)
+    assert not problems, problems.items
+    render_report(paper, plan.meeting, out, templates)
+    return Document(out)
+
+
+def test_styles_and_numbers(tmp_path):
+    doc = render_plan(EXAMPLE, tmp_path / "r.docx")
+    shown = [(p.style.name, p.text) for p in doc.paragraphs if p.style.name in ("Heading 1", "Heading 2", "Title")]
+    assert shown[:4] == [
+        ("Title", "MOPAC Governance Improvement Plan"),
+        ("Heading 1", "1.\tSupporting Information"),
+        ("Heading 2", "Key Areas are Summarised Below:"),
+        ("Heading 1", "2.\tEquality and Diversity Impact"),
+    ]
+    numbered = [p.text.split("\t")[0] for p in doc.paragraphs if p.style.name == "Numbered Paragraph"]
+    assert numbered == [f"1.{i}." for i in range(1, 10)]
+    first = next(p.text for p in doc.paragraphs if p.style.name == "Numbered Paragraph")
+    assert first == "1.1.\tThe MOPAC governance improvement plan is attached at Appendix 1."
+    bullets = [p.text for p in doc.paragraphs if p.style.name == "List Bullet"]
+    assert bullets[1] == "Report on MOPAC's financial oversight model"
+
+
+def test_core_properties_come_from_the_plan_only(tmp_path):
+    props = render_plan(EXAMPLE, tmp_path / "r.docx").core_properties
+    assert props.title == "MOPAC Governance Improvement Plan"
+    assert props.author == "Mayor's Office for Policing and Crime"
+    assert props.language == "en-GB"
+    assert (props.last_modified_by, props.comments) == ("", "")
+    assert props.created.date().isoformat() == "2017-12-19"
+
+
+def test_plan_text_prints_exactly_as_typed(plan_copy, tmp_path):
+    tricky = "{{ 7*7 }} {% if x %}A & B < C > D \"q\" 'q' 😀 שלום عربي Donaudampfschifffahrtsgesellschaftskapitän"
+    paper_yaml = plan_copy / PAPER / "paper.yaml"
+    text = paper_yaml.read_text(encoding="utf-8")
+    paper_yaml.write_text(text.replace("title: MOPAC Governance Improvement Plan", f"title: {json.dumps(tricky, ensure_ascii=False)}"), "utf-8")
+    doc = render_plan(plan_copy, tmp_path / "r.docx")
+    assert [p.text for p in doc.paragraphs if p.style.name == "Title"] == [tricky]
+    assert doc.core_properties.title == tricky
+
+
+def _template_with(tmp_path: Path, old: str, new: str) -> Path:
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    src = TEMPLATES_DIR / "report.docx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(folder / "report.docx", "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename == "word/document.xml":
+                assert old.encode() in data
+                data = data.replace(old.encode(), new.encode())
+            zout.writestr(item, data)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("{{ title }}", "{{ title }", "template error: unexpected '}'"),
+        ("{{ title }}", "{{ titel }}", "template error: 'titel' is undefined"),
+        ("{{ title }}", "{{ ''.__class__ }}", "template error: access to attribute '__class__' of 'str' object is unsafe."),
+    ],
+)
+def test_broken_template_names_the_template(tmp_path, old, new, message):
+    templates = _template_with(tmp_path, old, new)
+    with pytest.raises(RenderError) as info:
+        render_plan(EXAMPLE, tmp_path / "r.docx", templates)
+    (problem,) = info.value.problems
+    assert str(problem.where).endswith("templates/report.docx")
+    assert problem.message.startswith(message)
+
+
+def normalized_xml(docx: Path) -> str:
+    with zipfile.ZipFile(docx) as z:
+        root = etree.fromstring(z.read("word/document.xml"))
+    xml = etree.tostring(root, pretty_print=True, encoding="unicode")
+    return re.sub(r' w:rsid\w*="[^"]*"', "", xml)
+
+
+def test_report_matches_golden_xml(tmp_path, update_golden):
+    out = tmp_path / "r.docx"
+    render_plan(EXAMPLE, out)
+    golden = GOLDEN / "report-document.xml"
+    actual = normalized_xml(out)
+    if update_golden:
+        golden.write_text(actual, encoding="utf-8")
+    expected = golden.read_text(encoding="utf-8")
+    if actual != expected:
+        diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), "golden", "rendered"))
+        pytest.fail(f"word/document.xml differs from {golden} (rerun with --update-golden if intended):\n{diff[:6000]}")
+
+
+def test_missing_template_is_a_render_error(tmp_path):
+    with pytest.raises(RenderError, match="template not found"):
+        render_plan(EXAMPLE, tmp_path / "r.docx", tmp_path)
