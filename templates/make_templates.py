@@ -58,7 +58,9 @@ def _defaults(doc) -> None:
     for child in list(rpr):
         if child.tag in (qn("w:rFonts"), qn("w:lang"), qn("w:sz"), qn("w:szCs")):
             rpr.remove(child)
-    rpr.append(parse_xml(f'<w:rFonts {nsdecls("w")} w:ascii="{FONT}" w:hAnsi="{FONT}" w:eastAsia="{FONT}" w:cs="{FONT}"/>'))
+    rpr.append(
+        parse_xml(f'<w:rFonts {nsdecls("w")} w:ascii="{FONT}" w:hAnsi="{FONT}" w:eastAsia="{FONT}" w:cs="{FONT}"/>')
+    )
     rpr.append(parse_xml(f'<w:sz {nsdecls("w")} w:val="22"/>'))
     rpr.append(parse_xml(f'<w:szCs {nsdecls("w")} w:val="22"/>'))
     rpr.append(parse_xml(f'<w:lang {nsdecls("w")} w:val="en-GB" w:eastAsia="en-GB" w:bidi="ar-SA"/>'))
@@ -100,9 +102,10 @@ def _box(style) -> None:
     """Give *style* the Report Summary box: consecutive boxed paragraphs share one border."""
     ppr = style.element.get_or_add_pPr()
     edges = "".join(
-        f'<w:{edge} w:val="single" w:sz="6" w:space="4" w:color="000000"/>' for edge in ("top", "left", "bottom", "right")
+        f'<w:{edge} w:val="single" w:sz="6" w:space="4" w:color="000000"/>'
+        for edge in ("top", "left", "bottom", "right")
     )
-    ppr.append(parse_xml(f'<w:pBdr {nsdecls("w")}>{edges}</w:pBdr>'))
+    ppr.append(parse_xml(f"<w:pBdr {nsdecls('w')}>{edges}</w:pBdr>"))
     ppr.append(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="F2F2F2"/>'))
     style.paragraph_format.left_indent = style.paragraph_format.right_indent = Cm(0.2)
 

@@ -33,7 +33,10 @@ def test_boardpack_soffice_wins_over_path(tmp_path, monkeypatch):
 def test_each_call_gets_its_own_profile_and_the_tagged_filter(tmp_path, monkeypatch):
     log = tmp_path / "args"
     # Write a PDF for every .docx named, as soffice would, and record the arguments.
-    body = f'printf "%s\\n" "$@" > {log}\nfor a in "$@"; do case "$a" in *.docx) printf "%%PDF-1.4" > "${{a%.docx}}.pdf";; esac; done\n'
+    body = (
+        f'printf "%s\\n" "$@" > {log}\n'
+        'for a in "$@"; do case "$a" in *.docx) printf "%%PDF-1.4" > "${a%.docx}.pdf";; esac; done\n'
+    )
     monkeypatch.setenv("BOARDPACK_SOFFICE", str(fake_soffice(tmp_path, body)))
     docs = [tmp_path / "a.docx", tmp_path / "b.docx"]
     for d in docs:
@@ -54,7 +57,9 @@ def test_a_pdf_not_written_is_an_error(tmp_path, monkeypatch):
 
 
 def test_a_failing_soffice_keeps_exit_code_and_stderr(tmp_path, monkeypatch):
-    monkeypatch.setenv("BOARDPACK_SOFFICE", str(fake_soffice(tmp_path, "echo 'source file could not be loaded' >&2\nexit 5\n")))
+    monkeypatch.setenv(
+        "BOARDPACK_SOFFICE", str(fake_soffice(tmp_path, "echo 'source file could not be loaded' >&2\nexit 5\n"))
+    )
     doc = tmp_path / "a.docx"
     doc.write_bytes(b"x")
     with pytest.raises(ConvertError) as info:

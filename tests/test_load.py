@@ -72,7 +72,9 @@ def test_misspelt_key_is_reported_with_line_col_and_did_you_mean(tmp_path):
 def test_every_problem_is_reported_at_once(tmp_path):
     paper = MINIMAL.replace("      - First.", "      - First.\n      - text: Second\n        item_style: roman")
     paper = paper.replace("  author: A. Person", "  author: A. Person\n  fax: 0207")
-    plan = write_plan(tmp_path, paper, "committee: Audit Panel\ndate: 2017-02-30\nagenda:\n  - title: X\n    paper: p\n")
+    plan = write_plan(
+        tmp_path, paper, "committee: Audit Panel\ndate: 2017-02-30\nagenda:\n  - title: X\n    paper: p\n"
+    )
     found = problems_of(plan)
     where = str(plan)
     assert found == [

@@ -62,7 +62,9 @@ def test_letters_run_past_z():
 def test_duplicate_label_names_both_places(tmp_path):
     from .test_load import MINIMAL, write_plan
 
-    paper_yaml = MINIMAL.replace("      - First.", "      - text: First.\n        label: x\n      - text: Two.\n        label: x")
+    paper_yaml = MINIMAL.replace(
+        "      - First.", "      - text: First.\n        label: x\n      - text: Two.\n        label: x"
+    )
     plan = write_plan(tmp_path, paper_yaml)
     problems = Problems()
     number_paper(load_plan(plan).papers[0], problems)

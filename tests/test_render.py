@@ -60,7 +60,10 @@ def test_plan_text_prints_exactly_as_typed(plan_copy, tmp_path):
     tricky = "{{ 7*7 }} {% if x %}A & B < C > D \"q\" 'q' 😀 שלום عربي Donaudampfschifffahrtsgesellschaftskapitän"
     paper_yaml = plan_copy / PAPER / "paper.yaml"
     text = paper_yaml.read_text(encoding="utf-8")
-    paper_yaml.write_text(text.replace("title: MOPAC Governance Improvement Plan", f"title: {json.dumps(tricky, ensure_ascii=False)}"), "utf-8")
+    paper_yaml.write_text(
+        text.replace("title: MOPAC Governance Improvement Plan", f"title: {json.dumps(tricky, ensure_ascii=False)}"),
+        "utf-8",
+    )
     doc = render_plan(plan_copy, tmp_path / "r.docx")
     assert [p.text for p in doc.paragraphs if p.style.name == "Title"] == [tricky]
     assert doc.core_properties.title == tricky
@@ -85,7 +88,11 @@ def _template_with(tmp_path: Path, old: str, new: str) -> Path:
     [
         ("{{ title }}", "{{ title }", "template error: unexpected '}'"),
         ("{{ title }}", "{{ titel }}", "template error: 'titel' is undefined"),
-        ("{{ title }}", "{{ ''.__class__ }}", "template error: access to attribute '__class__' of 'str' object is unsafe."),
+        (
+            "{{ title }}",
+            "{{ ''.__class__ }}",
+            "template error: access to attribute '__class__' of 'str' object is unsafe.",
+        ),
     ],
 )
 def test_broken_template_names_the_template(tmp_path, old, new, message):

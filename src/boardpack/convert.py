@@ -79,7 +79,9 @@ def _run(soffice: str, profile: str, folder: Path, docs: list[Path], timeout: fl
     ]
     try:
         # A session of its own, so that a timeout kills soffice.bin too, not just the launcher.
-        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        proc = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        )
     except OSError as exc:
         raise ConvertError([Problem("soffice", f"cannot run {soffice}: {exc}; {INSTALL_HINT}")]) from None
     try:

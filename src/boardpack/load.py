@@ -147,9 +147,7 @@ def read_paper(r: Reader, node: Node) -> Paper | None:
         r.error(keys["sections"], "sections: a paper needs at least one section")
     if any(values[k] is None for k in required if k in values) or not sections:
         return None
-    return Paper(
-        **_clean(values), sections=sections, appendices=appendices, slug=r.path.parent.name, loc=r.loc(node)
-    )
+    return Paper(**_clean(values), sections=sections, appendices=appendices, slug=r.path.parent.name, loc=r.loc(node))
 
 
 def _summary(r: Reader, node: Node, what: str) -> Summary | None:
@@ -201,9 +199,7 @@ def _section(r: Reader, node: Node, what: str) -> Section | None:
     if heading is None:
         return None
     text_loc = r.loc(keys["text"]) if "text" in keys else r.loc(node)
-    return Section(
-        heading=heading, label=label, text=text or (), paragraphs=blocks, loc=r.loc(node), text_loc=text_loc
-    )
+    return Section(heading=heading, label=label, text=text or (), paragraphs=blocks, loc=r.loc(node), text_loc=text_loc)
 
 
 def _block(r: Reader, node: Node, what: str) -> Block | None:

@@ -125,7 +125,9 @@ class AgendaItem:
     """One numbered item of the meeting's agenda."""
 
     title: str = doc("The item's title as the agenda prints it.")
-    paper: str | None = doc("The folder of the item's paper, beside `meeting.yaml`; none for an oral item.", default=None)
+    paper: str | None = doc(
+        "The folder of the item's paper, beside `meeting.yaml`; none for an oral item.", default=None
+    )
     loc: Location = field(default=Location(__file__), compare=False)
 
 

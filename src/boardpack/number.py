@@ -33,7 +33,9 @@ def number_paper(paper: Paper, problems: Problems) -> NumberedPaper:
     sections = [_number_section(str(i), s, labels, problems) for i, s in enumerate(paper.sections, 1)]
     appendices = tuple(NumberedAppendix(str(i), a) for i, a in enumerate(paper.appendices, 1))
     for numbered in appendices:
-        _add_label(labels, numbered.appendix.label, Target("appendix", numbered.number, numbered.appendix.loc), problems)
+        _add_label(
+            labels, numbered.appendix.label, Target("appendix", numbered.number, numbered.appendix.loc), problems
+        )
     sections.append(_contact_section(paper, len(sections) + 1))
     sections.append(_appendices_section(paper, appendices, len(sections) + 1))
     return NumberedPaper(

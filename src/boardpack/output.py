@@ -20,7 +20,9 @@ def staged(out_dir: Path) -> Iterator[Path]:
     """Yield an empty staging folder; on success it replaces *out_dir*, on failure it is removed."""
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / MANIFEST).is_file():
-        raise BoardpackError([Problem(Location(out_dir), "not replaced: it is not empty and not a boardpack output folder")])
+        raise BoardpackError(
+            [Problem(Location(out_dir), "not replaced: it is not empty and not a boardpack output folder")]
+        )
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
     old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"

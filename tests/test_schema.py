@@ -1,0 +1,26 @@
+"""The README documents every plan field: its tables are the model's, generated."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from boardpack.schema import schema_markdown
+
+from .conftest import ROOT
+
+
+def test_readme_tables_equal_the_model():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- schema:begin -->\n(.*)<!-- schema:end -->", readme, re.S)
+    assert found, "README lost its schema markers"
+    assert found.group(1) == schema_markdown(), "run: python -m boardpack.schema, and paste into README.md"
+
+
+def test_code_passes_ruff():
+    for args in (["check"], ["format", "--check"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *args, "src", "tests", "templates"], capture_output=True, text=True, cwd=ROOT
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
