@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from docx import Document
+from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
@@ -25,29 +26,50 @@ FONT = "Arial"
 BLACK = RGBColor(0, 0, 0)
 MET_BLUE = RGBColor(0x0B, 0x2E, 0x6F)
 TEXT_WIDTH = Cm(17)
+LANDSCAPE_WIDTH = Cm(26.7)
 FIXED_DATE = dt.datetime(2017, 1, 1)
 
 
 def main() -> int:
-    """Write templates/report.docx."""
-    doc = Document()
+    """Write templates/report.docx and templates/appendix.docx."""
+    for name, build in (("report.docx", _report), ("appendix.docx", _appendix)):
+        doc = Document()
+        build(doc)
+        _clean_properties(doc)
+        out = HERE / name
+        doc.save(out)
+        print(f"wrote {out}")
+    return 0
+
+
+def _report(doc) -> None:
+    """The covering report: A4 portrait."""
     _page_setup(doc)
     _defaults(doc)
     _styles(doc)
     _header_footer(doc)
     _banner(doc)
     _body(doc)
-    _clean_properties(doc)
-    out = HERE / "report.docx"
-    doc.save(out)
-    print(f"wrote {out}")
-    return 0
 
 
-def _page_setup(doc) -> None:
+def _appendix(doc) -> None:
+    """The actions appendix: A4 landscape, three numbered tables."""
+    _page_setup(doc, landscape=True)
+    _defaults(doc)
+    _styles(doc, width=LANDSCAPE_WIDTH)
+    _header_footer(doc)
+    _appendix_body(doc)
+
+
+def _page_setup(doc, landscape: bool = False) -> None:
     section = doc.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.left_margin = section.right_margin = Cm(2)
+    if landscape:
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = Cm(29.7), Cm(21)
+        section.left_margin = section.right_margin = Cm(1.5)
+    else:
+        section.page_width, section.page_height = Cm(21), Cm(29.7)
+        section.left_margin = section.right_margin = Cm(2)
     section.top_margin = section.bottom_margin = Cm(2.2)
     section.header_distance = section.footer_distance = Cm(1)
 
@@ -110,7 +132,7 @@ def _box(style) -> None:
     style.paragraph_format.left_indent = style.paragraph_format.right_indent = Cm(0.2)
 
 
-def _styles(doc) -> None:
+def _styles(doc, width=TEXT_WIDTH) -> None:
     _style(doc, "Normal", base=None)
     title = _style(doc, "Title", size=16, bold=True, before=6, after=12)
     title.element.get_or_add_pPr()
@@ -140,10 +162,18 @@ def _styles(doc) -> None:
     body.paragraph_format.left_indent = Cm(1.0)
     _hanging(_style(doc, "List Bullet", after=4), 2.0, 0.6)
     _hanging(_style(doc, "List Letter", base="List Paragraph", after=4), 2.0, 1.0)
+    _style(doc, "Caption", size=10, bold=True, before=6, after=4).paragraph_format.keep_with_next = True
+    _style(doc, "Table Text", size=9, after=0).paragraph_format.line_spacing = 1.0
+    _style(doc, "Table Heading", size=9, bold=True, after=0).paragraph_format.line_spacing = 1.0
+    figure = _style(doc, "Figure", after=8)
+    figure.paragraph_format.left_indent = Cm(1.0)
+    status_table = doc.styles.add_style("Status Table", WD_STYLE_TYPE.TABLE)
+    status_table.base_style = doc.styles["Table Grid"]
     for name in ("Header", "Footer"):
         style = _style(doc, name, size=10, bold=True, after=0)
-        style.paragraph_format.tab_stops.add_tab_stop(Cm(8.5), WD_TAB_ALIGNMENT.CENTER)
-        style.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
+        style.paragraph_format.tab_stops.clear_all()
+        style.paragraph_format.tab_stops.add_tab_stop(width // 2, WD_TAB_ALIGNMENT.CENTER)
+        style.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
 
 
 def _header_footer(doc) -> None:
@@ -199,10 +229,10 @@ def _body(doc) -> None:
     report_by.add_run("Report by: ").bold = True
     report_by.add_run("{{ report_by }}")
     _para(doc, "Report Summary", "Summary Title")
-    _para(doc, "{%p for heading, blocks in summary %}")
+    _para(doc, "{%p for heading, paragraphs in summary %}")
     _para(doc, "{{ heading }}", "Summary Heading")
-    _para(doc, "{%p for b in blocks %}")
-    _para(doc, "{{ b.text }}", "Summary Text")
+    _para(doc, "{%p for text in paragraphs %}")
+    _para(doc, "{{ text }}", "Summary Text")
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p for s in sections %}")
@@ -217,6 +247,8 @@ def _body(doc) -> None:
     _para(doc, "{{ i.text }}", "List Bullet")
     _para(doc, "{%p endif %}")
     _para(doc, "{%p endfor %}")
+    _para(doc, '{%p elif b.kind == "status" %}')
+    _status_block(doc)
     _para(doc, '{%p elif b.kind == "subheading" %}')
     _para(doc, "{{ b.text }}", "Heading 2")
     _para(doc, "{%p else %}")
@@ -224,7 +256,138 @@ def _body(doc) -> None:
     _para(doc, "{%p endif %}")
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endfor %}")
-    # python-docx's default document starts with an empty paragraph-less body; drop nothing else.
+
+
+def _status_block(doc) -> None:
+    """Table N (themes x statuses, with totals) and the chart, for a `status_summary` block."""
+    caption = _para(doc, "Table {{ b.number }}: {{ b.table.title }}", "Caption")
+    caption.paragraph_format.left_indent = Cm(1.0)
+    table = doc.add_table(rows=4, cols=5)
+    table.style = doc.styles["Status Table"]
+    table.alignment = WD_TABLE_ALIGNMENT.RIGHT
+    header = (
+        "Theme",
+        "{%tc for s in b.table.statuses %}",
+        "{% cellbg s.fill %}{{ s.name }}",
+        "{%tc endfor %}",
+        "Total",
+    )
+    _row(table.rows[0], header, "Table Heading", header=True)
+    _row(table.rows[1], ("{%tr for row in b.table.rows %}",) + ("",) * 4, "Table Text")
+    data = ("{{ row.theme }}", "{%tc for n in row.counts %}", "{{ n }}", "{%tc endfor %}", "{{ row.total }}")
+    _row(table.rows[2], data, "Table Text")
+    _row(table.rows[3], ("{%tr endfor %}",) + ("",) * 4, "Table Text")
+    totals = table.add_row()
+    cells = (
+        "Total",
+        "{%tc for n in b.table.totals.counts %}",
+        "{{ n }}",
+        "{%tc endfor %}",
+        "{{ b.table.totals.total }}",
+    )
+    _row(totals, cells, "Table Heading")
+    for row in (table.rows[1], table.rows[3]):
+        row.cells[0].merge(row.cells[-1])
+    _para(doc, "{{ b.chart }}", "Figure")
+
+
+def _row(row, texts, style: str, header: bool = False, widths=None) -> None:
+    """Fill a table row: one paragraph of *style* per cell; never split across pages."""
+    trpr = row._tr.get_or_add_trPr()
+    trpr.append(parse_xml(f"<w:cantSplit {nsdecls('w')}/>"))
+    if header:
+        trpr.append(parse_xml(f"<w:tblHeader {nsdecls('w')}/>"))
+    for i, (cell, text) in enumerate(zip(row.cells, texts, strict=True)):
+        para = cell.paragraphs[0]
+        para.style = style
+        para.add_run(text)
+        if widths:
+            cell.width = widths[i]
+        if header:
+            _shade(cell, "D9D9D9")
+
+
+def _shade(cell, fill: str) -> None:
+    cell._tc.get_or_add_tcPr().append(
+        parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>')
+    )
+
+
+ACTION_COLUMNS = (
+    ("Ref", "{{ a.ref }}", 1.7),
+    ("Area", "{{ a.area }}", 3.0),
+    ("Action", "{{ a.action }}", 6.2),
+    ("Owner", "{{ a.owner }}", 3.2),
+    ("Due", "{{ a.due }}", 2.3),
+    ("Status", "{% cellbg a.fill %}{{ a.status }}", 2.2),
+    ("Progress", "{{ a.progress }}", 5.9),
+    ("Previous refs", "{{ a.previous }}", 2.2),
+)
+TRAIL_COLUMNS = (
+    ("Ref", "{{ p.ref }}", 2.2),
+    ("Source", "{{ p.source }}", 6.0),
+    ("Recommendation", "{{ p.recommendation }}", 9.0),
+    ("Answered by", "{{ p.answered }}", 3.5),
+    ("Disposition", "{{ p.disposition }}", 6.0),
+)
+CARRIED_COLUMNS = (
+    ("Ref", "{{ a.ref }}", 2.0),
+    ("Action", "{{ a.action }}", 13.0),
+    ("Status", "{% cellbg a.fill %}{{ a.status }}", 2.7),
+    ("Earlier recommendations", "{{ a.previous }}", 9.0),
+)
+
+
+def _appendix_body(doc) -> None:
+    _para(doc, "{{ heading }}", "Title")
+    _para(doc, "{{ paper_line }}", "Report By")
+    _para(doc, "{{ intro }}", "Normal")
+    _para(doc, "1.\tActions by theme", "Heading 1", tab=True)
+    _para(doc, "Table 1: {{ title }} actions, by theme", "Caption")
+    _grouped_table(doc, ACTION_COLUMNS)
+    _para(doc, "2.\tTrail from earlier recommendations", "Heading 1", tab=True)
+    _para(doc, "{{ trail_intro }}", "Normal")
+    _para(doc, "Table 2: Every earlier recommendation, with the actions that answer it or its disposition", "Caption")
+    table = _table(doc, TRAIL_COLUMNS, rows=3)
+    _loop_row(table.rows[1], "{%tr for p in previous %}")
+    _row(table.rows[2], [c[1] for c in TRAIL_COLUMNS], "Table Text", widths=[Cm(c[2]) for c in TRAIL_COLUMNS])
+    _loop_row(table.add_row(), "{%tr endfor %}")
+    _para(doc, "3.\tEarlier recommendations carried by each action", "Heading 1", tab=True)
+    _para(doc, "Table 3: Each action, by theme, with the earlier recommendations it carries", "Caption")
+    _grouped_table(doc, CARRIED_COLUMNS)
+
+
+def _table(doc, columns, rows: int):
+    table = doc.add_table(rows=rows, cols=len(columns))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for column, (_, _, width) in zip(table.columns, columns, strict=True):
+        column.width = Cm(width)  # the grid, which LibreOffice lays out by
+    _row(table.rows[0], [c[0] for c in columns], "Table Heading", header=True, widths=[Cm(c[2]) for c in columns])
+    return table
+
+
+def _loop_row(row, tag: str) -> None:
+    """A row that holds only a docxtpl `{%tr %}` tag: docxtpl replaces the whole row by it."""
+    merged = row.cells[0].merge(row.cells[-1]) if len(row.cells) > 1 else row.cells[0]
+    merged.paragraphs[0].add_run(tag)
+
+
+def _grouped_table(doc, columns) -> None:
+    """A table of actions in theme groups: a shaded theme row, then its actions."""
+    table = _table(doc, columns, rows=6)
+    _loop_row(table.rows[1], "{%tr for group in themes %}")
+    _loop_row(table.rows[2], "{{ group.theme }}")
+    theme = table.rows[2].cells[0]
+    theme.paragraphs[0].style = "Table Heading"
+    theme.paragraphs[0].paragraph_format.keep_with_next = True  # a theme row never ends a page alone
+    table.rows[2]._tr.get_or_add_trPr().append(parse_xml(f"<w:cantSplit {nsdecls('w')}/>"))
+    _shade(theme, "EDEDED")
+    _loop_row(table.rows[3], "{%tr for a in group.actions %}")
+    _row(table.rows[4], [c[1] for c in columns], "Table Text", widths=[Cm(c[2]) for c in columns])
+    _loop_row(table.rows[5], "{%tr endfor %}")
+    _loop_row(table.add_row(), "{%tr endfor %}")
 
 
 def _clean_properties(doc) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from boardpack.errors import PlanError
 from boardpack.load import load_plan
-from boardpack.model import Paragraph, Subheading
+from boardpack.model import Paragraph, StatusSummary, Subheading
 
 from .conftest import EXAMPLE, PAPER
 
@@ -57,7 +57,7 @@ def test_example_loads_into_the_model():
     assert paper.slug == PAPER
     first = paper.sections[0]
     kinds = [type(b) for b in first.paragraphs]
-    assert kinds == [Paragraph] * 5 + [Subheading] + [Paragraph] * 4
+    assert kinds == [Paragraph] * 5 + [StatusSummary, Subheading] + [Paragraph] * 4
     assert paper.summary.interdependencies[1].startswith("In addition, this report")
     assert paper.appendices[0].restricted is True
 

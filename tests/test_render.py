@@ -12,21 +12,16 @@ import pytest
 from docx import Document
 from lxml import etree
 
-from boardpack.errors import Problems, RenderError
-from boardpack.load import load_plan
-from boardpack.number import number_paper
-from boardpack.refs import resolve_paper
+from boardpack.errors import RenderError
+from boardpack.pipeline import check
 from boardpack.render import TEMPLATES_DIR, render_report
 
 from .conftest import EXAMPLE, GOLDEN, PAPER
 
 
 def render_plan(plan_dir: Path, out: Path, templates: Path = TEMPLATES_DIR) -> Document:
-    plan = load_plan(plan_dir)
-    problems = Problems()
-    paper = resolve_paper(number_paper(plan.papers[0], problems), problems)
-    assert not problems, problems.items
-    render_report(paper, plan.meeting, out, templates)
+    prepared = check(plan_dir)
+    render_report(prepared.papers[0], prepared.plan.meeting, out, templates)
     return Document(out)
 
 

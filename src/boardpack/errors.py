@@ -36,12 +36,51 @@ class Location:
             return f"{display_path(self.file)}:{self.line}:{self.col}"
         return display_path(self.file)
 
+    def sort_key(self) -> tuple[str, str, int, int]:
+        """Order problems by file, then position."""
+        return (str(self.file), "", self.line, self.col)
+
+
+@dataclass(frozen=True)
+class CellLocation:
+    """Where a value came from in a workbook: file, sheet and cell (``appendix.xlsx:Actions!G14``)."""
+
+    file: Path
+    sheet: str
+    row: int = 0
+    col: int = 0
+
+    @property
+    def cell(self) -> str:
+        """Return the cell's A1 name, or the sheet's name alone."""
+        if not self.row:
+            return self.sheet
+        return (
+            f"{self.sheet}!{column_letter(self.col)}{self.row}" if self.col else f"{self.sheet}!{self.row}:{self.row}"
+        )
+
+    def __str__(self) -> str:
+        return f"{display_path(self.file)}:{self.cell}"
+
+    def sort_key(self) -> tuple[str, str, int, int]:
+        """Order problems by file, sheet, row, column."""
+        return (str(self.file), self.sheet, self.row, self.col)
+
+
+def column_letter(col: int) -> str:
+    """Return the spreadsheet letters of the 1-based column *col* (1 -> A, 27 -> AA)."""
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(ord("A") + rem) + letters
+    return letters
+
 
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the input, and where."""
 
-    where: Location | str
+    where: Location | CellLocation | str
     message: str
 
     def __str__(self) -> str:
@@ -64,6 +103,10 @@ class PlanError(BoardpackError):
     """The plan's YAML is malformed or inconsistent."""
 
 
+class DataError(BoardpackError):
+    """A workbook of actions is malformed or inconsistent."""
+
+
 class RenderError(BoardpackError):
     """A template could not be rendered (a broken tag, an unknown field)."""
 
@@ -79,8 +122,13 @@ class Problems:
 
     def __init__(self) -> None:
         self.items: list[Problem] = []
+        self.warnings: list[Problem] = []
 
-    def add(self, where: Location | str, message: str) -> None:
+    def warn(self, where: Location | CellLocation | str, message: str) -> None:
+        """Record something worth saying that does not stop the run."""
+        self.warnings.append(Problem(where, message))
+
+    def add(self, where: Location | CellLocation | str, message: str) -> None:
         """Record one problem."""
         self.items.append(Problem(where, message))
 
@@ -93,8 +141,6 @@ class Problems:
             raise kind(sorted(self.items, key=_order))
 
 
-def _order(problem: Problem) -> tuple[str, int, int]:
+def _order(problem: Problem) -> tuple[str, str, int, int]:
     where = problem.where
-    if isinstance(where, Location):
-        return (str(where.file), where.line, where.col)
-    return (str(where), 0, 0)
+    return where.sort_key() if hasattr(where, "sort_key") else (str(where), "", 0, 0)

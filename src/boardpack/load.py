@@ -11,10 +11,12 @@ import re
 from dataclasses import MISSING, fields
 from pathlib import Path
 
-from yaml.nodes import Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from .errors import Location, PlanError, Problem, Problems
 from .model import (
+    RAG_COLOURS,
+    ActionsSource,
     AgendaItem,
     Appendix,
     Block,
@@ -25,6 +27,8 @@ from .model import (
     Plan,
     Properties,
     Section,
+    Status,
+    StatusSummary,
     Subheading,
     Summary,
 )
@@ -34,6 +38,7 @@ MEETING_FILE = "meeting.yaml"
 PAPER_FILE = "paper.yaml"
 ITEM_STYLES = ("bullets", "letters")
 LABEL = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
+HEX_COLOUR = re.compile(r"#?[0-9A-Fa-f]{6}")
 
 
 def load_plan(plan_dir: Path) -> Plan:
@@ -206,12 +211,12 @@ def _block(r: Reader, node: Node, what: str) -> Block | None:
     if isinstance(node, ScalarNode):
         text = r.string(node, what)
         return Paragraph(text=text, loc=r.loc(node), text_loc=r.loc(node)) if text else None
-    if getattr(node, "value", None) and any(
-        isinstance(k, ScalarNode) and k.value == "subheading" for k, _ in node.value
-    ):
-        keys = r.mapping(node, what, ["subheading"], ["subheading"])
-        text = _opt(keys or {}, "subheading", r.string, f"{what}.subheading")
-        return Subheading(subheading=text, loc=r.loc(node)) if text else None
+    for kind in (Subheading, StatusSummary):
+        (key,) = _keys(kind)[0]
+        if isinstance(node, MappingNode) and any(k.value == key for k, _ in node.value if isinstance(k, ScalarNode)):
+            keys = r.mapping(node, what, [key], [key])
+            text = _opt(keys or {}, key, r.string, f"{what}.{key}")
+            return kind(text, loc=r.loc(node)) if text else None
     allowed, required = _keys(Paragraph)
     keys = r.mapping(node, what, allowed, required)
     if keys is None:
@@ -240,9 +245,48 @@ def _appendix(r: Reader, node: Node, what: str) -> Appendix | None:
     title = _opt(keys, "title", r.string, f"{what}.title")
     label = _label(r, keys.get("label"), f"{what}.label")
     restricted = _opt(keys, "restricted", r.boolean, f"{what}.restricted") or False
+    marking = _opt(keys, "marking", r.string, f"{what}.marking")
+    actions = _opt(keys, "actions", _with(r, _actions), f"{what}.actions")
     if title is None:
         return None
-    return Appendix(title=title, label=label, restricted=restricted, loc=r.loc(node))
+    return Appendix(title=title, label=label, restricted=restricted, marking=marking, actions=actions, loc=r.loc(node))
+
+
+def _actions(r: Reader, node: Node, what: str) -> ActionsSource | None:
+    allowed, required = _keys(ActionsSource)
+    keys = r.mapping(node, what, allowed, required)
+    if keys is None:
+        return None
+    workbook = _opt(keys, "workbook", r.string, f"{what}.workbook")
+    if workbook and (Path(workbook).name != workbook or not workbook.lower().endswith(".xlsx")):
+        r.error(keys["workbook"], f"{what}.workbook: must be the name of an .xlsx file beside paper.yaml")
+        workbook = None
+    themes = _opt(keys, "themes", r.strings, f"{what}.themes")
+    statuses = _list(r, keys.get("statuses"), f"{what}.statuses", _status)
+    owners = _opt(keys, "owners", r.strings, f"{what}.owners") or ()
+    for name, values in (("themes", themes or ()), ("statuses", [s.name for s in statuses]), ("owners", owners)):
+        for value in {v for v in values if list(values).count(v) > 1}:
+            r.error(keys[name], f"{what}.{name}: '{value}' is listed twice")
+    if not workbook or not themes:
+        return None
+    extra = {"statuses": statuses} if statuses else {}
+    return ActionsSource(workbook=workbook, themes=themes, owners=owners, loc=r.loc(node), **extra)
+
+
+def _status(r: Reader, node: Node, what: str) -> Status | None:
+    allowed, required = _keys(Status)
+    keys = r.mapping(node, what, allowed, required)
+    if keys is None:
+        return None
+    name = _opt(keys, "name", r.string, f"{what}.name")
+    colour = _opt(keys, "colour", r.string, f"{what}.colour")
+    if colour and colour.lower() not in RAG_COLOURS and not HEX_COLOUR.fullmatch(colour):
+        names = ", ".join(RAG_COLOURS)
+        r.error(keys["colour"], f"{what}.colour: '{colour}' is not one of {names} or a hex colour like #92D050")
+        colour = None
+    if name is None or colour is None:
+        return None
+    return Status(name=name, colour=colour, loc=r.loc(node))
 
 
 def _label(r: Reader, node: Node | None, what: str) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .errors import Location
+from .errors import CellLocation, Location
 
 
 def doc(text: str, **kwargs):  # noqa: ANN201 - a dataclass field
@@ -38,7 +38,15 @@ class Subheading:
     loc: Location = field(default=Location(__file__), compare=False)
 
 
-Block = Paragraph | Subheading
+@dataclass(frozen=True)
+class StatusSummary:
+    """Where the covering report shows an action plan's progress: a table and a chart."""
+
+    status_summary: str = doc("The label of the appendix whose actions are summarised, e.g. `gip`.")
+    loc: Location = field(default=Location(__file__), compare=False)
+
+
+Block = Paragraph | Subheading | StatusSummary
 
 
 @dataclass(frozen=True)
@@ -82,12 +90,55 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class Status:
+    """A status an action can have, with its RAG colour."""
+
+    name: str = doc("The status as the workbook's `Status` column writes it, e.g. `On track`.")
+    colour: str = doc("`blue`, `green`, `amber`, `red`, `grey` or a hex colour such as `#92D050`.")
+    loc: Location = field(default=Location(__file__), compare=False)
+
+    @property
+    def fill(self) -> str:
+        """Return the colour as six hex digits for a cell's shading."""
+        return RAG_COLOURS.get(self.colour.lower(), self.colour.lstrip("#")).upper()
+
+
+RAG_COLOURS = {"blue": "8DB4E2", "green": "92D050", "amber": "FFC000", "red": "FF6B6B", "grey": "BFBFBF"}
+DEFAULT_STATUSES = (
+    Status("Complete", "blue"),
+    Status("On track", "green"),
+    Status("Some slippage", "amber"),
+    Status("Off track", "red"),
+)
+
+
+@dataclass(frozen=True)
+class ActionsSource:
+    """An appendix built from a workbook of actions (sheets `Actions` and `Previous`)."""
+
+    workbook: str = doc("The workbook's file name, beside `paper.yaml`, e.g. `appendix.xlsx`.")
+    themes: tuple[str, ...] = doc("The themes the `Theme` column may name, in the order the appendix prints them.")
+    statuses: tuple[Status, ...] = doc(
+        "The statuses the `Status` column may name, each with `name` and `colour` (default: Complete blue, "
+        "On track green, Some slippage amber, Off track red).",
+        default=DEFAULT_STATUSES,
+    )
+    owners: tuple[str, ...] = doc("If given, the only owners the `Owner` column may name.", default=())
+    loc: Location = field(default=Location(__file__), compare=False)
+
+
+@dataclass(frozen=True)
 class Appendix:
     """An appendix to the report, numbered 1, 2 … in the order listed."""
 
     title: str = doc("The appendix title, e.g. `Governance Improvement Plan`.")
     label: str | None = doc("A name other text can refer to: `[[label]]` prints `Appendix 1`.", default=None)
     restricted: bool = doc("`true` if the appendix is not for publication.", default=False)
+    marking: str | None = doc(
+        "Protective marking of the appendix (default: `OFFICIAL-SENSITIVE` if restricted, else the paper's).",
+        default=None,
+    )
+    actions: ActionsSource | None = doc("Build the appendix from a workbook of actions.", default=None)
     loc: Location = field(default=Location(__file__), compare=False)
 
 
@@ -145,14 +196,69 @@ class Meeting:
 
 
 @dataclass(frozen=True)
+class Action:
+    """One row of the `Actions` sheet."""
+
+    ref: str
+    theme: str
+    area: str
+    action: str
+    owner: str
+    due: dt.date
+    status: str
+    progress: str
+    previous_refs: tuple[str, ...]
+    loc: CellLocation
+
+
+@dataclass(frozen=True)
+class PreviousItem:
+    """One row of the `Previous` sheet: an earlier recommendation the plan must still answer."""
+
+    ref: str
+    source: str
+    recommendation: str
+    disposition: str  # "" while the item is open
+    loc: CellLocation
+
+
+@dataclass(frozen=True)
+class ActionPlan:
+    """A workbook of actions, read and checked, with the configuration that governs it."""
+
+    source: ActionsSource
+    actions: tuple[Action, ...]
+    previous: tuple[PreviousItem, ...]
+
+    def answers(self, ref: str) -> tuple[str, ...]:
+        """Return the refs of the actions that carry the earlier item *ref*."""
+        return tuple(a.ref for a in self.actions if ref in a.previous_refs)
+
+
+@dataclass(frozen=True)
 class Plan:
-    """A whole meeting plan: the meeting and its papers, in agenda order."""
+    """A whole meeting plan: the meeting, its papers in agenda order, and their action plans."""
 
     meeting: Meeting
     papers: tuple[Paper, ...]
+    action_plans: dict[tuple[str, int], ActionPlan] = field(default_factory=dict)  # (paper slug, appendix index)
 
 
-SCHEMA = (Meeting, AgendaItem, Paper, Summary, Section, Paragraph, Subheading, Contact, Appendix, Properties)
+SCHEMA = (
+    Meeting,
+    AgendaItem,
+    Paper,
+    Summary,
+    Section,
+    Paragraph,
+    Subheading,
+    StatusSummary,
+    Contact,
+    Appendix,
+    ActionsSource,
+    Status,
+    Properties,
+)
 
 
 # --- After numbering: what the renderer receives -------------------------------------------------
@@ -176,14 +282,34 @@ class Item:
 
 
 @dataclass(frozen=True)
-class NumberedBlock:
-    """A printed block of a section: a numbered paragraph, a sub-heading or unnumbered text."""
+class StatusCount:
+    """One row of a status summary: a theme (or "Total") and its count of actions per status."""
 
-    kind: str  # "paragraph", "subheading" or "text"
+    theme: str
+    counts: tuple[int, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class StatusTable:
+    """Actions by theme and status, for the covering report's table and chart."""
+
+    title: str
+    statuses: tuple[Status, ...]
+    rows: tuple[StatusCount, ...]
+    totals: StatusCount
+
+
+@dataclass(frozen=True)
+class NumberedBlock:
+    """A printed block of a section: a numbered paragraph, a sub-heading, text or a status summary."""
+
+    kind: str  # "paragraph", "subheading", "text" or "status"
     text: str
     loc: Location
     number: str = ""
     items: tuple[Item, ...] = ()
+    table: StatusTable | None = None
 
 
 @dataclass(frozen=True)
@@ -202,6 +328,14 @@ class NumberedAppendix:
 
     number: str
     appendix: Appendix
+    marking: str
+    plan: ActionPlan | None = None
+
+    @property
+    def heading(self) -> str:
+        """Return "Appendix 1 – Title", with "(Restricted)" when it is."""
+        restricted = " (Restricted)" if self.appendix.restricted else ""
+        return f"Appendix {self.number} – {self.appendix.title}{restricted}"
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """Resolve cross-references: ``[[label]]`` becomes "paragraph 1.4", "section 2" or "Appendix 1".
 
+``[[gip:total]]`` and ``[[gip:On track]]`` give counts of an appendix's actions.
+
 ``[[#label]]`` gives the bare number ("1.4"), for text such as "paragraphs [[#a]] to [[#b]]".
 A literal ``[[`` is written ``\\[[``. An unknown label is an error naming it and where it was used.
 """
@@ -32,7 +34,7 @@ def resolve_text(text: str, labels: dict[str, Target], loc: Location, problems: 
         if target is None:
             problems.add(loc, f"unknown reference '{label}'{did_you_mean(label, labels)}")
             return whole
-        return target.number if bare else f"{WORDS[target.kind]} {target.number}"
+        return target.number if bare or target.kind == "count" else f"{WORDS[target.kind]} {target.number}"
 
     return REFERENCE.sub(substitute, text)
 

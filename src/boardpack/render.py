@@ -1,4 +1,4 @@
-"""Render a numbered, resolved paper into a .docx through its docxtpl template.
+"""Render numbered, resolved papers into .docx files through their docxtpl templates.
 
 Plan text only ever enters as context values: it is escaped (``autoescape=True``) and never parsed as
 a template, so ``{{ }}``, ``&`` and ``<`` print as typed. The Jinja environment is sandboxed and
@@ -8,17 +8,26 @@ strict: a template can read nothing but its context, and a misspelt field is an 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import jinja2
-from docxtpl import DocxTemplate
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Cm
+from docxtpl import DocxTemplate, InlineImage
 from jinja2.sandbox import SandboxedEnvironment
 
+from .appendix import appendix_context
+from .chart import alt_text, draw_status_chart
 from .errors import Location, Problem, RenderError
-from .model import Meeting, NumberedPaper
+from .model import Meeting, NumberedAppendix, NumberedBlock, NumberedPaper
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 REPORT_TEMPLATE = "report.docx"
+APPENDIX_TEMPLATE = "appendix.docx"
+STATUS_TABLE_STYLE = "Status Table"
 
 
 def long_date(day: dt.date) -> str:
@@ -26,56 +35,120 @@ def long_date(day: dt.date) -> str:
     return f"{day:%A}, {day.day} {day:%B %Y}"
 
 
-def report_context(paper: NumberedPaper, meeting: Meeting) -> dict:
-    """Return the template context of a covering report: plain values only."""
+def render_report(paper: NumberedPaper, meeting: Meeting, out: Path, template_dir: Path = TEMPLATES_DIR) -> Path:
+    """Render *paper*'s covering report to *out* (.docx) and return the path."""
+    doc = _load(template_dir / REPORT_TEMPLATE)
+    with tempfile.TemporaryDirectory(prefix="boardpack-charts-") as charts:
+        context = _report_context(doc, paper, meeting, Path(charts))
+        _render(doc, template_dir / REPORT_TEMPLATE, context)
+    _describe_charts(doc, [alt_text(b.table) for b in _status_blocks(paper)])
+    _fit_status_tables(doc)
     src = paper.paper
+    _set_properties(doc, src.title, src.properties.subject, src.properties.author or src.report_by, meeting)
+    doc.docx.core_properties.keywords = ", ".join(src.properties.keywords)
+    doc.save(out)
+    return out
+
+
+def render_appendix(
+    appendix: NumberedAppendix, paper: NumberedPaper, meeting: Meeting, out: Path, template_dir: Path = TEMPLATES_DIR
+) -> Path:
+    """Render an appendix built from a workbook of actions to *out* (.docx) and return the path."""
+    template = template_dir / APPENDIX_TEMPLATE
+    doc = _load(template)
+    _render(doc, template, appendix_context(appendix, paper, meeting, long_date(meeting.date)))
+    src = paper.paper
+    _set_properties(doc, appendix.heading, src.properties.subject, src.properties.author or src.report_by, meeting)
+    doc.save(out)
+    return out
+
+
+def _report_context(doc: DocxTemplate, paper: NumberedPaper, meeting: Meeting, charts: Path) -> dict:
+    src = paper.paper
+
+    def block(b: NumberedBlock) -> SimpleNamespace:
+        # Namespaces, not dicts: in Jinja `b.items` on a dict is the dict's method.
+        values = SimpleNamespace(kind=b.kind, text=b.text, number=b.number, items=b.items, table=b.table, chart=None)
+        if b.table is not None:
+            image = draw_status_chart(b.table, charts / f"chart-{b.number}.png")
+            values.chart = InlineImage(doc, str(image), width=Cm(15))
+        return values
+
+    sections = [
+        SimpleNamespace(number=s.number, heading=s.heading, blocks=[block(b) for b in s.blocks]) for s in paper.sections
+    ]
     return {
         "committee": meeting.committee,
         "date_long": long_date(meeting.date),
         "title": src.title,
         "report_by": src.report_by,
         "marking": src.marking,
-        "summary": [(heading, list(blocks)) for heading, blocks in paper.summary],
-        "sections": list(paper.sections),
+        "summary": [(heading, [b.text for b in blocks]) for heading, blocks in paper.summary],
+        "sections": sections,
     }
 
 
-def render_report(paper: NumberedPaper, meeting: Meeting, out: Path, template_dir: Path = TEMPLATES_DIR) -> Path:
-    """Render *paper*'s covering report to *out* (.docx) and return the path."""
-    template = template_dir / REPORT_TEMPLATE
-    doc = _render(template, report_context(paper, meeting))
-    _set_properties(doc, paper, meeting)
-    doc.save(out)
-    return out
+def _status_blocks(paper: NumberedPaper) -> list[NumberedBlock]:
+    return [b for s in paper.sections for b in s.blocks if b.table is not None]
 
 
 def _environment() -> jinja2.Environment:
     return SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined)
 
 
-def _render(template: Path, context: dict) -> DocxTemplate:
+def _load(template: Path) -> DocxTemplate:
     if not template.is_file():
         raise RenderError([Problem(Location(template), "template not found")])
+    doc = DocxTemplate(template)
     try:
-        doc = DocxTemplate(template)
-        doc.render(context, jinja_env=_environment(), autoescape=True)
-    except jinja2.TemplateError as exc:
-        around = " ".join(" ".join(getattr(exc, "docx_context", [])).split())
-        detail = f" near: {around[:160]}" if around else ""
-        raise RenderError([Problem(Location(template), f"template error: {exc.message}{detail}")]) from None
+        doc.init_docx()
     except Exception as exc:  # a .docx that is not a zip, a part that is not XML …
         raise RenderError([Problem(Location(template), f"cannot read template: {exc}")]) from None
     return doc
 
 
-def _set_properties(doc: DocxTemplate, paper: NumberedPaper, meeting: Meeting) -> None:
+def _render(doc: DocxTemplate, template: Path, context: dict) -> None:
+    try:
+        doc.render(context, jinja_env=_environment(), autoescape=True)
+    except jinja2.TemplateError as exc:
+        around = " ".join(" ".join(getattr(exc, "docx_context", [])).split())
+        detail = f" near: {around[:160]}" if around else ""
+        raise RenderError([Problem(Location(template), f"template error: {exc.message}{detail}")]) from None
+    except (TypeError, ValueError, AttributeError) as exc:  # a tag that uses a value the wrong way
+        raise RenderError([Problem(Location(template), f"template error: {exc}")]) from None
+
+
+def _describe_charts(doc: DocxTemplate, texts: list[str]) -> None:
+    """Give each chart its alternative text (docPr/@descr), which the tagged PDF carries as /Alt."""
+    for shape, text in zip(doc.docx.inline_shapes, texts, strict=False):
+        shape._inline.docPr.set("descr", text)
+        shape._inline.docPr.set("title", "Chart: actions by theme and status")
+
+
+def _fit_status_tables(doc: DocxTemplate) -> None:
+    """Size the status tables' columns, whose number came from the plan's statuses: theme wide, counts even."""
+    for table in doc.docx.tables:
+        if table.style is None or table.style.name != STATUS_TABLE_STYLE:
+            continue
+        count = len(table.rows[0].cells)
+        widths = [Cm(5.6)] + [Cm(10.4 / (count - 1))] * (count - 1)
+        grid = table._tbl.tblGrid
+        for col in list(grid):
+            grid.remove(col)
+        for width in widths:
+            grid.append(parse_xml(f'<w:gridCol {nsdecls("w")} w:w="{width.twips}"/>'))
+        for row in table.rows:
+            for cell, width in zip(row._tr.findall(qn("w:tc")), widths, strict=False):
+                cell.get_or_add_tcPr().get_or_add_tcW().set(qn("w:w"), str(width.twips))
+
+
+def _set_properties(doc: DocxTemplate, title: str, subject: str | None, author: str, meeting: Meeting) -> None:
     """Fill the core properties from the plan alone: set after rendering so none is a template."""
-    src = paper.paper
     props = doc.docx.core_properties
-    props.title = src.title
-    props.subject = src.properties.subject or f"{meeting.committee}, {long_date(meeting.date)}"
-    props.author = src.properties.author or src.report_by
-    props.keywords = ", ".join(src.properties.keywords)
+    props.title = title
+    props.subject = subject or f"{meeting.committee}, {long_date(meeting.date)}"
+    props.author = author
+    props.keywords = ""
     props.comments = ""
     props.category = ""
     props.last_modified_by = ""

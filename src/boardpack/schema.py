@@ -1,13 +1,15 @@
 """Write the plan format's reference tables from the model, for the README.
 
 The model's field docstrings are the one source; ``python -m boardpack.schema`` prints the tables
-that the README carries between its ``schema:begin`` and ``schema:end`` markers, and a test keeps
-the two equal.
+that the README carries between its ``schema:begin`` and ``schema:end`` markers
+(``python -m boardpack.schema --update README.md`` rewrites them), and a test keeps the two equal.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import MISSING, fields
+from pathlib import Path
 
 from .model import SCHEMA
 
@@ -25,5 +27,16 @@ def schema_markdown() -> str:
     return "\n".join(out)
 
 
+def update_readme(readme: Path) -> None:
+    """Replace the tables between the README's schema markers with the model's."""
+    text = readme.read_text(encoding="utf-8")
+    begin, end = "<!-- schema:begin -->\n", "<!-- schema:end -->"
+    head, rest = text.split(begin, 1)
+    readme.write_text(head + begin + schema_markdown() + end + rest.split(end, 1)[1], encoding="utf-8")
+
+
 if __name__ == "__main__":
-    print(schema_markdown(), end="")
+    if sys.argv[1:2] == ["--update"]:
+        update_readme(Path(sys.argv[2]))
+    else:
+        print(schema_markdown(), end="")

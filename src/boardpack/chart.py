@@ -1,0 +1,51 @@
+"""Draw an action plan's progress as a stacked bar chart (matplotlib), with its alt text."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no screen: draw to files only
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+from .model import StatusTable  # noqa: E402
+
+FONT = ["Liberation Sans", "Arial", "DejaVu Sans"]
+
+
+def draw_status_chart(table: StatusTable, out: Path) -> Path:
+    """Draw *table* as horizontal bars, one per theme, stacked by status in RAG colours; return *out*."""
+    plt.rcParams.update({"font.family": "sans-serif", "font.sans-serif": FONT, "font.size": 9, "svg.hashsalt": "bp"})
+    themes = [textwrap.fill(row.theme, 28) for row in table.rows][::-1]
+    fig, ax = plt.subplots(figsize=(6.3, 0.55 * len(themes) + 1.1), dpi=200)
+    left = [0] * len(themes)
+    for i, status in enumerate(table.statuses):
+        counts = [row.counts[i] for row in table.rows][::-1]
+        bars = ax.barh(themes, counts, left=left, color=f"#{status.fill}", edgecolor="black", linewidth=0.5)
+        ax.bar_label(bars, labels=[str(c) if c else "" for c in counts], label_type="center", fontsize=8)
+        left = [a + b for a, b in zip(left, counts, strict=True)]
+        bars.set_label(status.name)
+    ax.set_xlabel("Number of actions")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.4, -0.28), ncol=len(table.statuses), frameon=False, fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return out
+
+
+def alt_text(table: StatusTable) -> str:
+    """Return the chart's alternative text: every number it shows, in words."""
+    names = [s.name for s in table.statuses]
+
+    def counts(row) -> str:
+        return ", ".join(f"{n} {name}" for n, name in zip(row.counts, names, strict=True))
+
+    rows = "; ".join(f"{row.theme}: {counts(row)}" for row in table.rows)
+    return (
+        f"Stacked bar chart of {table.totals.total} actions by theme and status. {rows}. Total: {counts(table.totals)}."
+    )

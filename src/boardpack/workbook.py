@@ -1,0 +1,287 @@
+"""Read a workbook of actions (sheets ``Actions`` and ``Previous``) and check it, cell by cell.
+
+Each problem names the workbook, sheet and cell (``appendix.xlsx:Actions!G14``); all of them are
+reported together. Columns are found by their header, in any order; other columns are ignored with a
+warning; blank rows are skipped. The trail is checked here too: every earlier recommendation that
+is still open must be answered by at least one action.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+from openpyxl.utils.datetime import from_excel
+from openpyxl.utils.exceptions import InvalidFileException
+
+from .errors import CellLocation, Location, Problems
+from .model import Action, ActionPlan, ActionsSource, Plan, PreviousItem
+from .yamlsrc import did_you_mean
+
+ACTIONS, PREVIOUS = "Actions", "Previous"
+ACTION_COLUMNS = ("Ref", "Theme", "Area", "Action", "Owner", "Due", "Status", "Progress", "Previous refs")
+PREVIOUS_COLUMNS = ("Ref", "Source", "Recommendation", "Disposition")
+OPTIONAL = {"Area", "Progress", "Previous refs", "Disposition"}
+MAX_BYTES = 20_000_000
+MAX_CELL = 5_000
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One non-blank data row: its number and its values by column header."""
+
+    number: int
+    values: dict[str, str | dt.date | dt.datetime | float | int]
+    columns: dict[str, int]
+
+
+def load_action_plans(plan: Plan, problems: Problems) -> dict[tuple[str, int], ActionPlan]:
+    """Return the action plan of every appendix built from a workbook, keyed by (paper, appendix index)."""
+    plans = {}
+    for paper in plan.papers:
+        for index, appendix in enumerate(paper.appendices):
+            if appendix.actions is not None:
+                path = paper.loc.file.parent / appendix.actions.workbook
+                loaded = load_action_plan(path, appendix.actions, problems)
+                if loaded is not None:
+                    plans[(paper.slug, index)] = loaded
+    return plans
+
+
+def load_action_plan(path: Path, source: ActionsSource, problems: Problems) -> ActionPlan | None:
+    """Return the checked action plan in the workbook at *path*; record every problem found."""
+    book = _open(path, source, problems)
+    if book is None:
+        return None
+    sheets = {}
+    for name, columns in ((ACTIONS, ACTION_COLUMNS), (PREVIOUS, PREVIOUS_COLUMNS)):
+        if name not in book.sheetnames:
+            present = ", ".join(book.sheetnames)
+            problems.add(Location(path), f"no sheet '{name}' (sheets: {present}){did_you_mean(name, book.sheetnames)}")
+            continue
+        sheets[name] = list(_rows(path, book[name], columns, problems))
+    if len(sheets) < 2:
+        return None
+    checker = _Checker(path, source, problems)
+    previous = tuple(p for p in (checker.previous(row) for row in sheets[PREVIOUS]) if p)
+    actions = tuple(a for a in (checker.action(row) for row in sheets[ACTIONS]) if a)
+    if not sheets[ACTIONS]:
+        problems.add(CellLocation(path, ACTIONS, 2, 1), "no actions: the sheet has a header row and nothing under it")
+    plan = ActionPlan(source=source, actions=actions, previous=previous)
+    # Answers are read from every row, checked or not: a row with a typo elsewhere still answers.
+    answered = {ref for row in sheets[ACTIONS] for ref in split_refs(str(row.values.get("Previous refs", "")))}
+    checker.trail(plan, answered)
+    return plan
+
+
+def split_refs(text: str) -> tuple[str, ...]:
+    """Return the refs in a Previous refs cell, separated by ';' or ','."""
+    return tuple(r for r in (part.strip() for part in re.split(r"[;,]", text)) if r)
+
+
+def _open(path: Path, source: ActionsSource, problems: Problems):
+    if not path.is_file():
+        problems.add(source.loc, f"workbook '{source.workbook}' not found beside paper.yaml")
+        return None
+    if path.stat().st_size > MAX_BYTES:
+        problems.add(Location(path), f"workbook is larger than {MAX_BYTES // 1_000_000} MB")
+        return None
+    with path.open("rb") as f:
+        if f.read(4) == OLE_MAGIC:
+            problems.add(
+                Location(path), "workbook is password-protected or an old .xls: save it as an unprotected .xlsx"
+            )
+            return None
+    try:
+        return openpyxl.load_workbook(path, data_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        problems.add(Location(path), f"not an Excel workbook (.xlsx): {exc}")
+        return None
+
+
+def _rows(path: Path, sheet, columns: tuple[str, ...], problems: Problems) -> Iterator[Row]:
+    """Yield the data rows of *sheet* with their values by header; report layout problems."""
+    for merged in sheet.merged_cells.ranges:
+        where = CellLocation(path, sheet.title, merged.min_row, merged.min_col)
+        problems.add(where, f"merged cells {merged.coord}: unmerge them, one value per cell")
+    header = _header(path, sheet, columns, problems)
+    if header is None:
+        return
+    for cells in sheet.iter_rows(min_row=2):
+        values = {}
+        for name, col in header.items():
+            value = _value(path, sheet.title, cells[col - 1] if col <= len(cells) else None, problems)
+            if value not in (None, ""):
+                values[name] = value
+        if values:
+            yield Row(cells[0].row, values, header)
+
+
+def _header(path: Path, sheet, columns: tuple[str, ...], problems: Problems) -> dict[str, int] | None:
+    wanted = {_norm(c): c for c in columns}
+    found: dict[str, int] = {}
+    first_row = next(sheet.iter_rows(min_row=1, max_row=1), ())
+    for cell in first_row:
+        if cell.value is None or str(cell.value).strip() == "":
+            continue
+        where = CellLocation(path, sheet.title, cell.row, cell.column)
+        name = wanted.get(_norm(str(cell.value)))
+        if name is None:
+            problems.warn(where, f"column '{cell.value}' ignored{did_you_mean(str(cell.value), columns)}")
+        elif name in found:
+            problems.add(where, f"column '{name}' appears twice")
+        else:
+            found[name] = cell.column
+    missing = [c for c in columns if c not in found and c not in OPTIONAL]
+    for name in missing:
+        problems.add(CellLocation(path, sheet.title, 1), f"missing column '{name}' in the header row")
+    return None if missing else found
+
+
+def _value(path: Path, sheet: str, cell, problems: Problems):
+    if cell is None or cell.value is None:
+        return None
+    where = CellLocation(path, sheet, cell.row, cell.column)
+    if cell.data_type == "f":
+        problems.add(where, f"formula {str(cell.value)[:40]}: type the value itself")
+        return None
+    value = cell.value
+    if isinstance(value, str):
+        value = " ".join(value.split())
+        if len(value) > MAX_CELL:
+            problems.add(where, f"text of {len(value)} characters is longer than {MAX_CELL}")
+            return None
+    return value
+
+
+def _norm(name: str) -> str:
+    return " ".join(name.lower().split())
+
+
+class _Checker:
+    """Turn rows into actions and earlier items, recording every problem with its cell."""
+
+    def __init__(self, path: Path, source: ActionsSource, problems: Problems):
+        self.path, self.source, self.problems = path, source, problems
+        self.refs: dict[str, dict[str, int]] = {ACTIONS: {}, PREVIOUS: {}}
+        self.previous_refs: set[str] = set()
+
+    def where(self, sheet: str, row: Row, column: str) -> CellLocation:
+        """Return the location of *column* in *row* (the row's first cell when the column is absent)."""
+        return CellLocation(self.path, sheet, row.number, row.columns.get(column, 1))
+
+    def text(self, sheet: str, row: Row, column: str, required: bool = True) -> str | None:
+        """Return a cell as text; a required one that is blank is a problem."""
+        value = row.values.get(column)
+        if value is None:
+            if required:
+                self.problems.add(self.where(sheet, row, column), f"{column} is blank")
+            return None if required else ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return value.strftime("%Y-%m-%d") if isinstance(value, dt.date) else str(value)
+
+    def ref(self, sheet: str, row: Row) -> str | None:
+        """Return the row's Ref, recording a duplicate."""
+        ref = self.text(sheet, row, "Ref")
+        if ref is None:
+            return None
+        seen = self.refs[sheet]
+        if ref in seen:
+            self.problems.add(self.where(sheet, row, "Ref"), f"duplicate ref '{ref}' (first in row {seen[ref]})")
+            return None
+        seen[ref] = row.number
+        return ref
+
+    def one_of(self, sheet: str, row: Row, column: str, allowed: tuple[str, ...]) -> str | None:
+        """Return a cell that must be one of *allowed*."""
+        value = self.text(sheet, row, column)
+        if value is not None and allowed and value not in allowed:
+            self.problems.add(
+                self.where(sheet, row, column),
+                f"unknown {column.lower()} '{value}'{did_you_mean(value, allowed)}",
+            )
+            return None
+        return value
+
+    def due(self, row: Row) -> dt.date | None:
+        """Return the Due date: an Excel date, or text YYYY-MM-DD or DD/MM/YYYY."""
+        value = row.values.get("Due")
+        where = self.where(ACTIONS, row, "Due")
+        if value is None:
+            self.problems.add(where, "Due is blank")
+            return None
+        parsed = parse_date(value)
+        if parsed is None:
+            self.problems.add(where, f"due date '{value}' is not a date (use a date cell, YYYY-MM-DD or DD/MM/YYYY)")
+        return parsed
+
+    def previous(self, row: Row) -> PreviousItem | None:
+        """Return one earlier item from a row of the Previous sheet."""
+        ref = self.ref(PREVIOUS, row)
+        source = self.text(PREVIOUS, row, "Source")
+        recommendation = self.text(PREVIOUS, row, "Recommendation")
+        disposition = self.text(PREVIOUS, row, "Disposition", required=False) or ""
+        if None in (ref, source, recommendation):
+            return None
+        self.previous_refs.add(ref)
+        loc = self.where(PREVIOUS, row, "Ref")
+        return PreviousItem(ref, source, recommendation, disposition, loc)
+
+    def action(self, row: Row) -> Action | None:
+        """Return one action from a row of the Actions sheet."""
+        values = {
+            "ref": self.ref(ACTIONS, row),
+            "theme": self.one_of(ACTIONS, row, "Theme", self.source.themes),
+            "area": self.text(ACTIONS, row, "Area", required=False),
+            "action": self.text(ACTIONS, row, "Action"),
+            "owner": self.one_of(ACTIONS, row, "Owner", self.source.owners),
+            "due": self.due(row),
+            "status": self.one_of(ACTIONS, row, "Status", tuple(s.name for s in self.source.statuses)),
+            "progress": self.text(ACTIONS, row, "Progress", required=False),
+            "previous_refs": self.earlier(row),
+        }
+        if any(v is None for v in values.values()):
+            return None
+        return Action(**values, loc=self.where(ACTIONS, row, "Ref"))
+
+    def earlier(self, row: Row) -> tuple[str, ...] | None:
+        """Return the Previous refs an action carries, each checked against the Previous sheet."""
+        refs = split_refs(self.text(ACTIONS, row, "Previous refs", required=False) or "")
+        unknown = [r for r in refs if r not in self.previous_refs]
+        for ref in unknown:
+            hint = did_you_mean(ref, self.previous_refs)
+            self.problems.add(self.where(ACTIONS, row, "Previous refs"), f"unknown previous ref '{ref}'{hint}")
+        return None if unknown else refs
+
+    def trail(self, plan: ActionPlan, answered: set[str]) -> None:
+        """Record every open earlier item that no action answers."""
+        for item in plan.previous:
+            if not item.disposition and item.ref not in answered:
+                self.problems.add(
+                    item.loc,
+                    f"earlier recommendation '{item.ref}' is open but no action answers it: "
+                    "add it to an action's Previous refs, or give it a Disposition",
+                )
+
+
+def parse_date(value) -> dt.date | None:
+    """Return a date from an Excel date, an Excel serial number, or text YYYY-MM-DD or DD/MM/YYYY."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and 1 <= value < 2958466:
+        return from_excel(value).date()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(str(value).strip(), pattern).date()
+        except ValueError:
+            continue
+    return None
