@@ -165,7 +165,7 @@ def _styles(doc, width=TEXT_WIDTH) -> None:
     _style(doc, "Caption", size=10, bold=True, before=6, after=4).paragraph_format.keep_with_next = True
     _style(doc, "Table Text", size=9, after=0).paragraph_format.line_spacing = 1.0
     _style(doc, "Table Heading", size=9, bold=True, after=0).paragraph_format.line_spacing = 1.0
-    figure = _style(doc, "Figure", after=8)
+    figure = _style(doc, "Chart Paragraph", after=8)
     figure.paragraph_format.left_indent = Cm(1.0)
     status_table = doc.styles.add_style("Status Table", WD_STYLE_TYPE.TABLE)
     status_table.base_style = doc.styles["Table Grid"]
@@ -288,7 +288,7 @@ def _status_block(doc) -> None:
     _row(totals, cells, "Table Heading")
     for row in (table.rows[1], table.rows[3]):
         row.cells[0].merge(row.cells[-1])
-    _para(doc, "{{ b.chart }}", "Figure")
+    _para(doc, "{{ b.chart }}", "Chart Paragraph")
 
 
 def _row(row, texts, style: str, header: bool = False, widths=None) -> None:

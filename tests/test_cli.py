@@ -52,3 +52,14 @@ def test_python_dash_m_runs_the_cli():
     result = subprocess.run([sys.executable, "-m", "boardpack", "--version"], capture_output=True, text=True)
     assert result.returncode == 0
     assert result.stdout.startswith("boardpack ")
+
+
+def test_check_prints_workbook_warnings(plan_copy, capsys):
+    from openpyxl import load_workbook
+
+    path = plan_copy / PAPER / "appendix.xlsx"
+    book = load_workbook(path)
+    book["Actions"].cell(row=1, column=12, value="Notes")
+    book.save(path)
+    assert main(["check", str(plan_copy)]) == 0
+    assert capsys.readouterr().err == f"{path}:Actions!L1: warning: column 'Notes' ignored\n"

@@ -47,8 +47,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _warn(warnings) -> None:
+    for warning in warnings:
+        print(f"{warning.where}: warning: {warning.message}", file=sys.stderr)
+
+
 def _build(args: argparse.Namespace) -> int:
     result = build(args.plan_dir, args.out or default_out(args.plan_dir), args.templates)
+    _warn(result.warnings)
     for doc in result.documents:
         pages = f" ({doc.pages} pages)" if doc.pages else ""
         print(f"wrote {display_path(result.out_dir / doc.path)}{pages}")
@@ -58,5 +64,6 @@ def _build(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     prepared = check(args.plan_dir)
+    _warn(prepared.warnings)
     print(f"{display_path(args.plan_dir)}: ok ({len(prepared.papers)} papers)")
     return EXIT_OK

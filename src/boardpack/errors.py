@@ -135,10 +135,14 @@ class Problems:
     def __bool__(self) -> bool:
         return bool(self.items)
 
+    def in_order(self) -> list[Problem]:
+        """Return the problems ordered by file, then place in the file."""
+        return sorted(self.items, key=_order)
+
     def raise_if_any(self, kind: type[BoardpackError] = PlanError) -> None:
         """Raise *kind* carrying every recorded problem, if there are any."""
         if self.items:
-            raise kind(sorted(self.items, key=_order))
+            raise kind(self.in_order())
 
 
 def _order(problem: Problem) -> tuple[str, str, int, int]:

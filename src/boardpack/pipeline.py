@@ -39,6 +39,7 @@ class BuildResult:
 
     out_dir: Path
     documents: tuple[Document, ...]
+    warnings: tuple[Problem, ...] = ()
 
 
 def check(plan_dir: Path) -> Prepared:
@@ -72,7 +73,7 @@ def build(plan_dir: Path, out_dir: Path | None = None, templates: Path = TEMPLAT
         convert_to_pdf([r.docx for r in rendered])
         documents = _describe(staging, rendered)
         write_manifest(staging, documents)
-    return BuildResult(out_dir, tuple(documents))
+    return BuildResult(out_dir, tuple(documents), prepared.warnings)
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,6 @@ def _describe_charts(doc: DocxTemplate, texts: list[str]) -> None:
     """Give each chart its alternative text (docPr/@descr), which the tagged PDF carries as /Alt."""
     for shape, text in zip(doc.docx.inline_shapes, texts, strict=False):
         shape._inline.docPr.set("descr", text)
-        shape._inline.docPr.set("title", "Chart: actions by theme and status")
 
 
 def _fit_status_tables(doc: DocxTemplate) -> None:

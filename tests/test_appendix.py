@@ -1,0 +1,159 @@
+"""The restricted appendix and the covering report's status summary, built from the example workbook."""
+
+from __future__ import annotations
+
+import zipfile
+from collections import Counter
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from lxml import etree
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from boardpack.cli import main
+from boardpack.errors import Problems
+from boardpack.load import load_plan
+from boardpack.number import number_paper
+from boardpack.pdftext import page_texts
+from boardpack.pipeline import check
+from boardpack.refs import resolve_text
+
+from .conftest import EXAMPLE, PAPER
+from .test_e2e import structure_roles
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+FILLS = {"Complete": "8DB4E2", "On track": "92D050", "Some slippage": "FFC000", "Off track": "FF6B6B"}
+
+
+def workbook_counts() -> Counter:
+    """Count the example's actions by (theme, status) straight from the workbook, independently of boardpack."""
+    sheet = load_workbook(EXAMPLE / PAPER / "appendix.xlsx")["Actions"]
+    header = [c.value for c in sheet[1]]
+    theme, status = header.index("Theme"), header.index("Status")
+    return Counter((row[theme], row[status]) for row in sheet.iter_rows(min_row=2, values_only=True) if row[0])
+
+
+def test_example_trail_is_complete():
+    plan = next(iter(check(EXAMPLE).plan.action_plans.values()))
+    assert len(plan.actions) >= 40 and len(plan.previous) >= 20
+    assert {a.theme for a in plan.actions} == set(plan.source.themes)
+    for item in plan.previous:
+        assert plan.answers(item.ref) or item.disposition.startswith("Closed"), item.ref
+    assert any(item.disposition for item in plan.previous)
+
+
+def test_counts_can_be_cited_by_label():
+    plan = load_plan(EXAMPLE)
+    prepared = check(EXAMPLE)
+    problems = Problems()
+    numbered = number_paper(plan.papers[0], problems, {0: prepared.plan.action_plans[(PAPER, 0)]})
+    counts = workbook_counts()
+    text = resolve_text(
+        "[[gip:total]] actions, [[gip:On track]] on track", numbered.labels, plan.papers[0].loc, problems
+    )
+    on_track = sum(n for (_, status), n in counts.items() if status == "On track")
+    assert text == f"{sum(counts.values())} actions, {on_track} on track"
+    assert not problems
+
+
+def test_deleting_the_only_answer_fails_check_naming_the_item(plan_copy, capsys):
+    path = plan_copy / PAPER / "appendix.xlsx"
+    book = load_workbook(path)
+    sheet = book["Actions"]
+    (row,) = [r[0].row for r in sheet.iter_rows(min_row=2) if r[0].value == "CIP-15"]  # answers SEP17-B03 alone
+    sheet.delete_rows(row)
+    book.save(path)
+    assert main(["check", str(plan_copy)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"{path}:Previous!A")
+    assert err[0].endswith(": earlier recommendation 'SEP17-B03' is open but no action answers it: "
+                           "add it to an action's Previous refs, or give it a Disposition")  # fmt: skip
+    assert len(err) == 2
+
+
+def test_appendix_pdf_title_landscape_tags_and_trail(built_example):
+    pdf = built_example / PAPER / "appendix-1.pdf"
+    reader = PdfReader(pdf)
+    assert reader.metadata.title == "Appendix 1 – Governance Improvement Plan (Restricted)"
+    assert reader.trailer["/Root"]["/Lang"] == "en-GB"
+    assert all(page.mediabox.width > page.mediabox.height for page in reader.pages)
+    roles = structure_roles(reader.trailer["/Root"]["/StructTreeRoot"])
+    assert roles.count("/Table") == 3 and roles.count("/H1") == 3
+    text = " ".join(" ".join(page_texts(pdf)).split())
+    assert "Appendix 1 – Governance Improvement Plan (Restricted)" in text
+    for heading in ("1. Actions by theme", "2. Trail from earlier recommendations", "3. Earlier recommendations"):
+        assert heading in text
+    plan = next(iter(check(EXAMPLE).plan.action_plans.values()))
+    for item in plan.previous:
+        assert item.ref in text
+
+
+@pytest.fixture
+def appendix_docx(built_example):
+    return Document(str(built_example / PAPER / "appendix-1.docx"))
+
+
+def test_appendix_rows_never_split_and_headers_repeat(appendix_docx):
+    tables = appendix_docx.tables
+    assert len(tables) == 3
+    for table in tables:
+        rows = table._tbl.findall(qn("w:tr"))
+        assert all(r.find(f"{W}trPr/{W}cantSplit") is not None for r in rows)
+        assert rows[0].find(f"{W}trPr/{W}tblHeader") is not None
+        assert all(r.find(f"{W}trPr/{W}tblHeader") is None for r in rows[1:])
+
+
+def test_status_cells_are_coloured_and_written(appendix_docx):
+    table = appendix_docx.tables[0]
+    header = [c.text for c in table.rows[0].cells]
+    col = header.index("Status")
+    seen = Counter()
+    for row in table.rows[1:]:
+        cells = row._tr.findall(qn("w:tc"))
+        if len(cells) != len(header):
+            continue  # a theme row
+        cell = cells[col]
+        status = "".join(t.text for t in cell.iter(f"{W}t")).strip()
+        fill = cell.find(f"{W}tcPr/{W}shd").get(f"{W}fill")
+        assert fill == FILLS[status], status
+        seen[status] += 1
+    assert sum(seen.values()) == sum(workbook_counts().values())
+
+
+def test_report_status_table_matches_the_workbook(built_example):
+    doc = Document(str(built_example / PAPER / "report.docx"))
+    (table,) = [t for t in doc.tables if t.style.name == "Status Table"]
+    rows = [[c.text for c in r.cells] for r in table.rows]
+    statuses = ["Complete", "On track", "Some slippage", "Off track"]
+    assert rows[0] == ["Theme", *statuses, "Total"]
+    counts = workbook_counts()
+    for row in rows[1:-1]:
+        expected = [counts[(row[0], s)] for s in statuses]
+        assert row[1:] == [str(n) for n in expected] + [str(sum(expected))]
+    assert rows[-1] == ["Total"] + [str(sum(n for (_, s), n in counts.items() if s == st)) for st in statuses] + [
+        str(sum(counts.values()))
+    ]
+
+
+def test_chart_has_alt_text_in_docx_and_pdf(built_example):
+    with zipfile.ZipFile(built_example / PAPER / "report.docx") as z:
+        xml = etree.fromstring(z.read("word/document.xml"))
+        media = [n for n in z.namelist() if n.startswith("word/media/")]
+    (doc_pr,) = xml.iter("{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr")
+    total = sum(workbook_counts().values())
+    assert doc_pr.get("descr").startswith(f"Stacked bar chart of {total} actions by theme and status.")
+    assert len(media) == 1
+    root = PdfReader(built_example / PAPER / "report.pdf").trailer["/Root"]
+    alts = [str(n.get("/Alt")) for n in _struct_nodes(root["/StructTreeRoot"]) if n.get("/S") == "/Figure"]
+    assert alts == [doc_pr.get("descr")]  # one figure, described
+
+
+def _struct_nodes(node):
+    node = node.get_object()
+    yield node
+    kids = node.get("/K")
+    for kid in kids if isinstance(kids, list) else [kids]:
+        if kid is not None and hasattr(kid, "get_object") and isinstance(kid.get_object(), dict):
+            yield from _struct_nodes(kid)

@@ -1,0 +1,170 @@
+"""The actions workbook: what it reads, and every check's error with its sheet and cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from openpyxl import load_workbook
+
+from boardpack.errors import Problems
+from boardpack.workbook import load_action_plan, parse_date
+
+from .workbooks import SOURCE, THEMES, action, make_workbook, previous
+
+
+def load(path, source=SOURCE):
+    problems = Problems()
+    plan = load_action_plan(path, source, problems)
+    return plan, [str(p) for p in problems.in_order()], [str(w) for w in problems.warnings]
+
+
+def test_a_good_workbook_reads_into_actions_and_earlier_items(tmp_path):
+    path = make_workbook(
+        tmp_path / "a.xlsx",
+        actions=[
+            action("CIP-01", previous="SEP-01; SEP-02"),
+            [None] * 9,  # a blank row is skipped
+            action("OVS-01", theme=THEMES[1], owner="Head of Finance", due="2018-06-30", previous="SEP-02,SEP-03"),
+            action("OVS-02", theme=THEMES[1], due="30/09/2018", status="Complete", previous=""),
+        ],
+        earlier=[previous("SEP-01"), previous("SEP-02"), previous("SEP-03", disposition="Closed: done in July")],
+    )
+    plan, errors, warnings = load(path)
+    assert errors == [] and warnings == []
+    assert [(a.ref, a.due, a.previous_refs) for a in plan.actions] == [
+        ("CIP-01", dt.date(2018, 3, 31), ("SEP-01", "SEP-02")),
+        ("OVS-01", dt.date(2018, 6, 30), ("SEP-02", "SEP-03")),
+        ("OVS-02", dt.date(2018, 9, 30), ()),
+    ]
+    assert plan.answers("SEP-02") == ("CIP-01", "OVS-01")
+    assert [p.disposition for p in plan.previous] == ["", "", "Closed: done in July"]
+
+
+def test_columns_in_any_order_and_extra_columns_warned(tmp_path):
+    header = ["Status", "Ref", "Notes", "Theme", "Area", "Action", "Owner", "Due", "Progress", "Previous refs"]
+    row = action()
+    reordered = [row[6], row[0], "a note", row[1], row[2], row[3], row[4], row[5], row[7], row[8]]
+    path = make_workbook(tmp_path / "a.xlsx", actions=[reordered], action_header=header)
+    plan, errors, warnings = load(path)
+    assert errors == []
+    assert warnings == [f"{path}:Actions!C1: column 'Notes' ignored"]
+    assert plan.actions[0].status == "On track"
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (action(status="On trak"), "Actions!G2: unknown status 'On trak' (did you mean 'On track'?)"),
+        (
+            action(theme="Core internal process"),
+            "Actions!B2: unknown theme 'Core internal process' (did you mean 'Core internal processes'?)",
+        ),  # noqa: E501
+        (action(owner=None), "Actions!E2: Owner is blank"),
+        (action(owner="Head of H.R."), "Actions!E2: unknown owner 'Head of H.R.' (did you mean 'Head of HR'?)"),
+        (
+            action(due="31/02/2018"),
+            "Actions!F2: due date '31/02/2018' is not a date (use a date cell, YYYY-MM-DD or DD/MM/YYYY)",
+        ),  # noqa: E501
+        (
+            action(due="next March"),
+            "Actions!F2: due date 'next March' is not a date (use a date cell, YYYY-MM-DD or DD/MM/YYYY)",
+        ),  # noqa: E501
+        (action(previous="SEP-01; SEP-1O"), "Actions!I2: unknown previous ref 'SEP-1O' (did you mean 'SEP-01'?)"),
+        (action(text=None), "Actions!D2: Action is blank"),
+        (action(ref=None), "Actions!A2: Ref is blank"),
+        (action(text="x" * 5001), "Actions!D2: text of 5001 characters is longer than 5000"),
+        (action(status="=A1"), "Actions!G2: formula =A1: type the value itself"),
+    ],
+)
+def test_each_check_names_its_cell(tmp_path, row, expected):
+    path = make_workbook(tmp_path / "a.xlsx", actions=[row])
+    _, errors, _ = load(path)
+    assert f"{path}:{expected}" in errors
+
+
+def test_all_problems_are_reported_together_in_sheet_order(tmp_path):
+    path = make_workbook(
+        tmp_path / "a.xlsx",
+        actions=[action("CIP-01"), action("CIP-01", status="Late"), action("CIP-02", due="soon", previous="")],
+        earlier=[previous("SEP-01"), previous("SEP-02")],
+    )
+    _, errors, _ = load(path)
+    assert errors == [
+        f"{path}:Actions!A3: duplicate ref 'CIP-01' (first in row 2)",
+        f"{path}:Actions!G3: unknown status 'Late'",
+        f"{path}:Actions!F4: due date 'soon' is not a date (use a date cell, YYYY-MM-DD or DD/MM/YYYY)",
+        f"{path}:Previous!A3: earlier recommendation 'SEP-02' is open but no action answers it: "
+        "add it to an action's Previous refs, or give it a Disposition",
+    ]
+
+
+def test_a_closed_earlier_item_needs_no_answer(tmp_path):
+    path = make_workbook(
+        tmp_path / "a.xlsx", earlier=[previous("SEP-01"), previous("SEP-02", disposition="Closed: completed June 2017")]
+    )
+    _, errors, _ = load(path)
+    assert errors == []
+
+
+def test_missing_sheet_and_column(tmp_path):
+    path = make_workbook(tmp_path / "a.xlsx", action_header=("Ref", "Theme", "Action", "Owner", "Due", "Staus"))
+    book = load_workbook(path)
+    book["Previous"].title = "Previus"
+    book.save(path)
+    _, errors, warnings = load(path)
+    assert errors == [
+        f"{path}: no sheet 'Previous' (sheets: Actions, Previus) (did you mean 'Previus'?)",
+        f"{path}:Actions!1:1: missing column 'Status' in the header row",
+    ]
+    assert warnings == [f"{path}:Actions!F1: column 'Staus' ignored (did you mean 'Status'?)"]
+
+
+def test_merged_cells_are_refused(tmp_path):
+    path = make_workbook(tmp_path / "a.xlsx", actions=[action(), action("CIP-02")])
+    book = load_workbook(path)
+    book["Actions"].merge_cells("B2:B3")
+    book.save(path)
+    _, errors, _ = load(path)
+    assert f"{path}:Actions!B2: merged cells B2:B3: unmerge them, one value per cell" in errors
+
+
+def test_an_empty_actions_sheet(tmp_path):
+    path = make_workbook(tmp_path / "a.xlsx", actions=[], earlier=[])
+    _, errors, _ = load(path)
+    assert errors == [f"{path}:Actions!A2: no actions: the sheet has a header row and nothing under it"]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"Ref,Theme\nCIP-01,Core\n", "not an Excel workbook (.xlsx): File is not a zip file"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "workbook is password-protected or an old .xls"),
+    ],
+)
+def test_a_file_that_is_not_a_plain_workbook(tmp_path, content, expected):
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(content)
+    _, errors, _ = load(path)
+    assert len(errors) == 1 and errors[0].startswith(f"{path}: {expected}")
+
+
+def test_a_missing_workbook_is_named_in_the_yaml(tmp_path):
+    _, errors, _ = load(tmp_path / "appendix.xlsx")
+    assert errors == [f"{SOURCE.loc}: workbook 'appendix.xlsx' not found beside paper.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (dt.datetime(2018, 5, 25, 0, 0), dt.date(2018, 5, 25)),
+        (dt.date(2018, 5, 25), dt.date(2018, 5, 25)),
+        (43245, dt.date(2018, 5, 25)),
+        ("2018-05-25", dt.date(2018, 5, 25)),
+        ("25/05/2018", dt.date(2018, 5, 25)),
+        ("05/25/2018", None),
+        ("2018-02-30", None),
+    ],
+)
+def test_dates(value, expected):
+    assert parse_date(value) == expected

@@ -1,0 +1,50 @@
+"""Make real .xlsx workbooks of actions for the tests, with openpyxl."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from boardpack.model import ActionsSource
+from boardpack.workbook import ACTION_COLUMNS, PREVIOUS_COLUMNS
+
+THEMES = ("Core internal processes", "Oversight of the MPS")
+SOURCE = ActionsSource(workbook="appendix.xlsx", themes=THEMES, owners=("Head of HR", "Head of Finance"))
+
+
+def action(
+    ref="CIP-01",
+    theme=THEMES[0],
+    area="HR",
+    text="Refresh the code",
+    owner="Head of HR",
+    due=None,
+    status="On track",
+    progress="Started",
+    previous="SEP-01",
+):  # noqa: E501
+    return [ref, theme, area, text, owner, due or dt.datetime(2018, 3, 31), status, progress, previous]
+
+
+def previous(ref="SEP-01", source="Audit Panel, September 2017, Appendix A item 1", text="Do it", disposition=None):
+    return [ref, source, text, disposition]
+
+
+def make_workbook(
+    path: Path, actions=None, earlier=None, action_header=ACTION_COLUMNS, previous_header=PREVIOUS_COLUMNS
+) -> Path:  # noqa: E501
+    """Write a workbook with an Actions and a Previous sheet; return its path."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Actions"
+    sheet.append(list(action_header))
+    for row in [action()] if actions is None else actions:
+        sheet.append(row)
+    other = book.create_sheet("Previous")
+    other.append(list(previous_header))
+    for row in [previous()] if earlier is None else earlier:
+        other.append(row)
+    book.save(path)
+    return path
