@@ -32,7 +32,8 @@ FIXED_DATE = dt.datetime(2017, 1, 1)
 
 def main() -> int:
     """Write templates/report.docx and templates/appendix.docx."""
-    for name, build in (("report.docx", _report), ("appendix.docx", _appendix)):
+    builds = (("report.docx", _report), ("appendix.docx", _appendix), ("frontsheet.docx", _frontsheet))
+    for name, build in builds + (("withheld.docx", _withheld),):
         doc = Document()
         build(doc)
         _clean_properties(doc)
@@ -59,6 +60,63 @@ def _appendix(doc) -> None:
     _styles(doc, width=LANDSCAPE_WIDTH)
     _header_footer(doc)
     _appendix_body(doc)
+
+
+def _frontsheet(doc) -> None:
+    """The pack's front sheet: the meeting and its agenda, with the page each item starts on."""
+    _page_setup(doc)
+    _defaults(doc)
+    _styles(doc)
+    _header_footer(doc, page_number=False)
+    _banner(doc)
+    _para(doc, "{{ committee }}", "Committee")
+    _para(doc, "{{ pack_title }}", "Title")
+    for label, tag in (("Date: ", "{{ date_long }}"), ("Time: ", "{{ time }}"), ("Venue: ", "{{ venue }}")):
+        line = doc.add_paragraph(style="Report By")
+        line.paragraph_format.space_after = Pt(2)
+        line.add_run(label).bold = True
+        line.add_run(tag)
+    _flush_left(_para(doc, "Agenda", "Heading 1"))
+    table = _table(doc, AGENDA_COLUMNS, rows=6)
+    _loop_row(table.rows[1], "{%tr for item in items %}")
+    _row(table.rows[2], [c[1] for c in AGENDA_COLUMNS], "Table Text", widths=[Cm(c[2]) for c in AGENDA_COLUMNS])
+    title_cell = table.rows[2].cells[1]
+    title_cell.add_paragraph("{%p if item.note %}", style="Table Text")
+    title_cell.add_paragraph("{{ item.note }}", style="Table Note")
+    title_cell.add_paragraph("{%p endif %}", style="Table Text")
+    _loop_row(table.rows[3], "{%tr for a in item.appendices %}")
+    _row(table.rows[4], ("", "{{ a.title }}", "{{ a.page }}"), "Table Text", widths=[Cm(c[2]) for c in AGENDA_COLUMNS])
+    _loop_row(table.rows[5], "{%tr endfor %}")
+    _loop_row(table.add_row(), "{%tr endfor %}")
+    _para(doc, "{%p for line in notes %}")
+    notes = _flush_left(_para(doc, "{{ line }}", "Body Text"))
+    notes.paragraph_format.space_before = Pt(6)
+    _para(doc, "{%p endfor %}")
+
+
+def _flush_left(para):
+    """Cancel a style's indent for one paragraph (a heading without a number)."""
+    para.paragraph_format.left_indent = para.paragraph_format.first_line_indent = Cm(0)
+    return para
+
+
+AGENDA_COLUMNS = (
+    ("Item", "{{ item.number }}", 1.4),
+    ("Title", "{{ item.title }}", 13.4),
+    ("Page", "{{ item.page }}", 2.2),
+)
+
+
+def _withheld(doc) -> None:
+    """The one page that stands in a public pack for a restricted paper or appendix."""
+    _page_setup(doc)
+    _defaults(doc)
+    _styles(doc)
+    _header_footer(doc, page_number=False)
+    _para(doc, "{{ title }}", "Title")
+    _para(doc, "{{ item_line }}", "Report By")
+    _flush_left(_para(doc, "Not for publication", "Heading 1"))
+    _para(doc, "{{ explanation }}", "Body Text").paragraph_format.left_indent = Cm(0)
 
 
 def _page_setup(doc, landscape: bool = False) -> None:
@@ -165,6 +223,9 @@ def _styles(doc, width=TEXT_WIDTH) -> None:
     _style(doc, "Caption", size=10, bold=True, before=6, after=4).paragraph_format.keep_with_next = True
     _style(doc, "Table Text", size=9, after=0).paragraph_format.line_spacing = 1.0
     _style(doc, "Table Heading", size=9, bold=True, after=0).paragraph_format.line_spacing = 1.0
+    note = _style(doc, "Table Note", size=9, after=0)
+    note.font.italic = True
+    note.paragraph_format.line_spacing = 1.0
     figure = _style(doc, "Chart Paragraph", after=8)
     figure.paragraph_format.left_indent = Cm(1.0)
     status_table = doc.styles.add_style("Status Table", WD_STYLE_TYPE.TABLE)
@@ -176,7 +237,7 @@ def _styles(doc, width=TEXT_WIDTH) -> None:
         style.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
 
 
-def _header_footer(doc) -> None:
+def _header_footer(doc, page_number: bool = True) -> None:
     section = doc.sections[0]
     header = section.header.paragraphs[0]
     header.style = doc.styles["Header"]
@@ -185,7 +246,10 @@ def _header_footer(doc) -> None:
     footer = section.footer.paragraphs[0]
     footer.style = doc.styles["Footer"]
     footer.add_run("\t{{ marking }}\t")
-    footer._p.append(parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple>'))
+    if page_number:
+        footer._p.append(
+            parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple>')
+        )
 
 
 def _banner(doc) -> None:

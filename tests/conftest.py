@@ -15,6 +15,16 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 PAPER = "governance-improvement-plan"
 
 
+def paper_of(papers, slug: str = PAPER):
+    """Return the paper (or numbered paper) in *papers* whose folder is *slug*."""
+    (found,) = [
+        p
+        for p in papers
+        if getattr(p, "slug", None) == slug or getattr(getattr(p, "paper", None), "slug", None) == slug
+    ]
+    return found
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", help="rewrite the golden files from this run")
 

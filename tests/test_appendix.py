@@ -20,7 +20,7 @@ from boardpack.pdftext import page_texts
 from boardpack.pipeline import check
 from boardpack.refs import resolve_text
 
-from .conftest import EXAMPLE, PAPER
+from .conftest import EXAMPLE, PAPER, paper_of
 from .test_e2e import structure_roles
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -48,10 +48,10 @@ def test_counts_can_be_cited_by_label():
     plan = load_plan(EXAMPLE)
     prepared = check(EXAMPLE)
     problems = Problems()
-    numbered = number_paper(plan.papers[0], problems, {0: prepared.plan.action_plans[(PAPER, 0)]})
+    numbered = number_paper(paper_of(plan.papers), problems, {0: prepared.plan.action_plans[(PAPER, 0)]})
     counts = workbook_counts()
     text = resolve_text(
-        "[[gip:total]] actions, [[gip:On track]] on track", numbered.labels, plan.papers[0].loc, problems
+        "[[gip:total]] actions, [[gip:On track]] on track", numbered.labels, paper_of(plan.papers).loc, problems
     )
     on_track = sum(n for (_, status), n in counts.items() if status == "On track")
     assert text == f"{sum(counts.values())} actions, {on_track} on track"

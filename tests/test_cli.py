@@ -13,7 +13,7 @@ from .conftest import EXAMPLE, PAPER
 def test_check_passes_on_the_example_and_writes_nothing(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["check", str(EXAMPLE)]) == 0
-    assert "ok (1 papers)" in capsys.readouterr().out
+    assert "ok (5 papers)" in capsys.readouterr().out
     assert list(tmp_path.iterdir()) == []
 
 

@@ -75,12 +75,19 @@ def test_marking_on_every_page_top_and_bottom(built_example, name, marking):
 
 def test_manifest_matches_the_files(built_example):
     manifest = json.loads((built_example / "manifest.json").read_text(encoding="utf-8"))
-    assert [(d["path"], d["kind"], d["paper"], d["restricted"], d["marking"]) for d in manifest] == [
+    listed = [(d["path"], d["kind"], d["paper"], d["restricted"], d["marking"]) for d in manifest]
+    for entry in [
         (f"{PAPER}/report.docx", "report", PAPER, False, "OFFICIAL"),
         (f"{PAPER}/report.pdf", "report", PAPER, False, "OFFICIAL"),
         (f"{PAPER}/appendix-1.docx", "appendix", PAPER, True, "OFFICIAL-SENSITIVE"),
         (f"{PAPER}/appendix-1.pdf", "appendix", PAPER, True, "OFFICIAL-SENSITIVE"),
-    ]
+        ("counter-fraud-update/report.pdf", "report", "counter-fraud-update", True, "OFFICIAL-SENSITIVE"),
+        ("public-pack.pdf", "pack", None, False, "OFFICIAL"),
+        ("members-pack.pdf", "pack", None, True, "OFFICIAL-SENSITIVE"),
+    ]:
+        assert entry in listed
+    on_disk = {p.relative_to(built_example).as_posix() for p in built_example.rglob("*") if p.is_file()}
+    assert on_disk == {d["path"] for d in manifest} | {"manifest.json"}
     for doc in manifest:
         path = built_example / doc["path"]
         assert doc["sha256"] == sha256(path)
@@ -125,4 +132,4 @@ def test_default_output_folder_is_output_slash_meeting(tmp_path, monkeypatch, ca
     out = tmp_path / "output" / EXAMPLE.name
     assert (out / "manifest.json").is_file()
     assert (out / PAPER / "report.pdf").is_file()
-    assert f"built 4 documents into output/{EXAMPLE.name}" in capsys.readouterr().out
+    assert f"built 14 documents into output/{EXAMPLE.name}" in capsys.readouterr().out

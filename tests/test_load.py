@@ -11,7 +11,7 @@ from boardpack.errors import PlanError
 from boardpack.load import load_plan
 from boardpack.model import Paragraph, StatusSummary, Subheading
 
-from .conftest import EXAMPLE, PAPER
+from .conftest import EXAMPLE, PAPER, paper_of
 
 
 def write_plan(root: Path, paper_yaml: str, meeting_yaml: str | None = None) -> Path:
@@ -53,8 +53,15 @@ def test_example_loads_into_the_model():
     assert plan.meeting.committee == "Audit Panel"
     assert plan.meeting.date == dt.date(2017, 12, 19)
     assert plan.meeting.time == "14:00"  # not YAML 1.1's sexagesimal 840
-    (paper,) = plan.papers
-    assert paper.slug == PAPER
+    assert [p.slug for p in plan.papers] == [
+        "minutes",
+        "risk-management-update",
+        "internal-audit-progress",
+        PAPER,
+        "counter-fraud-update",
+    ]
+    paper = paper_of(plan.papers)
+    assert [(i.restricted, i.paper) for i in plan.meeting.agenda if i.restricted] == [(True, "counter-fraud-update")]
     first = paper.sections[0]
     kinds = [type(b) for b in first.paragraphs]
     assert kinds == [Paragraph] * 5 + [StatusSummary, Subheading] + [Paragraph] * 4

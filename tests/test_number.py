@@ -6,12 +6,12 @@ from boardpack.errors import Problems
 from boardpack.load import load_plan
 from boardpack.number import letter, number_paper
 
-from .conftest import EXAMPLE
+from .conftest import EXAMPLE, paper_of
 
 
 def numbered_example():
     problems = Problems()
-    paper = number_paper(load_plan(EXAMPLE).papers[0], problems)
+    paper = number_paper(paper_of(load_plan(EXAMPLE).papers), problems)
     assert not problems
     return paper
 

@@ -16,12 +16,12 @@ from boardpack.errors import RenderError
 from boardpack.pipeline import check
 from boardpack.render import TEMPLATES_DIR, render_report
 
-from .conftest import EXAMPLE, GOLDEN, PAPER
+from .conftest import EXAMPLE, GOLDEN, PAPER, paper_of
 
 
 def render_plan(plan_dir: Path, out: Path, templates: Path = TEMPLATES_DIR) -> Document:
     prepared = check(plan_dir)
-    render_report(prepared.papers[0], prepared.plan.meeting, out, templates)
+    render_report(paper_of(prepared.papers), prepared.plan.meeting, out, templates)
     return Document(out)
 
 

@@ -111,6 +111,10 @@ class RenderError(BoardpackError):
     """A template could not be rendered (a broken tag, an unknown field)."""
 
 
+class AssembleError(BoardpackError):
+    """A pack could not be assembled, or would leak restricted material."""
+
+
 class ConvertError(BoardpackError):
     """LibreOffice is missing or failed to turn a document into PDF."""
 

@@ -102,6 +102,7 @@ def read_meeting(r: Reader, node: Node) -> Meeting | None:
         "date": _opt(keys, "date", r.date, "date"),
         "time": _opt(keys, "time", r.string, "time"),
         "venue": _opt(keys, "venue", r.string, "venue"),
+        "author": _opt(keys, "author", r.string, "author"),
     }
     agenda = []
     for i, entry in enumerate(r.sequence(keys["agenda"], "agenda") if "agenda" in keys else ()):
@@ -124,9 +125,20 @@ def _agenda_item(r: Reader, node: Node, what: str) -> AgendaItem | None:
     if paper is not None and (Path(paper).is_absolute() or ".." in Path(paper).parts or "/" in paper):
         r.error(keys["paper"], f"{what}.paper: must be the name of a folder beside meeting.yaml")
         paper = None
+    note = _opt(keys, "note", r.string, f"{what}.note")
+    restricted, reason = _restriction(r, node, keys, what)
     if title is None:
         return None
-    return AgendaItem(title=title, paper=paper, loc=r.loc(node))
+    return AgendaItem(title=title, paper=paper, note=note, restricted=restricted, reason=reason, loc=r.loc(node))
+
+
+def _restriction(r: Reader, node: Node, keys: dict[str, Node], what: str) -> tuple[bool, str | None]:
+    """Return `restricted` and its `reason`; a restricted item or appendix must say why."""
+    restricted = _opt(keys, "restricted", r.boolean, f"{what}.restricted") or False
+    reason = _opt(keys, "reason", r.string, f"{what}.reason")
+    if restricted and reason is None:
+        r.error(node, f"{what}: restricted, so it needs a `reason` (the exemption from publication)")
+    return restricted, reason
 
 
 def read_paper(r: Reader, node: Node) -> Paper | None:
@@ -244,12 +256,20 @@ def _appendix(r: Reader, node: Node, what: str) -> Appendix | None:
         return None
     title = _opt(keys, "title", r.string, f"{what}.title")
     label = _label(r, keys.get("label"), f"{what}.label")
-    restricted = _opt(keys, "restricted", r.boolean, f"{what}.restricted") or False
+    restricted, reason = _restriction(r, node, keys, what)
     marking = _opt(keys, "marking", r.string, f"{what}.marking")
     actions = _opt(keys, "actions", _with(r, _actions), f"{what}.actions")
     if title is None:
         return None
-    return Appendix(title=title, label=label, restricted=restricted, marking=marking, actions=actions, loc=r.loc(node))
+    return Appendix(
+        title=title,
+        label=label,
+        restricted=restricted,
+        reason=reason,
+        marking=marking,
+        actions=actions,
+        loc=r.loc(node),
+    )
 
 
 def _actions(r: Reader, node: Node, what: str) -> ActionsSource | None:

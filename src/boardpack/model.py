@@ -134,6 +134,9 @@ class Appendix:
     title: str = doc("The appendix title, e.g. `Governance Improvement Plan`.")
     label: str | None = doc("A name other text can refer to: `[[label]]` prints `Appendix 1`.", default=None)
     restricted: bool = doc("`true` if the appendix is not for publication.", default=False)
+    reason: str | None = doc(
+        "Why a restricted appendix is exempt from publication; required when `restricted`.", default=None
+    )
     marking: str | None = doc(
         "Protective marking of the appendix (default: `OFFICIAL-SENSITIVE` if restricted, else the paper's).",
         default=None,
@@ -179,6 +182,13 @@ class AgendaItem:
     paper: str | None = doc(
         "The folder of the item's paper, beside `meeting.yaml`; none for an oral item.", default=None
     )
+    note: str | None = doc("A line printed under the title, e.g. `Oral update`.", default=None)
+    restricted: bool = doc("`true` if the item's paper is not for publication (a Part 2 item).", default=False)
+    reason: str | None = doc(
+        "Why a restricted item is exempt from publication, e.g. `paragraph 3 of Part 1 of Schedule 12A to the "
+        "Local Government Act 1972`; required when `restricted`.",
+        default=None,
+    )
     loc: Location = field(default=Location(__file__), compare=False)
 
 
@@ -191,6 +201,9 @@ class Meeting:
     time: str | None = doc("The start time, e.g. `14:00`.", default=None)
     venue: str | None = doc("Where the meeting is held.", default=None)
     agenda: tuple[AgendaItem, ...] = doc("The agenda items, numbered 1, 2 … in order.", default=())
+    author: str | None = doc(
+        "The author property of the packs, e.g. the secretariat (default: the committee).", default=None
+    )
     slug: str = field(default="", compare=False)
     loc: Location = field(default=Location(__file__), compare=False)
 

@@ -6,16 +6,20 @@ the output folder only when everything succeeded.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .convert import convert_to_pdf
-from .errors import Problem, Problems
+from .errors import AssembleError, Problem, Problems
+from .leaks import find_leaks
 from .load import load_plan
 from .manifest import Document, describe, write_manifest
 from .model import ActionPlan, NumberedPaper, Paper, Plan
 from .number import number_paper
 from .output import staged
+from .pack import BuiltPack, PackBuilder, PackDocs
+from .pack import Doc as PackDoc
 from .refs import resolve_paper
 from .render import TEMPLATES_DIR, render_appendix, render_report
 from .validate import validate_plan
@@ -68,10 +72,12 @@ def build(plan_dir: Path, out_dir: Path | None = None, templates: Path = TEMPLAT
     """Build every paper of the plan in *plan_dir* into *out_dir* and return what was written."""
     prepared = check(plan_dir)
     out_dir = Path(out_dir) if out_dir else default_out(plan_dir)
-    with staged(out_dir) as staging:
+    with staged(out_dir) as staging, tempfile.TemporaryDirectory(prefix="boardpack-work-") as work:
         rendered = _render_all(prepared, staging, templates)
         convert_to_pdf([r.docx for r in rendered])
-        documents = _describe(staging, rendered)
+        packs = PackBuilder(prepared.plan.meeting, _pack_docs(prepared, rendered), Path(work), templates).build(staging)
+        check_public_pack(packs, rendered)
+        documents = _describe(staging, rendered) + [_describe_pack(staging, p) for p in packs]
         write_manifest(staging, documents)
     return BuildResult(out_dir, tuple(documents), prepared.warnings)
 
@@ -85,24 +91,57 @@ class Rendered:
     paper: str
     restricted: bool
     marking: str
+    title: str
+    appendix: str = ""  # the appendix number, for an appendix
 
 
 def _render_all(prepared: Prepared, root: Path, templates: Path) -> list[Rendered]:
     meeting = prepared.plan.meeting
+    restricted_items = {item.paper for item in meeting.agenda if item.restricted}
     rendered = []
     for paper in prepared.papers:
-        folder = root / paper.paper.slug
+        slug = paper.paper.slug
+        folder = root / slug
         folder.mkdir()
         report = render_report(paper, meeting, folder / "report.docx", templates)
-        rendered.append(Rendered(report, "report", paper.paper.slug, False, paper.paper.marking))
+        item_restricted = slug in restricted_items
+        rendered.append(Rendered(report, "report", slug, item_restricted, paper.paper.marking, paper.paper.title))
         for appendix in paper.appendices:
             if appendix.plan is None:
                 continue
             out = folder / f"appendix-{appendix.number}.docx"
             render_appendix(appendix, paper, meeting, out, templates)
-            restricted = appendix.appendix.restricted
-            rendered.append(Rendered(out, "appendix", paper.paper.slug, restricted, appendix.marking))
+            restricted = appendix.appendix.restricted or item_restricted
+            rendered.append(
+                Rendered(out, "appendix", slug, restricted, appendix.marking, appendix.heading, appendix.number)
+            )
     return rendered
+
+
+def _pack_docs(prepared: Prepared, rendered: list[Rendered]) -> PackDocs:
+    def doc(r: Rendered) -> PackDoc:
+        return PackDoc(r.docx.with_suffix(".pdf"), r.restricted, r.marking, r.title)
+
+    return PackDocs(
+        reports={r.paper: doc(r) for r in rendered if r.kind == "report"},
+        appendices={(r.paper, r.appendix): doc(r) for r in rendered if r.kind == "appendix"},
+        papers={p.paper.slug: p for p in prepared.papers},
+    )
+
+
+def check_public_pack(packs: list[BuiltPack], rendered: list[Rendered]) -> None:
+    """Raise AssembleError, after removing the public pack, if restricted text or titles reached it."""
+    (public,) = [p for p in packs if not p.restricted]
+    restricted = {r.docx.with_suffix(".pdf"): r.title for r in rendered if r.restricted}
+    sources = [public.front] + [d.pdf for d in public.docs if not d.restricted]
+    problems = find_leaks(public.path, restricted, sources)
+    if problems:
+        public.path.unlink()
+        raise AssembleError(problems)
+
+
+def _describe_pack(root: Path, pack: BuiltPack) -> Document:
+    return describe(root, pack.path, "pack", None, pack.restricted, pack.marking)
 
 
 def _describe(root: Path, rendered: list[Rendered]) -> list[Document]:

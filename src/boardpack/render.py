@@ -63,6 +63,18 @@ def render_appendix(
     return out
 
 
+def render_plain(
+    template_name: str, context: dict, out: Path, title: str, meeting: Meeting, template_dir: Path
+) -> Path:
+    """Render a template that needs nothing but *context* (front sheet, withheld page) to *out*."""
+    template = template_dir / template_name
+    doc = _load(template)
+    _render(doc, template, context)
+    _set_properties(doc, title, None, meeting.author or meeting.committee, meeting)
+    doc.save(out)
+    return out
+
+
 def _report_context(doc: DocxTemplate, paper: NumberedPaper, meeting: Meeting, charts: Path) -> dict:
     src = paper.paper
 

@@ -1,0 +1,230 @@
+"""Assemble converted PDFs into one meeting pack that stays a tagged, accessible PDF.
+
+Merging PDFs usually drops their tags. Here each source's structure tree is carried across: its
+top elements become /Sect parts of one /Document; every page's /StructParents (and annotation's
+/StructParent) and the /ParentTree keys are offset so that marked content still finds its
+element. Pages copied with ``copy_foreign`` share one mapping per source, so /Pg references land
+on the copied pages. Every page is then stamped "Page N" as an /Artifact in an embedded font, page
+labels match, and one bookmark is made per agenda item with its appendices nested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, OutlineItem
+
+from .stampfont import stamp_font
+
+STAMP_SIZE = 9
+STAMP_BOTTOM = 16  # points above the bottom edge: below the papers' own footers
+FONT_KEY = "/BPStamp"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One PDF of a pack; *level* 0 is an agenda item's bookmark, 1 is nested under the item before."""
+
+    pdf: Path
+    bookmark: str | None
+    level: int = 0
+
+
+@dataclass(frozen=True)
+class PackInfo:
+    """The pack's document information."""
+
+    title: str
+    subject: str
+    author: str
+    keywords: str = ""
+    language: str = "en-GB"
+
+
+@dataclass(frozen=True)
+class Bookmark:
+    """A bookmark to a page, possibly with nested ones."""
+
+    title: str
+    page: int  # 0-based
+    children: tuple[Bookmark, ...] = ()
+
+
+def page_starts(page_counts: list[int], first: int = 1) -> list[int]:
+    """Return the 1-based page on which each document starts when laid end to end from page *first*."""
+    starts, page = [], first
+    for count in page_counts:
+        starts.append(page)
+        page += count
+    return starts
+
+
+def assemble(parts: list[Part], out: Path, info: PackInfo, bookmarks: list[Bookmark] | None = None) -> int:
+    """Write the pack of *parts* to *out*; return its number of pages."""
+    with ExitStack() as stack:
+        pack = pikepdf.new()
+        tree = _StructTree(pack)
+        starts = []
+        for part in parts:
+            source = stack.enter_context(pikepdf.open(part.pdf))
+            starts.append(len(pack.pages))
+            tree.append(source)
+        tree.finish()
+        _stamp(pack)
+        _finish(pack, info, bookmarks if bookmarks is not None else _bookmarks(parts, starts))
+        pack.save(out, deterministic_id=True)
+        return len(pack.pages)
+
+
+class _StructTree:
+    """The pack's structure tree, grown one source PDF at a time."""
+
+    def __init__(self, pack: pikepdf.Pdf):
+        self.pack = pack
+        self.document = pack.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
+        self.role_map = Dictionary()
+        self.nums: list = []
+        self.next_key = 0
+
+    def append(self, source: pikepdf.Pdf) -> None:
+        """Copy *source*'s pages and structure into the pack."""
+        root = source.Root.get("/StructTreeRoot")
+        kids = _as_list(root.get("/K")) if root is not None else []
+        for kid in kids:  # detach, or copying a kid would drag the source's whole root along
+            if "/P" in kid:
+                del kid["/P"]
+        first_page = len(self.pack.pages)
+        self.pack.pages.extend(source.pages)
+        if root is None:
+            return
+        offset = self.next_key
+        for page in self.pack.pages[first_page:]:
+            _offset_keys(page.obj, offset)
+        entries = list(_number_tree(root.get("/ParentTree")))
+        for key, value in entries:
+            self.nums += [key + offset, self.pack.copy_foreign(_indirect(source, value))]
+        self.next_key = offset + max([k for k, _ in entries] + [-1]) + 1
+        for kid in kids:
+            copied = self.pack.copy_foreign(_indirect(source, kid))
+            if copied.get("/S") == Name.Document:
+                copied.S = Name.Sect
+            copied.P = self.document
+            self.document.K.append(copied)
+        for name, role in (root.get("/RoleMap") or {}).items():
+            if name not in self.role_map:
+                self.role_map[name] = role
+
+    def finish(self) -> None:
+        """Install the merged tree as the pack's /StructTreeRoot."""
+        root = self.pack.make_indirect(
+            Dictionary(
+                Type=Name.StructTreeRoot,
+                K=Array([self.document]),
+                ParentTree=self.pack.make_indirect(Dictionary(Nums=Array(self.nums))),
+                ParentTreeNextKey=self.next_key,
+                RoleMap=self.role_map,
+            )
+        )
+        self.document.P = root
+        self.pack.Root.StructTreeRoot = root
+        self.pack.Root.MarkInfo = Dictionary(Marked=True)
+
+
+def _indirect(pdf: pikepdf.Pdf, obj: pikepdf.Object) -> pikepdf.Object:
+    """Return *obj* as an indirect object of *pdf*: ``copy_foreign`` takes only those."""
+    return obj if obj.is_indirect else pdf.make_indirect(obj)
+
+
+def _as_list(obj) -> list:
+    if obj is None:
+        return []
+    return list(obj) if isinstance(obj, Array) else [obj]
+
+
+def _number_tree(node) -> Iterator[tuple[int, pikepdf.Object]]:
+    """Yield (key, value) of a number tree, flattening /Kids."""
+    if node is None:
+        return
+    nums = node.get("/Nums")
+    if nums is not None:
+        for i in range(0, len(nums), 2):
+            yield int(nums[i]), nums[i + 1]
+    for kid in _as_list(node.get("/Kids")):
+        yield from _number_tree(kid)
+
+
+def _offset_keys(page: pikepdf.Dictionary, offset: int) -> None:
+    if "/StructParents" in page:
+        page.StructParents = int(page.StructParents) + offset
+    for annot in _as_list(page.get("/Annots")):
+        if "/StructParent" in annot:
+            annot.StructParent = int(annot.StructParent) + offset
+    page.Tabs = Name.S  # annotations in structure order
+
+
+def _stamp(pack: pikepdf.Pdf) -> None:
+    """Stamp "Page N" at the foot of every page, as a pagination artifact that screen readers skip."""
+    font = stamp_font()
+    font_ref = font.to_pdf(pack)
+    for number, page in enumerate(pack.pages, 1):
+        text = f"Page {number}"
+        box = page.mediabox
+        x = (float(box[0]) + float(box[2]) - font.width(text, STAMP_SIZE)) / 2
+        resources = page.obj.get("/Resources")
+        if resources is None:
+            page.obj.Resources = resources = Dictionary()
+        if "/Font" not in resources:
+            resources.Font = Dictionary()
+        resources.Font[FONT_KEY] = font_ref
+        stamp = (
+            f"Q\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n"
+            f"q BT {FONT_KEY} {STAMP_SIZE} Tf 0 g {x:.2f} {float(box[1]) + STAMP_BOTTOM} Td ({text}) Tj ET Q\nEMC\n"
+        )
+        # Wrap the page's own content in q … Q so that whatever state it leaves cannot move the stamp.
+        page.contents_add(pikepdf.Stream(pack, b"q\n"), prepend=True)
+        page.contents_add(pikepdf.Stream(pack, stamp.encode("ascii")), prepend=False)
+
+
+def _bookmarks(parts: list[Part], starts: list[int]) -> list[Bookmark]:
+    marks: list[Bookmark] = []
+    for part, start in zip(parts, starts, strict=True):
+        if part.bookmark is None:
+            continue
+        mark = Bookmark(part.bookmark, start)
+        if part.level and marks:
+            marks[-1] = Bookmark(marks[-1].title, marks[-1].page, marks[-1].children + (mark,))
+        else:
+            marks.append(mark)
+    return marks
+
+
+def _finish(pack: pikepdf.Pdf, info: PackInfo, bookmarks: list[Bookmark]) -> None:
+    """Page labels, bookmarks, language, title and the rest of the document information."""
+    pack.Root.PageLabels = Dictionary(Nums=Array([0, Dictionary(S=Name.D)]))
+    pack.Root.Lang = info.language
+    pack.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
+    pack.Root.PageMode = Name.UseOutlines
+    with pack.open_outline() as outline:
+        outline.root.extend(_outline_item(b) for b in bookmarks)
+    pack.docinfo.Title = info.title
+    pack.docinfo.Subject = info.subject
+    pack.docinfo.Author = info.author
+    pack.docinfo.Keywords = info.keywords
+    pack.docinfo.Creator = "boardpack"
+    with pack.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta["dc:title"] = info.title
+        meta["dc:description"] = info.subject
+        meta["dc:creator"] = [info.author]
+        meta["dc:language"] = [info.language]
+        meta["pdf:Keywords"] = info.keywords
+        meta["xmp:CreatorTool"] = "boardpack"
+
+
+def _outline_item(mark: Bookmark) -> OutlineItem:
+    item = OutlineItem(mark.title, mark.page)
+    item.children.extend(_outline_item(c) for c in mark.children)
+    return item

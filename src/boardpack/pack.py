@@ -1,0 +1,238 @@
+"""Plan and build the meeting packs: a public pack, and a members' pack with the restricted papers.
+
+Both open with a front sheet (the meeting, and the agenda with the page each item starts on). In the
+public pack each restricted item or appendix is replaced by one page saying it is not for
+publication, and why. The front sheet's page numbers depend on its own length, so it is rendered,
+converted and, if it came out longer than assumed, rendered once more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from .assemble import Bookmark, PackInfo, Part, assemble, page_starts
+from .convert import convert_to_pdf
+from .model import AgendaItem, Meeting, NumberedPaper
+from .render import long_date, render_plain
+
+MARKINGS = ("OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET", "TOP SECRET")
+PUBLIC_PACK, MEMBERS_PACK = "public-pack.pdf", "members-pack.pdf"
+
+
+def highest_marking(markings: list[str]) -> str:
+    """Return the most protective of *markings* (an unknown one ranks just above OFFICIAL)."""
+
+    def rank(marking: str) -> float:
+        return MARKINGS.index(marking) if marking in MARKINGS else 0.5
+
+    return max(markings, key=rank)
+
+
+@dataclass(frozen=True)
+class Doc:
+    """A converted document that can go into a pack."""
+
+    pdf: Path
+    restricted: bool
+    marking: str
+    title: str  # its PDF title: what a leak check looks for in public metadata
+
+
+@dataclass
+class Slot:
+    """One PDF in a pack, with its bookmark."""
+
+    doc: Doc
+    bookmark: str | None
+    level: int = 0
+
+
+@dataclass
+class ItemPlan:
+    """An agenda item as one pack shows it."""
+
+    number: int
+    item: AgendaItem
+    slots: list[Slot] = field(default_factory=list)
+    appendix_rows: list[tuple[str, int]] = field(default_factory=list)  # (title, index into slots)
+
+
+@dataclass(frozen=True)
+class PackDocs:
+    """Every converted document of the meeting, and how to make a withheld page."""
+
+    reports: dict[str, Doc]  # by paper folder
+    appendices: dict[tuple[str, str], Doc]  # by (paper folder, appendix number)
+    papers: dict[str, NumberedPaper]
+
+
+@dataclass(frozen=True)
+class BuiltPack:
+    """A pack written to disk, and the documents in it."""
+
+    path: Path
+    restricted: bool
+    marking: str
+    pages: int
+    docs: tuple[Doc, ...]
+    front: Path
+
+
+class PackBuilder:
+    """Build the public and members' packs of one meeting, using a work folder for the extra pages."""
+
+    def __init__(self, meeting: Meeting, docs: PackDocs, work: Path, templates: Path):
+        self.meeting, self.docs, self.work, self.templates = meeting, docs, work, templates
+        self.pending: list[Path] = []  # withheld pages rendered, waiting to be converted together
+        self.page_counts: dict[Path, int] = {}
+
+    def build(self, out_dir: Path) -> list[BuiltPack]:
+        """Write both packs into *out_dir* and return them, public first."""
+        plans = {restricted: self._plan(restricted) for restricted in (False, True)}
+        convert_to_pdf(self.pending)
+        markings = {
+            r: highest_marking([s.doc.marking for i in plans[r] for s in i.slots] or ["OFFICIAL"]) for r in plans
+        }
+        front_pages = {r: 1 for r in plans}
+        for _ in range(2):  # once more if a front sheet came out longer than assumed
+            fronts = {r: self._front_sheet(plans[r], r, markings[r], front_pages[r]) for r in plans}
+            convert_to_pdf(list(fronts.values()))
+            actual = {r: self._pages(fronts[r].with_suffix(".pdf")) for r in plans}
+            if actual == front_pages:
+                break
+            front_pages = actual
+        return [
+            self._assemble(
+                plans[r], r, markings[r], fronts[r].with_suffix(".pdf"), out_dir / (MEMBERS_PACK if r else PUBLIC_PACK)
+            )
+            for r in (False, True)
+        ]
+
+    def _pages(self, pdf: Path) -> int:
+        if pdf not in self.page_counts:
+            self.page_counts[pdf] = len(PdfReader(pdf).pages)
+        return self.page_counts[pdf]
+
+    def _plan(self, restricted: bool) -> list[ItemPlan]:
+        items = []
+        for number, item in enumerate(self.meeting.agenda, 1):
+            plan = ItemPlan(number, item)
+            if item.paper is not None:
+                self._slots(plan, restricted)
+            items.append(plan)
+        return items
+
+    def _slots(self, plan: ItemPlan, members: bool) -> None:
+        item, number = plan.item, plan.number
+        if item.restricted and not members:
+            withheld = self._withheld(item.title, number, f"the paper for item {number}", item.reason or "")
+            plan.slots.append(Slot(withheld, f"{number}. Not for publication"))
+            return
+        plan.slots.append(Slot(self.docs.reports[item.paper], f"{number}. {item.title}"))
+        for appendix in self.docs.papers[item.paper].appendices:
+            doc = self.docs.appendices.get((item.paper, appendix.number))
+            if doc is None:
+                continue
+            if appendix.appendix.restricted and not members:
+                what = f"Appendix {appendix.number} to item {number}"
+                doc = self._withheld(appendix.heading, number, what, appendix.appendix.reason or "")
+                bookmark = f"Appendix {appendix.number} (not for publication)"
+            else:
+                bookmark = appendix.heading
+            plan.appendix_rows.append((appendix.heading, len(plan.slots)))
+            plan.slots.append(Slot(doc, bookmark, level=1))
+
+    def _withheld(self, title: str, number: int, what: str, reason: str) -> Doc:
+        out = self.work / f"withheld-{len(self.pending) + 1}.docx"
+        context = {
+            "title": title,
+            "marking": "OFFICIAL",
+            "item_line": f"{self.meeting.committee}, {long_date(self.meeting.date)} – agenda item {number}",
+            "explanation": f"{what[0].upper()}{what[1:]} is not for publication by virtue of {reason}. "
+            "It is included in the members' pack only.",
+        }
+        render_plain("withheld.docx", context, out, "Not for publication", self.meeting, self.templates)
+        self.pending.append(out)
+        return Doc(out.with_suffix(".pdf"), False, "OFFICIAL", "Not for publication")
+
+    def _assemble(self, items: list[ItemPlan], restricted: bool, marking: str, front: Path, out: Path) -> BuiltPack:
+        docs = [s.doc for i in items for s in i.slots]
+        starts = page_starts([self._pages(front)] + [self._pages(d.pdf) for d in docs])
+        parts = [Part(front, None)] + [Part(d.pdf, None) for d in docs]
+        pages = assemble(parts, out, self._info(restricted), _bookmarks(items, starts[1:]))
+        return BuiltPack(out, restricted, marking, pages, tuple(docs), front)
+
+    def _front_sheet(self, items: list[ItemPlan], restricted: bool, marking: str, front_pages: int) -> Path:
+        """Render the front sheet (.docx) with the pages that follow a front sheet of *front_pages*."""
+        starts = iter(page_starts([self._pages(s.doc.pdf) for i in items for s in i.slots], first=front_pages + 1))
+        rows = [_agenda_row(plan, [next(starts) for _ in plan.slots], restricted) for plan in items]
+        out = self.work / f"front-{'members' if restricted else 'public'}.docx"
+        context = {
+            "committee": self.meeting.committee,
+            "pack_title": _pack_title(restricted),
+            "date_long": long_date(self.meeting.date),
+            "time": self.meeting.time or "",
+            "venue": self.meeting.venue or "",
+            "marking": marking,
+            "items": rows,
+            "notes": _notes(items, restricted),
+        }
+        return render_plain("frontsheet.docx", context, out, _pack_title(restricted), self.meeting, self.templates)
+
+    def _info(self, restricted: bool) -> PackInfo:
+        meeting = self.meeting
+        when = long_date(meeting.date) + (f", {meeting.time}" if meeting.time else "")
+        return PackInfo(
+            title=f"{meeting.committee}, {long_date(meeting.date)}: {_pack_title(restricted).lower()}",
+            subject=f"Agenda and papers for the meeting of the {meeting.committee} on {when}",
+            author=meeting.author or meeting.committee,
+            keywords=f"{meeting.committee}; agenda; {meeting.date.isoformat()}",
+        )
+
+
+def _pack_title(restricted: bool) -> str:
+    return "Members' pack, with restricted papers" if restricted else "Agenda and public reports pack"
+
+
+def _agenda_row(plan: ItemPlan, slot_pages: list[int], members: bool) -> dict:
+    item = plan.item
+    note = item.note or ""
+    if item.restricted:
+        note = (note + " " if note else "") + f"Not for publication: {item.reason}."
+    appendices = []
+    for title, index in plan.appendix_rows:
+        appendix = plan.slots[index]
+        suffix = "" if members or appendix.bookmark == title else " – not for publication"
+        appendices.append({"title": title + suffix, "page": str(slot_pages[index])})
+    page = str(slot_pages[0]) if slot_pages else "–"
+    return {"number": str(plan.number), "title": item.title, "note": note, "page": page, "appendices": appendices}
+
+
+def _notes(items: list[ItemPlan], members: bool) -> list[str]:
+    restricted = [str(p.number) for p in items if p.item.restricted]
+    notes = ["Page numbers are those printed at the foot of each page of this pack."]
+    if restricted and not members:
+        notes.append(
+            f"The press and public are likely to be excluded for item {', '.join(restricted)}; its papers are "
+            "not published and appear in the members' pack only."
+        )
+    if members:
+        notes.append("This pack contains restricted papers: do not forward or publish it.")
+    return notes
+
+
+def _bookmarks(items: list[ItemPlan], starts: list[int]) -> list[Bookmark]:
+    """One bookmark per agenda item (an item without a paper points at the front sheet), appendices nested."""
+    marks, position = [], 0
+    for plan in items:
+        pages = starts[position : position + len(plan.slots)]
+        position += len(plan.slots)
+        if not plan.slots:
+            marks.append(Bookmark(f"{plan.number}. {plan.item.title}", 0))
+            continue
+        children = tuple(Bookmark(s.bookmark or "", p - 1) for s, p in zip(plan.slots[1:], pages[1:], strict=True))
+        marks.append(Bookmark(plan.slots[0].bookmark or "", pages[0] - 1, children))
+    return marks

@@ -1,0 +1,104 @@
+"""The font of the "Page N" stamp: a subset of Liberation Sans (or DejaVu Sans), embedded in the pack.
+
+Embedded fonts are required of an accessible PDF; fontTools (already a matplotlib dependency) cuts
+the font down to the few characters a stamp uses and gives their widths.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import matplotlib
+import pikepdf
+from fontTools import subset
+from fontTools.ttLib import TTFont
+
+STAMP_TEXT = "Page 0123456789"
+logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "FFTM NOT subset" is harmless
+CANDIDATES = (
+    Path("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"),
+    Path("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf"),
+    Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf",
+)
+
+
+@dataclass(frozen=True)
+class StampFont:
+    """A subset TrueType font and the widths (in 1/1000 em) of its characters."""
+
+    name: str
+    data: bytes
+    widths: dict[str, int]
+    bbox: tuple[int, int, int, int]
+    ascent: int
+    descent: int
+    cap_height: int
+
+    def width(self, text: str, size: float) -> float:
+        """Return the width of *text* at *size* points."""
+        return sum(self.widths[c] for c in text) * size / 1000
+
+    def to_pdf(self, pdf: pikepdf.Pdf) -> pikepdf.Object:
+        """Return an indirect /Font dictionary embedding this font in *pdf* (WinAnsi, chars 32–57, 80–103)."""
+        first, last = 32, 122
+        widths = [self.widths.get(chr(code), 0) for code in range(first, last + 1)]
+        font_file = pikepdf.Stream(pdf, self.data)
+        font_file.Length1 = len(self.data)
+        descriptor = pikepdf.Dictionary(
+            Type=pikepdf.Name.FontDescriptor,
+            FontName=pikepdf.Name("/" + self.name),
+            Flags=32,
+            FontBBox=list(self.bbox),
+            ItalicAngle=0,
+            Ascent=self.ascent,
+            Descent=self.descent,
+            CapHeight=self.cap_height,
+            StemV=80,
+            FontFile2=pdf.make_indirect(font_file),
+        )
+        font = pikepdf.Dictionary(
+            Type=pikepdf.Name.Font,
+            Subtype=pikepdf.Name.TrueType,
+            BaseFont=pikepdf.Name("/" + self.name),
+            FirstChar=first,
+            LastChar=last,
+            Widths=widths,
+            Encoding=pikepdf.Name.WinAnsiEncoding,
+            FontDescriptor=pdf.make_indirect(descriptor),
+        )
+        return pdf.make_indirect(font)
+
+
+@cache
+def stamp_font() -> StampFont:
+    """Return the stamp font, subset to the characters of "Page N"."""
+    path = next(p for p in CANDIDATES if p.is_file())
+    font = TTFont(path)
+    options = subset.Options()
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=STAMP_TEXT)
+    subsetter.subset(font)
+    scale = 1000 / font["head"].unitsPerEm
+    cmap = font.getBestCmap()
+    widths = {c: round(font["hmtx"][cmap[ord(c)]][0] * scale) for c in set(STAMP_TEXT)}
+    head, hhea = font["head"], font["hhea"]
+    bbox = tuple(round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax))
+    cap = getattr(font["OS/2"], "sCapHeight", 0) or hhea.ascent
+    out = io.BytesIO()
+    font.save(out)
+    base = font["name"].getDebugName(6) or path.stem
+    return StampFont(
+        name=f"BPSTMP+{base}",
+        data=out.getvalue(),
+        widths=widths,
+        bbox=bbox,  # type: ignore[arg-type]
+        ascent=round(hhea.ascent * scale),
+        descent=round(hhea.descent * scale),
+        cap_height=round(cap * scale),
+    )
