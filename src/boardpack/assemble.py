@@ -10,8 +10,9 @@ labels match, and one bookmark is made per agenda item with its appendices neste
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +66,7 @@ def page_starts(page_counts: list[int], first: int = 1) -> list[int]:
 
 def assemble(parts: list[Part], out: Path, info: PackInfo, bookmarks: list[Bookmark] | None = None) -> int:
     """Write the pack of *parts* to *out*; return its number of pages."""
-    with ExitStack() as stack:
+    with ExitStack() as stack, _no_gc():
         pack = pikepdf.new()
         tree = _StructTree(pack)
         starts = []
@@ -78,6 +79,18 @@ def assemble(parts: list[Part], out: Path, info: PackInfo, bookmarks: list[Bookm
         _finish(pack, info, bookmarks if bookmarks is not None else _bookmarks(parts, starts))
         pack.save(out, deterministic_id=True)
         return len(pack.pages)
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause Python's cycle collector: tens of thousands of short-lived object handles make it scan in vain."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _StructTree:
@@ -105,11 +118,13 @@ class _StructTree:
         for page in self.pack.pages[first_page:]:
             _offset_keys(page.obj, offset)
         entries = list(_number_tree(root.get("/ParentTree")))
-        for key, value in entries:
-            self.nums += [key + offset, self.pack.copy_foreign(_indirect(source, value))]
+        # One copy_foreign for everything: each call walks what it copies, so many calls cost dearly.
+        bundle = source.make_indirect(Array([value for _, value in entries] + kids))
+        copied_all = list(self.pack.copy_foreign(bundle))
+        for (key, _), value in zip(entries, copied_all, strict=False):
+            self.nums += [key + offset, value]
         self.next_key = offset + max([k for k, _ in entries] + [-1]) + 1
-        for kid in kids:
-            copied = self.pack.copy_foreign(_indirect(source, kid))
+        for copied in copied_all[len(entries) :]:
             if copied.get("/S") == Name.Document:
                 copied.S = Name.Sect
             copied.P = self.document

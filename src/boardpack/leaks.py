@@ -36,8 +36,14 @@ def runs(text: str, size: int = RUN) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
-def find_leaks(pack: Path, restricted: dict[Path, str], public: list[Path]) -> list[Problem]:
-    """Return a problem for each restricted document (pdf -> title) whose text or title leaked into *pack*."""
+def find_leaks(
+    pack: Path, restricted: dict[Path, str], public: list[Path], report_as: Path | None = None
+) -> list[Problem]:
+    """Return a problem for each restricted document (pdf -> title) whose text or title leaked into *pack*.
+
+    *public* are the documents whose text may appear; problems name *report_as* (the pack's final path).
+    """
+    where = Location(report_as or pack)
     allowed: set[tuple[str, ...]] = set()
     for pdf in public:
         allowed |= runs(pdf_text(pdf))
@@ -48,13 +54,13 @@ def find_leaks(pack: Path, restricted: dict[Path, str], public: list[Path]) -> l
         if leaked:
             sample = " ".join(sorted(leaked)[0])
             problems.append(
-                Problem(Location(pack), f"holds text of restricted '{title}' ({len(leaked)} passages, e.g. “{sample}”)")
+                Problem(where, f"holds text of restricted '{title}' ({len(leaked)} passages, e.g. “{sample}”)")
             )
     labels = _metadata_and_bookmarks(pack)
     for title in set(restricted.values()):
-        for where, value in labels:
+        for label, value in labels:
             if title.lower() in value.lower():
-                problems.append(Problem(Location(pack), f"{where} names restricted '{title}'"))
+                problems.append(Problem(where, f"{label} names restricted '{title}'"))
     return problems
 
 

@@ -76,7 +76,7 @@ def build(plan_dir: Path, out_dir: Path | None = None, templates: Path = TEMPLAT
         rendered = _render_all(prepared, staging, templates)
         convert_to_pdf([r.docx for r in rendered])
         packs = PackBuilder(prepared.plan.meeting, _pack_docs(prepared, rendered), Path(work), templates).build(staging)
-        check_public_pack(packs, rendered)
+        check_public_pack(packs, rendered, out_dir)
         documents = _describe(staging, rendered) + [_describe_pack(staging, p) for p in packs]
         write_manifest(staging, documents)
     return BuildResult(out_dir, tuple(documents), prepared.warnings)
@@ -129,12 +129,12 @@ def _pack_docs(prepared: Prepared, rendered: list[Rendered]) -> PackDocs:
     )
 
 
-def check_public_pack(packs: list[BuiltPack], rendered: list[Rendered]) -> None:
+def check_public_pack(packs: list[BuiltPack], rendered: list[Rendered], out_dir: Path) -> None:
     """Raise AssembleError, after removing the public pack, if restricted text or titles reached it."""
     (public,) = [p for p in packs if not p.restricted]
     restricted = {r.docx.with_suffix(".pdf"): r.title for r in rendered if r.restricted}
     sources = [public.front] + [d.pdf for d in public.docs if not d.restricted]
-    problems = find_leaks(public.path, restricted, sources)
+    problems = find_leaks(public.path, restricted, sources, report_as=out_dir / public.path.name)
     if problems:
         public.path.unlink()
         raise AssembleError(problems)
