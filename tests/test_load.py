@@ -142,3 +142,94 @@ def test_plain_words_stay_words(tmp_path):
     paper = MINIMAL.replace("title: A paper", "title: no").replace("author: A. Person", "author: 1998")
     loaded = load_plan(write_plan(tmp_path, paper)).papers[0]
     assert (loaded.title, loaded.contact.author) == ("no", "1998")
+
+
+FULL_MEETING = """\
+committee: Audit Panel
+date: 2017-12-19
+time: "14:00"
+venue: City Hall
+author: The secretariat
+agenda:
+  - title: Item
+    paper: p
+    note: A note
+    restricted: true
+    reason: paragraph 3
+"""
+
+FULL_PAPER = """\
+title: A paper
+report_by: The Chief Executive
+committee: Audit Panel
+meeting_date: 2017-12-19
+marking: OFFICIAL-SENSITIVE
+summary:
+  purpose: To inform.
+  key_considerations: None.
+  interdependencies: None.
+  recommendations: To note.
+sections:
+  - heading: Supporting Information
+    label: s1
+    text: Some text.
+    paragraphs:
+      - text: First.
+        label: p1
+        items: [one, two]
+        item_style: letters
+      - subheading: A sub-heading
+      - status_summary: a1
+contact:
+  author: A. Person
+  email: a@example.org
+  phone: "020 7983 4000"
+appendices:
+  - title: Plan
+    label: a1
+    restricted: true
+    reason: paragraph 3
+    marking: SECRET
+    actions:
+      workbook: appendix.xlsx
+      themes: [One]
+      statuses:
+        - name: Done
+          colour: "#123456"
+      owners: [Someone]
+background_papers: [A paper]
+properties:
+  author: An author
+  subject: A subject
+  keywords: [a, b]
+"""
+
+
+def test_every_documented_field_is_read(tmp_path):
+    """A key the schema allows but the loader forgets would be silently dropped: set each, find each."""
+    from dataclasses import MISSING, fields, is_dataclass
+
+    from boardpack.model import SCHEMA
+
+    plan = load_plan(write_plan(tmp_path, FULL_PAPER, FULL_MEETING))
+    seen: dict[type, list] = {}
+
+    def walk(obj):
+        if is_dataclass(obj):
+            seen.setdefault(type(obj), []).append(obj)
+            for f in fields(obj):
+                walk(getattr(obj, f.name))
+        elif isinstance(obj, tuple | list):
+            for item in obj:
+                walk(item)
+
+    walk(plan.meeting)
+    walk(plan.papers)
+    assert set(SCHEMA) <= set(seen), set(SCHEMA) - set(seen)
+    for cls in SCHEMA:
+        for f in fields(cls):
+            if "doc" not in f.metadata:
+                continue
+            default = f.default if f.default is not MISSING else None
+            values = [getattr(obj, f.name) for obj in seen[cls]]
+            assert any(v not in (default, None, ()) for v in values), f"{cls.__name__}.{f.name} is never read"
