@@ -30,29 +30,53 @@ def test_boardpack_soffice_wins_over_path(tmp_path, monkeypatch):
     assert find_soffice() == str(script)
 
 
-def test_each_call_gets_its_own_profile_and_the_tagged_filter(tmp_path, monkeypatch):
-    log = tmp_path / "args"
-    # Write a PDF for every .docx named, as soffice would, and record the arguments.
+def recording_soffice(tmp_path, log):
+    """A fake soffice that writes a PDF for every .docx named, as soffice would, and logs its arguments."""
     body = (
-        f'printf "%s\\n" "$@" > {log}\n'
+        f'printf "%s\\n" "$@" > {log}.$$\n'
         'for a in "$@"; do case "$a" in *.docx) printf "%%PDF-1.4" > "${a%.docx}.pdf";; esac; done\n'
     )
-    monkeypatch.setenv("BOARDPACK_SOFFICE", str(fake_soffice(tmp_path, body)))
-    docs = [tmp_path / "a.docx", tmp_path / "b.docx"]
+    return fake_soffice(tmp_path, body)
+
+
+def calls(log):
+    """Return the arguments of each run of the fake soffice (one log file per process)."""
+    return [path.read_text().splitlines() for path in sorted(log.parent.glob(f"{log.name}.*"))]
+
+
+def test_two_workers_each_with_its_own_profile_and_the_tagged_filter(tmp_path, monkeypatch):
+    log = tmp_path / "args"
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(recording_soffice(tmp_path, log)))
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    docs = [tmp_path / "a" / "report.docx", tmp_path / "b" / "report.docx"]  # same name, two folders
     for d in docs:
         d.write_bytes(b"x")
-    assert convert_to_pdf(docs) == [tmp_path / "a.pdf", tmp_path / "b.pdf"]
-    args = log.read_text().splitlines()
-    assert args[0].startswith("-env:UserInstallation=file:///")
-    assert "--headless" in args and PDF_FILTER in args
-    assert args[-2:] == [str(d) for d in docs]
+    assert convert_to_pdf(docs) == [d.with_suffix(".pdf") for d in docs]
+    assert all(d.with_suffix(".pdf").read_bytes() == b"%PDF-1.4" for d in docs)
+    runs = calls(log)
+    assert len(runs) == 2
+    profiles = {args[0] for args in runs}
+    assert len(profiles) == 2 and all(p.startswith("-env:UserInstallation=file:///") for p in profiles)
+    assert all("--headless" in args and PDF_FILTER in args for args in runs)
+
+
+def test_one_worker_converts_a_batch_in_one_run(tmp_path, monkeypatch):
+    log = tmp_path / "args"
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(recording_soffice(tmp_path, log)))
+    docs = [tmp_path / f"{n}.docx" for n in "abc"]
+    for d in docs:
+        d.write_bytes(b"x")
+    convert_to_pdf(docs, workers=1)
+    (args,) = calls(log)
+    assert [a.rsplit("/", 1)[-1] for a in args[-3:]] == ["0000-a.docx", "0001-b.docx", "0002-c.docx"]
 
 
 def test_a_pdf_not_written_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setenv("BOARDPACK_SOFFICE", str(fake_soffice(tmp_path, "exit 0\n")))
     doc = tmp_path / "a.docx"
     doc.write_bytes(b"x")
-    with pytest.raises(ConvertError, match="LibreOffice did not write a.pdf"):
+    with pytest.raises(ConvertError, match="LibreOffice did not write a PDF of .*a.docx"):
         convert_to_pdf([doc])
 
 

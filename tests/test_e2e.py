@@ -87,6 +87,7 @@ def test_manifest_matches_the_files(built_example):
     ]:
         assert entry in listed
     on_disk = {p.relative_to(built_example).as_posix() for p in built_example.rglob("*") if p.is_file()}
+    on_disk = {p for p in on_disk if not p.startswith(".boardpack-cache/")}
     assert on_disk == {d["path"] for d in manifest} | {"manifest.json"}
     for doc in manifest:
         path = built_example / doc["path"]

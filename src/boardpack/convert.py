@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import ConvertError, Problem
@@ -44,24 +45,53 @@ def find_soffice() -> str:
     raise ConvertError([Problem("soffice", f"LibreOffice not found on PATH; {INSTALL_HINT}")])
 
 
-def convert_to_pdf(documents: list[Path], timeout: float | None = None) -> list[Path]:
-    """Convert each .docx in *documents* to a PDF beside it and return the PDF paths."""
+def convert_to_pdf(documents: list[Path], timeout: float | None = None, workers: int | None = None) -> list[Path]:
+    """Convert each .docx in *documents* to a PDF beside it and return the PDF paths.
+
+    The documents are converted in one batch per worker (LibreOffice starts once per batch, not once
+    per document), by up to two soffice processes at once, each with a profile of its own. *timeout*
+    is per document; a batch that times out is retried document by document, once.
+    """
     if not documents:
         return []
     soffice = find_soffice()
     timeout = timeout or float(os.environ.get("BOARDPACK_CONVERT_TIMEOUT", DEFAULT_TIMEOUT))
-    by_folder: dict[Path, list[Path]] = {}
-    for doc in documents:
-        by_folder.setdefault(doc.parent, []).append(doc)
+    workers = max(1, min(workers or int(os.environ.get("BOARDPACK_CONVERT_WORKERS", 2)), len(documents)))
+    with tempfile.TemporaryDirectory(prefix="boardpack-convert-") as tmp:
+        work = Path(tmp)
+        # Unique names in one folder: papers' files share names (report.docx) across folders.
+        staged = {doc: work / f"{i:04d}-{doc.name}" for i, doc in enumerate(documents)}
+        for doc, copy in staged.items():
+            shutil.copyfile(doc, copy)
+        batches = [list(staged.values())[i::workers] for i in range(workers)]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            failures = [f for f in pool.map(lambda b: _batch(soffice, work, b, timeout), batches) if f]
+        if failures:
+            raise failures[0]
+        for doc, copy in staged.items():
+            pdf = copy.with_suffix(".pdf")
+            if not pdf.is_file() or pdf.stat().st_size == 0:
+                raise ConvertError([Problem("soffice", f"LibreOffice did not write a PDF of {doc}")])
+            shutil.move(pdf, doc.with_suffix(".pdf"))
+    return [doc.with_suffix(".pdf") for doc in documents]
+
+
+def _batch(soffice: str, work: Path, docs: list[Path], timeout: float) -> ConvertError | None:
+    """Convert *docs* in one soffice run; on a timeout, retry each unconverted one alone. Return any failure."""
     with tempfile.TemporaryDirectory(prefix="boardpack-lo-") as profile:
-        for folder, docs in by_folder.items():
-            _run(soffice, profile, folder, docs, timeout)
-    pdfs = [doc.with_suffix(".pdf") for doc in documents]
-    missing = [p for p in pdfs if not p.is_file() or p.stat().st_size == 0]
-    if missing:
-        names = ", ".join(p.name for p in missing)
-        raise ConvertError([Problem("soffice", f"LibreOffice did not write {names}")])
-    return pdfs
+        try:
+            _run(soffice, profile, work, docs, timeout * len(docs))
+            return None
+        except ConvertError as exc:
+            if "timed out" not in str(exc):
+                return exc
+        for doc in docs:
+            if not doc.with_suffix(".pdf").is_file():
+                try:
+                    _run(soffice, profile, work, [doc], timeout)
+                except ConvertError as exc:
+                    return exc
+    return None
 
 
 def _run(soffice: str, profile: str, folder: Path, docs: list[Path], timeout: float) -> None:
@@ -89,7 +119,8 @@ def _run(soffice: str, profile: str, folder: Path, docs: list[Path], timeout: fl
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        raise ConvertError([Problem("soffice", f"timed out after {timeout:g} s converting {docs[0].name}")]) from None
+        names = ", ".join(d.name.split("-", 1)[-1] for d in docs)
+        raise ConvertError([Problem("soffice", f"timed out after {timeout:g} s converting {names}")]) from None
     if proc.returncode != 0:
         detail = " ".join((stderr or stdout).split())[:300]
         command_line = " ".join(command[:1] + command[2:7])

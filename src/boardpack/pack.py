@@ -14,7 +14,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from .assemble import Bookmark, PackInfo, Part, assemble, page_starts
-from .convert import convert_to_pdf
+from .cache import Cache, Job, file_digest, fingerprint, produce
 from .model import AgendaItem, Meeting, NumberedPaper
 from .render import long_date, render_plain
 
@@ -79,36 +79,37 @@ class BuiltPack:
     pages: int
     docs: tuple[Doc, ...]
     front: Path
+    key: str = ""
+    cached: bool = False  # copied from the cache: its leak check passed when it was made
 
 
 class PackBuilder:
-    """Build the public and members' packs of one meeting, using a work folder for the extra pages."""
+    """Build the public and members' packs of one meeting; extra pages are made in a work folder."""
 
-    def __init__(self, meeting: Meeting, docs: PackDocs, work: Path, templates: Path):
-        self.meeting, self.docs, self.work, self.templates = meeting, docs, work, templates
-        self.pending: list[Path] = []  # withheld pages rendered, waiting to be converted together
+    def __init__(self, meeting: Meeting, docs: PackDocs, work: Path, templates: Path, cache: Cache):
+        self.meeting, self.docs, self.work, self.templates, self.cache = meeting, docs, work, templates, cache
+        self.pending: list[Job] = []  # withheld pages, produced together
         self.page_counts: dict[Path, int] = {}
 
-    def build(self, out_dir: Path) -> list[BuiltPack]:
-        """Write both packs into *out_dir* and return them, public first."""
+    def build(
+        self, out_dir: Path, names: tuple[str, str] = (PUBLIC_PACK, MEMBERS_PACK), title: str = ""
+    ) -> list[BuiltPack]:
+        """Write the public and members' packs into *out_dir* and return them, public first."""
         plans = {restricted: self._plan(restricted) for restricted in (False, True)}
-        convert_to_pdf(self.pending)
+        produce(self.pending, self.cache, self.meeting.date)
         markings = {
             r: highest_marking([s.doc.marking for i in plans[r] for s in i.slots] or ["OFFICIAL"]) for r in plans
         }
         front_pages = {r: 1 for r in plans}
         for _ in range(2):  # once more if a front sheet came out longer than assumed
-            fronts = {r: self._front_sheet(plans[r], r, markings[r], front_pages[r]) for r in plans}
-            convert_to_pdf(list(fronts.values()))
-            actual = {r: self._pages(fronts[r].with_suffix(".pdf")) for r in plans}
+            fronts = {r: self._front_sheet(plans[r], r, markings[r], front_pages[r], title) for r in plans}
+            produce(list(fronts.values()), self.cache, self.meeting.date)
+            actual = {r: self._pages(fronts[r].pdf) for r in plans}
             if actual == front_pages:
                 break
             front_pages = actual
         return [
-            self._assemble(
-                plans[r], r, markings[r], fronts[r].with_suffix(".pdf"), out_dir / (MEMBERS_PACK if r else PUBLIC_PACK)
-            )
-            for r in (False, True)
+            self._assemble(plans[r], r, markings[r], fronts[r].pdf, out_dir / names[r], title) for r in (False, True)
         ]
 
     def _pages(self, pdf: Path) -> int:
@@ -120,7 +121,7 @@ class PackBuilder:
         items = []
         for number, item in enumerate(self.meeting.agenda, 1):
             plan = ItemPlan(number, item)
-            if item.paper is not None:
+            if item.paper is not None and item.paper in self.docs.reports:
                 self._slots(plan, restricted)
             items.append(plan)
         return items
@@ -146,7 +147,6 @@ class PackBuilder:
             plan.slots.append(Slot(doc, bookmark, level=1))
 
     def _withheld(self, title: str, number: int, what: str, reason: str) -> Doc:
-        out = self.work / f"withheld-{len(self.pending) + 1}.docx"
         context = {
             "title": title,
             "marking": "OFFICIAL",
@@ -154,39 +154,58 @@ class PackBuilder:
             "explanation": f"{what[0].upper()}{what[1:]} is not for publication by virtue of {reason}. "
             "It is included in the members' pack only.",
         }
-        render_plain("withheld.docx", context, out, "Not for publication", self.meeting, self.templates)
-        self.pending.append(out)
-        return Doc(out.with_suffix(".pdf"), False, "OFFICIAL", "Not for publication")
+        job = self._job("withheld.docx", context, "Not for publication", f"withheld page for item {number}")
+        if job.key not in {j.key for j in self.pending}:
+            self.pending.append(job)
+        return Doc(job.pdf, False, "OFFICIAL", "Not for publication")
 
-    def _assemble(self, items: list[ItemPlan], restricted: bool, marking: str, front: Path, out: Path) -> BuiltPack:
+    def _job(self, template: str, context: dict, title: str, label: str) -> Job:
+        key = fingerprint(template, file_digest(self.templates / template), context, title, self.meeting)
+        out = self.work / f"{key[:16]}.docx"
+
+        def render(docx: Path) -> None:
+            render_plain(template, context, docx, title, self.meeting, self.templates)
+
+        return Job(key, out, render, label)
+
+    def _assemble(
+        self, items: list[ItemPlan], restricted: bool, marking: str, front: Path, out: Path, title: str
+    ) -> BuiltPack:
         docs = [s.doc for i in items for s in i.slots]
         starts = page_starts([self._pages(front)] + [self._pages(d.pdf) for d in docs])
         parts = [Part(front, None)] + [Part(d.pdf, None) for d in docs]
-        pages = assemble(parts, out, self._info(restricted), _bookmarks(items, starts[1:]))
-        return BuiltPack(out, restricted, marking, pages, tuple(docs), front)
+        info, bookmarks = self._info(restricted, title), _bookmarks(items, starts[1:])
+        key = fingerprint("pack", [file_digest(p.pdf) for p in parts], info, bookmarks)
+        cached = self.cache.fetch(key, {".pdf": out})
+        if not cached:  # a public pack that fails its leak check fails the build, and this cache with it
+            assemble(parts, out, info, bookmarks)
+            self.cache.store(key, {".pdf": out})
+        pages = sum([self._pages(front)] + [self._pages(d.pdf) for d in docs])
+        return BuiltPack(out, restricted, marking, pages, tuple(docs), front, key, cached)
 
-    def _front_sheet(self, items: list[ItemPlan], restricted: bool, marking: str, front_pages: int) -> Path:
-        """Render the front sheet (.docx) with the pages that follow a front sheet of *front_pages*."""
+    def _front_sheet(self, items: list[ItemPlan], restricted: bool, marking: str, front_pages: int, title: str) -> Job:
+        """Return the front sheet's job, with the pages that follow a front sheet of *front_pages*."""
         starts = iter(page_starts([self._pages(s.doc.pdf) for i in items for s in i.slots], first=front_pages + 1))
         rows = [_agenda_row(plan, [next(starts) for _ in plan.slots], restricted) for plan in items]
-        out = self.work / f"front-{'members' if restricted else 'public'}.docx"
+        pack_title = title or _pack_title(restricted)
         context = {
             "committee": self.meeting.committee,
-            "pack_title": _pack_title(restricted),
+            "pack_title": pack_title,
             "date_long": long_date(self.meeting.date),
             "time": self.meeting.time or "",
             "venue": self.meeting.venue or "",
             "marking": marking,
-            "items": rows,
+            "items": [row for row in rows if not title or row["page"] != "–"],
             "notes": _notes(items, restricted),
         }
-        return render_plain("frontsheet.docx", context, out, _pack_title(restricted), self.meeting, self.templates)
+        return self._job("frontsheet.docx", context, pack_title, f"{'members' if restricted else 'public'} front sheet")
 
-    def _info(self, restricted: bool) -> PackInfo:
+    def _info(self, restricted: bool, title: str) -> PackInfo:
         meeting = self.meeting
         when = long_date(meeting.date) + (f", {meeting.time}" if meeting.time else "")
+        name = (title + (" (members)" if restricted else " (public)")) if title else _pack_title(restricted)
         return PackInfo(
-            title=f"{meeting.committee}, {long_date(meeting.date)}: {_pack_title(restricted).lower()}",
+            title=f"{meeting.committee}, {long_date(meeting.date)}: {name.lower()}",
             subject=f"Agenda and papers for the meeting of the {meeting.committee} on {when}",
             author=meeting.author or meeting.committee,
             keywords=f"{meeting.committee}; agenda; {meeting.date.isoformat()}",

@@ -7,10 +7,12 @@ the output folder only when everything succeeded.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
-from .convert import convert_to_pdf
+from .cache import Cache, Job, file_digest, fingerprint, produce
 from .errors import AssembleError, Problem, Problems
 from .leaks import find_leaks
 from .load import load_plan
@@ -21,7 +23,7 @@ from .output import staged
 from .pack import BuiltPack, PackBuilder, PackDocs
 from .pack import Doc as PackDoc
 from .refs import resolve_paper
-from .render import TEMPLATES_DIR, render_appendix, render_report
+from .render import APPENDIX_TEMPLATE, REPORT_TEMPLATE, TEMPLATES_DIR, render_appendix, render_report
 from .validate import validate_plan
 from .workbook import load_action_plans
 
@@ -44,6 +46,7 @@ class BuildResult:
     out_dir: Path
     documents: tuple[Document, ...]
     warnings: tuple[Problem, ...] = ()
+    rebuilt: tuple[str, ...] = ()  # the documents rendered and converted, not taken from the cache
 
 
 def check(plan_dir: Path) -> Prepared:
@@ -68,23 +71,35 @@ def default_out(plan_dir: Path) -> Path:
     return OUTPUT_ROOT / Path(plan_dir).resolve().name
 
 
-def build(plan_dir: Path, out_dir: Path | None = None, templates: Path = TEMPLATES_DIR) -> BuildResult:
-    """Build every paper of the plan in *plan_dir* into *out_dir* and return what was written."""
+def build(
+    plan_dir: Path,
+    out_dir: Path | None = None,
+    templates: Path = TEMPLATES_DIR,
+    progress: Callable[[str], None] | None = None,
+) -> BuildResult:
+    """Build every paper of the plan in *plan_dir* into *out_dir* and return what was written.
+
+    Documents whose inputs are unchanged since the last build into *out_dir* come from its cache.
+    """
     prepared = check(plan_dir)
     out_dir = Path(out_dir) if out_dir else default_out(plan_dir)
+    meeting = prepared.plan.meeting
     with staged(out_dir) as staging, tempfile.TemporaryDirectory(prefix="boardpack-work-") as work:
-        rendered = _render_all(prepared, staging, templates)
-        convert_to_pdf([r.docx for r in rendered])
-        packs = PackBuilder(prepared.plan.meeting, _pack_docs(prepared, rendered), Path(work), templates).build(staging)
+        cache = Cache(out_dir, staging)
+        jobs, rendered = _paper_jobs(prepared, staging, templates)
+        built = produce(jobs, cache, meeting.date, progress)
+        docs = _pack_docs(prepared, rendered)
+        packs = PackBuilder(meeting, docs, Path(work), templates, cache).build(staging)
         check_public_pack(packs, rendered, out_dir)
         documents = _describe(staging, rendered) + [_describe_pack(staging, p) for p in packs]
         write_manifest(staging, documents)
-    return BuildResult(out_dir, tuple(documents), prepared.warnings)
+    rebuilt = tuple(job.label for job in built)
+    return BuildResult(out_dir, tuple(documents), prepared.warnings, rebuilt)
 
 
 @dataclass(frozen=True)
 class Rendered:
-    """A .docx the build rendered, and what the manifest says of it."""
+    """A document of the build, and what the manifest says of it."""
 
     docx: Path
     kind: str
@@ -95,27 +110,46 @@ class Rendered:
     appendix: str = ""  # the appendix number, for an appendix
 
 
-def _render_all(prepared: Prepared, root: Path, templates: Path) -> list[Rendered]:
+def _paper_jobs(prepared: Prepared, root: Path, templates: Path) -> tuple[list[Job], list[Rendered]]:
+    """Return a job for every report and appendix, each keyed by exactly what it is made from."""
     meeting = prepared.plan.meeting
     restricted_items = {item.paper for item in meeting.agenda if item.restricted}
-    rendered = []
+    report_template = file_digest(templates / REPORT_TEMPLATE)
+    appendix_template = file_digest(templates / APPENDIX_TEMPLATE)
+    jobs, rendered = [], []
     for paper in prepared.papers:
         slug = paper.paper.slug
-        folder = root / slug
-        folder.mkdir()
-        report = render_report(paper, meeting, folder / "report.docx", templates)
         item_restricted = slug in restricted_items
-        rendered.append(Rendered(report, "report", slug, item_restricted, paper.paper.marking, paper.paper.title))
+        docx = root / slug / "report.docx"
+        key = fingerprint("report", report_template, meeting.committee, meeting.date, _report_inputs(paper))
+        render = partial(_render_report_to, paper, meeting, templates)
+        jobs.append(Job(key, docx, render, f"{slug} report"))
+        rendered.append(Rendered(docx, "report", slug, item_restricted, paper.paper.marking, paper.paper.title))
         for appendix in paper.appendices:
             if appendix.plan is None:
                 continue
-            out = folder / f"appendix-{appendix.number}.docx"
-            render_appendix(appendix, paper, meeting, out, templates)
+            docx = root / slug / f"appendix-{appendix.number}.docx"
+            key = fingerprint("appendix", appendix_template, meeting.committee, meeting.date, paper.paper, appendix)
+            render = partial(_render_appendix_to, appendix, paper, meeting, templates)
+            jobs.append(Job(key, docx, render, f"{slug} appendix {appendix.number}"))
             restricted = appendix.appendix.restricted or item_restricted
             rendered.append(
-                Rendered(out, "appendix", slug, restricted, appendix.marking, appendix.heading, appendix.number)
+                Rendered(docx, "appendix", slug, restricted, appendix.marking, appendix.heading, appendix.number)
             )
-    return rendered
+    return jobs, rendered
+
+
+def _render_report_to(paper: NumberedPaper, meeting, templates: Path, out: Path) -> Path:
+    return render_report(paper, meeting, out, templates)
+
+
+def _render_appendix_to(appendix, paper: NumberedPaper, meeting, templates: Path, out: Path) -> Path:
+    return render_appendix(appendix, paper, meeting, out, templates)
+
+
+def _report_inputs(paper: NumberedPaper) -> tuple:
+    """What a covering report shows: not the appendices' actions, only their headings and counts."""
+    return (paper.paper, paper.summary, paper.sections, [a.heading for a in paper.appendices])
 
 
 def _pack_docs(prepared: Prepared, rendered: list[Rendered]) -> PackDocs:
@@ -134,6 +168,8 @@ def check_public_pack(packs: list[BuiltPack], rendered: list[Rendered], out_dir:
     (public,) = [p for p in packs if not p.restricted]
     restricted = {r.docx.with_suffix(".pdf"): r.title for r in rendered if r.restricted}
     sources = [public.front] + [d.pdf for d in public.docs if not d.restricted]
+    if public.cached:
+        return  # the same pack, byte for byte, passed this check when it was made
     problems = find_leaks(public.path, restricted, sources, report_as=out_dir / public.path.name)
     if problems:
         public.path.unlink()

@@ -77,7 +77,7 @@ class StampFont:
 def stamp_font() -> StampFont:
     """Return the stamp font, subset to the characters of "Page N"."""
     path = next(p for p in CANDIDATES if p.is_file())
-    font = TTFont(path)
+    font = TTFont(path, recalcTimestamp=False)  # a wall-clock "modified" would make every pack differ
     options = subset.Options()
     options.name_IDs = ["*"]
     options.notdef_outline = True

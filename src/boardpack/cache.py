@@ -1,0 +1,122 @@
+"""The build cache: a document whose inputs have not changed is neither re-rendered nor re-converted.
+
+Each document is keyed by a fingerprint of everything it depends on (its part of the plan, the
+workbook rows, the numbering it receives, its template, the boardpack version). The cache lives in
+the output folder (``DIR/.boardpack-cache/``), so a fresh ``--out`` is a cold build; each build
+keeps only the entries it used (hard-linked from the previous cache). A cached document is copied
+into the output, byte-identical to the one built before.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .convert import convert_to_pdf
+from .normalize import normalize_docx, normalize_pdf
+
+CACHE_DIR = ".boardpack-cache"
+
+
+def fingerprint(*parts: object) -> str:
+    """Return a hex digest of *parts*: dataclasses by their compared fields (never where they came from)."""
+    payload = json.dumps([__version__, *(_plain(p) for p in parts)], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """Return the hex SHA-256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _plain(value: object) -> object:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = (f for f in dataclasses.fields(value) if f.compare)
+        return {"@": type(value).__name__, **{f.name: _plain(getattr(value, f.name)) for f in fields}}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date | Path):
+        return str(value)
+    return value
+
+
+def link(src: Path, dest: Path) -> None:
+    """Hard-link *src* at *dest* (copy where links are not possible): cache to cache only."""
+    if dest.exists():
+        dest.unlink()
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copy2(src, dest)
+
+
+class Cache:
+    """The cache of one build: entries found in the previous output, and those this build keeps."""
+
+    def __init__(self, previous_out: Path, staging: Path):
+        self.old = previous_out / CACHE_DIR
+        self.new = staging / CACHE_DIR
+        self.new.mkdir(parents=True, exist_ok=True)
+
+    def fetch(self, key: str, dests: dict[str, Path]) -> bool:
+        """Copy the cached files of *key* (by suffix) to *dests*; return False if any is missing."""
+        sources = {}
+        for suffix in dests:
+            found = [d / f"{key}{suffix}" for d in (self.new, self.old) if (d / f"{key}{suffix}").is_file()]
+            if not found:
+                return False
+            sources[suffix] = found[0]
+        for suffix, dest in dests.items():
+            if sources[suffix].parent == self.old:
+                link(sources[suffix], self.new / f"{key}{suffix}")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(sources[suffix], dest)  # a copy: editing the output never touches the cache
+        return True
+
+    def store(self, key: str, files: dict[str, Path]) -> None:
+        """Keep a copy of *files* (by suffix) under *key*."""
+        for suffix, path in files.items():
+            shutil.copyfile(path, self.new / f"{key}{suffix}")
+
+
+@dataclass
+class Job:
+    """A document to produce: its key, where its .docx goes and how to render it."""
+
+    key: str
+    docx: Path
+    render: Callable[[Path], object]
+    label: str
+
+    @property
+    def pdf(self) -> Path:
+        """Return where its PDF goes."""
+        return self.docx.with_suffix(".pdf")
+
+
+def produce(jobs: list[Job], cache: Cache, day: dt.date, progress: Callable[[str], None] | None = None) -> list[Job]:
+    """Bring every job's .docx and .pdf into place, from the cache or by building it; return those built."""
+    built = [job for job in jobs if not cache.fetch(job.key, {".docx": job.docx, ".pdf": job.pdf})]
+    for job in built:
+        job.docx.parent.mkdir(parents=True, exist_ok=True)
+        job.render(job.docx)
+        normalize_docx(job.docx, day)
+        if progress:
+            progress(f"rendered {job.label}")
+    convert_to_pdf([job.docx for job in built])
+    for job in built:
+        normalize_pdf(job.pdf, day)
+        cache.store(job.key, {".docx": job.docx, ".pdf": job.pdf})
+        if progress:
+            progress(f"converted {job.label}")
+    return built

@@ -1,0 +1,107 @@
+"""Incremental builds: unchanged documents come from the cache, byte for byte; changes rebuild exactly theirs."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from openpyxl import load_workbook
+
+from boardpack.cache import CACHE_DIR, fingerprint
+from boardpack.model import Paragraph
+from boardpack.pipeline import build
+
+from .conftest import PAPER
+
+pytestmark = pytest.mark.e2e
+
+
+def digests(out):
+    return {
+        p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in out.rglob("*")
+        if p.is_file() and CACHE_DIR not in p.parts
+    }
+
+
+@pytest.fixture
+def built_copy(plan_copy, tmp_path):
+    out = tmp_path / "out"
+    first = build(plan_copy, out)
+    assert len(first.rebuilt) == 6  # five reports and the appendix
+    return plan_copy, out, digests(out)
+
+
+def test_no_op_rebuild_rebuilds_nothing_and_changes_no_byte(built_copy):
+    plan, out, before = built_copy
+    again = build(plan, out)
+    assert again.rebuilt == ()
+    assert digests(out) == before
+
+
+def test_a_cold_build_elsewhere_gives_the_same_bytes(built_copy, tmp_path):
+    plan, _, before = built_copy
+    other = build(plan, tmp_path / "elsewhere")
+    assert len(other.rebuilt) == 6
+    assert digests(tmp_path / "elsewhere") == before
+
+
+def test_one_paragraph_rebuilds_that_paper_and_the_packs_only(built_copy):
+    plan, out, before = built_copy
+    paper = plan / "minutes" / "paper.yaml"
+    text = paper.read_text(encoding="utf-8")
+    paper.write_text(text.replace("No interests were declared.", "One interest was declared."), "utf-8")
+    again = build(plan, out)
+    assert again.rebuilt == ("minutes report",)
+    after = digests(out)
+    changed = {path for path in before if before[path] != after[path]}
+    assert changed == {
+        "minutes/report.docx",
+        "minutes/report.pdf",
+        "public-pack.pdf",
+        "members-pack.pdf",
+        "manifest.json",
+    }
+
+
+def test_an_action_status_rebuilds_the_appendix_and_its_report(built_copy):
+    plan, out, _ = built_copy
+    path = plan / PAPER / "appendix.xlsx"
+    book = load_workbook(path)
+    sheet = book["Actions"]
+    (row,) = [r for r in sheet.iter_rows(min_row=2) if r[0].value == "CIP-11"]
+    row[6].value = "Some slippage"  # was Off track: the report's status table changes too
+    book.save(path)
+    assert build(plan, out).rebuilt == (f"{PAPER} report", f"{PAPER} appendix 1")
+
+
+def test_an_action_progress_note_rebuilds_only_the_appendix(built_copy):
+    plan, out, _ = built_copy
+    path = plan / PAPER / "appendix.xlsx"
+    book = load_workbook(path)
+    (row,) = [r for r in book["Actions"].iter_rows(min_row=2) if r[0].value == "CIP-11"]
+    row[7].value = "New timetable agreed."
+    book.save(path)
+    assert build(plan, out).rebuilt == (f"{PAPER} appendix 1",)
+
+
+def test_the_cache_keeps_only_what_the_last_build_used(built_copy):
+    plan, out, _ = built_copy
+    paper = plan / "minutes" / "paper.yaml"
+    paper.write_text(paper.read_text(encoding="utf-8").replace("26 September", "27 September"), "utf-8")
+    build(plan, out)
+    entries = {p.stem for p in (out / CACHE_DIR).iterdir()}
+    assert len(entries) == len({p.stem for p in (out / CACHE_DIR).glob("*.pdf")})
+    # Six papers, two front sheets, two withheld pages, two packs: nothing left from the first build.
+    assert len(entries) == 12
+
+
+def test_fingerprint_ignores_where_things_came_from():
+    from pathlib import Path
+
+    from boardpack.errors import Location
+
+    a = Paragraph(text="Same words.", loc=Location(Path("a.yaml"), 3, 7))
+    b = Paragraph(text="Same words.", loc=Location(Path("b.yaml"), 30, 1))
+    assert fingerprint(a) == fingerprint(b)
+    assert fingerprint(a) != fingerprint(Paragraph(text="Other words."))
