@@ -20,7 +20,7 @@ def digests(out):
     return {
         p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in out.rglob("*")
-        if p.is_file() and CACHE_DIR not in p.parts
+        if p.is_file() and CACHE_DIR not in p.parts and p.suffix in (".docx", ".pdf")
     }
 
 
@@ -37,6 +37,7 @@ def test_no_op_rebuild_rebuilds_nothing_and_changes_no_byte(built_copy):
     again = build(plan, out)
     assert again.rebuilt == ()
     assert digests(out) == before
+    assert (out / "changes.md").read_text(encoding="utf-8").endswith("No paper changed since the last build.\n")
 
 
 def test_a_cold_build_elsewhere_gives_the_same_bytes(built_copy, tmp_path):
@@ -54,13 +55,14 @@ def test_one_paragraph_rebuilds_that_paper_and_the_packs_only(built_copy):
     again = build(plan, out)
     assert again.rebuilt == ("minutes report",)
     after = digests(out)
-    changed = {path for path in before if before[path] != after[path]}
+    changed = {path for path in after if before.get(path) != after[path]}
     assert changed == {
         "minutes/report.docx",
         "minutes/report.pdf",
         "public-pack.pdf",
         "members-pack.pdf",
-        "manifest.json",
+        "supplement-public.pdf",
+        "supplement-members.pdf",
     }
 
 
@@ -90,10 +92,11 @@ def test_the_cache_keeps_only_what_the_last_build_used(built_copy):
     paper = plan / "minutes" / "paper.yaml"
     paper.write_text(paper.read_text(encoding="utf-8").replace("26 September", "27 September"), "utf-8")
     build(plan, out)
-    entries = {p.stem for p in (out / CACHE_DIR).iterdir()}
+    entries = {p.stem for p in (out / CACHE_DIR).iterdir() if p.suffix in (".pdf", ".docx")}
     assert len(entries) == len({p.stem for p in (out / CACHE_DIR).glob("*.pdf")})
-    # Six papers, two front sheets, two withheld pages, two packs: nothing left from the first build.
-    assert len(entries) == 12
+    # Six papers, two withheld pages; front sheets and packs, twice over (full and supplementary):
+    # nothing is left from the first build.
+    assert len(entries) == 6 + 2 + 4 + 4
 
 
 def test_fingerprint_ignores_where_things_came_from():

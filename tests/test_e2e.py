@@ -133,4 +133,4 @@ def test_default_output_folder_is_output_slash_meeting(tmp_path, monkeypatch, ca
     out = tmp_path / "output" / EXAMPLE.name
     assert (out / "manifest.json").is_file()
     assert (out / PAPER / "report.pdf").is_file()
-    assert f"built 14 documents into output/{EXAMPLE.name}" in capsys.readouterr().out
+    assert f"built 16 documents into output/{EXAMPLE.name}" in capsys.readouterr().out

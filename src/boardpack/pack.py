@@ -20,6 +20,16 @@ from .render import long_date, render_plain
 
 MARKINGS = ("OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET", "TOP SECRET")
 PUBLIC_PACK, MEMBERS_PACK = "public-pack.pdf", "members-pack.pdf"
+PACKS = {False: PUBLIC_PACK, True: MEMBERS_PACK}
+SUPPLEMENTS = {False: "supplement-public.pdf", True: "supplement-members.pdf"}
+
+
+@dataclass(frozen=True)
+class Supplement:
+    """The papers of a supplementary pack, for each side (False: public), and what changed in each."""
+
+    papers: dict[bool, set[str]]
+    what: dict[str, dict[bool, str]]  # paper -> side -> one line
 
 
 def highest_marking(markings: list[str]) -> str:
@@ -91,35 +101,39 @@ class PackBuilder:
         self.pending: list[Job] = []  # withheld pages, produced together
         self.page_counts: dict[Path, int] = {}
 
-    def build(
-        self, out_dir: Path, names: tuple[str, str] = (PUBLIC_PACK, MEMBERS_PACK), title: str = ""
-    ) -> list[BuiltPack]:
-        """Write the public and members' packs into *out_dir* and return them, public first."""
-        plans = {restricted: self._plan(restricted) for restricted in (False, True)}
+    def build(self, out_dir: Path, supplement: Supplement | None = None) -> list[BuiltPack]:
+        """Write the packs into *out_dir* and return them, public first.
+
+        With *supplement*, write the supplementary packs instead: only the papers it names, under a
+        front sheet "Supplementary agenda" saying what changed; a side with no paper is not written.
+        """
+        sides = [r for r in (False, True) if supplement is None or supplement.papers[r]]
+        plans = {r: self._plan(r, supplement) for r in sides}
         produce(self.pending, self.cache, self.meeting.date)
         markings = {
-            r: highest_marking([s.doc.marking for i in plans[r] for s in i.slots] or ["OFFICIAL"]) for r in plans
+            r: highest_marking([s.doc.marking for i in plans[r] for s in i.slots] or ["OFFICIAL"]) for r in sides
         }
-        front_pages = {r: 1 for r in plans}
+        front_pages = {r: 1 for r in sides}
         for _ in range(2):  # once more if a front sheet came out longer than assumed
-            fronts = {r: self._front_sheet(plans[r], r, markings[r], front_pages[r], title) for r in plans}
+            fronts = {r: self._front_sheet(plans[r], r, markings[r], front_pages[r], supplement) for r in sides}
             produce(list(fronts.values()), self.cache, self.meeting.date)
-            actual = {r: self._pages(fronts[r].pdf) for r in plans}
+            actual = {r: self._pages(fronts[r].pdf) for r in sides}
             if actual == front_pages:
                 break
             front_pages = actual
-        return [
-            self._assemble(plans[r], r, markings[r], fronts[r].pdf, out_dir / names[r], title) for r in (False, True)
-        ]
+        names = SUPPLEMENTS if supplement else PACKS
+        return [self._assemble(plans[r], r, markings[r], fronts[r].pdf, out_dir / names[r], supplement) for r in sides]
 
     def _pages(self, pdf: Path) -> int:
         if pdf not in self.page_counts:
             self.page_counts[pdf] = len(PdfReader(pdf).pages)
         return self.page_counts[pdf]
 
-    def _plan(self, restricted: bool) -> list[ItemPlan]:
+    def _plan(self, restricted: bool, supplement: Supplement | None) -> list[ItemPlan]:
         items = []
         for number, item in enumerate(self.meeting.agenda, 1):
+            if supplement is not None and item.paper not in supplement.papers[restricted]:
+                continue
             plan = ItemPlan(number, item)
             if item.paper is not None and item.paper in self.docs.reports:
                 self._slots(plan, restricted)
@@ -169,12 +183,12 @@ class PackBuilder:
         return Job(key, out, render, label)
 
     def _assemble(
-        self, items: list[ItemPlan], restricted: bool, marking: str, front: Path, out: Path, title: str
+        self, items: list[ItemPlan], restricted: bool, marking: str, front: Path, out: Path, supplement
     ) -> BuiltPack:
         docs = [s.doc for i in items for s in i.slots]
         starts = page_starts([self._pages(front)] + [self._pages(d.pdf) for d in docs])
         parts = [Part(front, None)] + [Part(d.pdf, None) for d in docs]
-        info, bookmarks = self._info(restricted, title), _bookmarks(items, starts[1:])
+        info, bookmarks = self._info(restricted, supplement is not None), _bookmarks(items, starts[1:])
         key = fingerprint("pack", [file_digest(p.pdf) for p in parts], info, bookmarks)
         cached = self.cache.fetch(key, {".pdf": out})
         if not cached:  # a public pack that fails its leak check fails the build, and this cache with it
@@ -183,11 +197,21 @@ class PackBuilder:
         pages = sum([self._pages(front)] + [self._pages(d.pdf) for d in docs])
         return BuiltPack(out, restricted, marking, pages, tuple(docs), front, key, cached)
 
-    def _front_sheet(self, items: list[ItemPlan], restricted: bool, marking: str, front_pages: int, title: str) -> Job:
+    def _front_sheet(
+        self, items: list[ItemPlan], restricted: bool, marking: str, front_pages: int, supplement: Supplement | None
+    ) -> Job:
         """Return the front sheet's job, with the pages that follow a front sheet of *front_pages*."""
         starts = iter(page_starts([self._pages(s.doc.pdf) for i in items for s in i.slots], first=front_pages + 1))
         rows = [_agenda_row(plan, [next(starts) for _ in plan.slots], restricted) for plan in items]
-        pack_title = title or _pack_title(restricted)
+        notes = _notes(items, restricted)
+        if supplement is not None:
+            for row, plan in zip(rows, items, strict=True):
+                what = supplement.what[plan.item.paper][restricted]
+                row["note"] = (row["note"] + " " if row["note"] else "") + f"Changed: {what}."
+            notes = [
+                "Only the papers changed since the packs were last built are here; the full packs hold all."
+            ] + notes
+        pack_title = _pack_title(restricted, supplement is not None)
         context = {
             "committee": self.meeting.committee,
             "pack_title": pack_title,
@@ -195,24 +219,25 @@ class PackBuilder:
             "time": self.meeting.time or "",
             "venue": self.meeting.venue or "",
             "marking": marking,
-            "items": [row for row in rows if not title or row["page"] != "–"],
-            "notes": _notes(items, restricted),
+            "items": rows,
+            "notes": notes,
         }
         return self._job("frontsheet.docx", context, pack_title, f"{'members' if restricted else 'public'} front sheet")
 
-    def _info(self, restricted: bool, title: str) -> PackInfo:
+    def _info(self, restricted: bool, supplementary: bool) -> PackInfo:
         meeting = self.meeting
         when = long_date(meeting.date) + (f", {meeting.time}" if meeting.time else "")
-        name = (title + (" (members)" if restricted else " (public)")) if title else _pack_title(restricted)
         return PackInfo(
-            title=f"{meeting.committee}, {long_date(meeting.date)}: {name.lower()}",
+            title=f"{meeting.committee}, {long_date(meeting.date)}: {_pack_title(restricted, supplementary).lower()}",
             subject=f"Agenda and papers for the meeting of the {meeting.committee} on {when}",
             author=meeting.author or meeting.committee,
             keywords=f"{meeting.committee}; agenda; {meeting.date.isoformat()}",
         )
 
 
-def _pack_title(restricted: bool) -> str:
+def _pack_title(restricted: bool, supplementary: bool = False) -> str:
+    if supplementary:
+        return "Supplementary agenda, members' pack" if restricted else "Supplementary agenda"
     return "Members' pack, with restricted papers" if restricted else "Agenda and public reports pack"
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from .cache import Cache, Job, file_digest, fingerprint, produce
+from .cache import CACHE_DIR, Cache, Job, file_digest, fingerprint, produce
+from .changes import Changes, compare, read_state, snapshot, write_state
 from .errors import AssembleError, Problem, Problems
 from .leaks import find_leaks
 from .load import load_plan
@@ -20,10 +21,10 @@ from .manifest import Document, describe, write_manifest
 from .model import ActionPlan, NumberedPaper, Paper, Plan
 from .number import number_paper
 from .output import staged
-from .pack import BuiltPack, PackBuilder, PackDocs
+from .pack import SUPPLEMENTS, BuiltPack, PackBuilder, PackDocs, Supplement
 from .pack import Doc as PackDoc
 from .refs import resolve_paper
-from .render import APPENDIX_TEMPLATE, REPORT_TEMPLATE, TEMPLATES_DIR, render_appendix, render_report
+from .render import APPENDIX_TEMPLATE, REPORT_TEMPLATE, TEMPLATES_DIR, long_date, render_appendix, render_report
 from .validate import validate_plan
 from .workbook import load_action_plans
 
@@ -47,6 +48,7 @@ class BuildResult:
     documents: tuple[Document, ...]
     warnings: tuple[Problem, ...] = ()
     rebuilt: tuple[str, ...] = ()  # the documents rendered and converted, not taken from the cache
+    changes: Changes | None = None
 
 
 def check(plan_dir: Path) -> Prepared:
@@ -84,17 +86,65 @@ def build(
     prepared = check(plan_dir)
     out_dir = Path(out_dir) if out_dir else default_out(plan_dir)
     meeting = prepared.plan.meeting
+    previous = read_state(out_dir / CACHE_DIR)
     with staged(out_dir) as staging, tempfile.TemporaryDirectory(prefix="boardpack-work-") as work:
         cache = Cache(out_dir, staging)
         jobs, rendered = _paper_jobs(prepared, staging, templates)
         built = produce(jobs, cache, meeting.date, progress)
-        docs = _pack_docs(prepared, rendered)
-        packs = PackBuilder(meeting, docs, Path(work), templates, cache).build(staging)
-        check_public_pack(packs, rendered, out_dir)
+        packer = PackBuilder(meeting, _pack_docs(prepared, rendered), Path(work), templates, cache)
+        packs = packer.build(staging)
+        state = snapshot(list(prepared.papers), _keys_by_paper(jobs, rendered), _restricted_items(meeting))
+        changes = compare(previous, state)
+        supplement = _supplement(changes, state)
+        if supplement is not None:
+            packs += packer.build(staging, supplement)
+        check_public_packs(packs, rendered, out_dir)
         documents = _describe(staging, rendered) + [_describe_pack(staging, p) for p in packs]
+        documents += _write_changes(staging, changes, meeting)
+        write_state(cache.new, state)
         write_manifest(staging, documents)
     rebuilt = tuple(job.label for job in built)
-    return BuildResult(out_dir, tuple(documents), prepared.warnings, rebuilt)
+    return BuildResult(out_dir, tuple(documents), prepared.warnings, rebuilt, changes)
+
+
+def _restricted_items(meeting) -> set[str]:
+    return {item.paper for item in meeting.agenda if item.restricted and item.paper}
+
+
+def _keys_by_paper(jobs: list[Job], rendered: list[Rendered]) -> dict[str, list[str]]:
+    """Return each paper's document keys, and (under "paper:public") those of its public documents."""
+    keys: dict[str, list[str]] = {}
+    for job, doc in zip(jobs, rendered, strict=True):
+        keys.setdefault(doc.paper, []).append(job.key)
+        if not doc.restricted:
+            keys.setdefault(f"{doc.paper}:public", []).append(job.key)
+    return keys
+
+
+def _supplement(changes: Changes, state: dict) -> Supplement | None:
+    """Return the supplementary packs' papers: changed or added since the last build, by side."""
+    if not changes.previous_build:
+        return None
+    members = {c.paper for c in changes.changed} | set(changes.added)
+    public = {c.paper for c in changes.changed if c.public_changed and not c.restricted}
+    public |= {slug for slug in changes.added if not state[slug]["restricted"]}
+    if not members:
+        return None
+    what = {c.paper: {False: c.summary(public=True), True: c.summary()} for c in changes.changed}
+    what.update({slug: {False: "new paper", True: "new paper"} for slug in changes.added})
+    return Supplement({False: public, True: members}, what)
+
+
+def _write_changes(root: Path, changes: Changes, meeting) -> list[Document]:
+    """Write changes.json and changes.md; restricted when they describe a restricted change."""
+    title = f"the {meeting.committee}, {long_date(meeting.date)}"
+    (root / "changes.json").write_text(changes.to_json(), encoding="utf-8")
+    (root / "changes.md").write_text(changes.to_markdown(title), encoding="utf-8")
+    restricted = any(c.restricted or any(c.actions.values()) for c in changes.changed)
+    marking = "OFFICIAL-SENSITIVE" if restricted else "OFFICIAL"
+    return [
+        describe(root, root / name, "changes", None, restricted, marking) for name in ("changes.json", "changes.md")
+    ]
 
 
 @dataclass(frozen=True)
@@ -163,21 +213,22 @@ def _pack_docs(prepared: Prepared, rendered: list[Rendered]) -> PackDocs:
     )
 
 
-def check_public_pack(packs: list[BuiltPack], rendered: list[Rendered], out_dir: Path) -> None:
-    """Raise AssembleError, after removing the public pack, if restricted text or titles reached it."""
-    (public,) = [p for p in packs if not p.restricted]
+def check_public_packs(packs: list[BuiltPack], rendered: list[Rendered], out_dir: Path) -> None:
+    """Raise AssembleError, after removing the public packs, if restricted text or titles reached one."""
     restricted = {r.docx.with_suffix(".pdf"): r.title for r in rendered if r.restricted}
-    sources = [public.front] + [d.pdf for d in public.docs if not d.restricted]
-    if public.cached:
-        return  # the same pack, byte for byte, passed this check when it was made
-    problems = find_leaks(public.path, restricted, sources, report_as=out_dir / public.path.name)
+    problems = []
+    for public in (p for p in packs if not p.restricted and not p.cached):  # a cached pack passed when made
+        sources = [public.front] + [d.pdf for d in public.docs if not d.restricted]
+        problems += find_leaks(public.path, restricted, sources, report_as=out_dir / public.path.name)
     if problems:
-        public.path.unlink()
+        for public in (p for p in packs if not p.restricted):
+            public.path.unlink(missing_ok=True)
         raise AssembleError(problems)
 
 
 def _describe_pack(root: Path, pack: BuiltPack) -> Document:
-    return describe(root, pack.path, "pack", None, pack.restricted, pack.marking)
+    kind = "supplement" if pack.path.name in SUPPLEMENTS.values() else "pack"
+    return describe(root, pack.path, kind, None, pack.restricted, pack.marking)
 
 
 def _describe(root: Path, rendered: list[Rendered]) -> list[Document]:
