@@ -63,3 +63,23 @@ def test_check_prints_workbook_warnings(plan_copy, capsys):
     book.save(path)
     assert main(["check", str(plan_copy)]) == 0
     assert capsys.readouterr().err == f"{path}:Actions!L1: warning: column 'Notes' ignored\n"
+
+
+def test_quiet_build_prints_nothing(tmp_path, capsys):
+    assert main(["build", str(EXAMPLE), "--out", str(tmp_path / "out"), "-q"]) == 0
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", "")
+    assert (tmp_path / "out" / "public-pack.pdf").is_file()
+
+
+def test_convert_timeout_reaches_the_converter(tmp_path, monkeypatch, capsys):
+    import stat
+
+    hang = tmp_path / "soffice"
+    hang.write_text("#!/bin/sh\nsleep 30\n", encoding="utf-8")
+    hang.chmod(hang.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(hang))
+    out = tmp_path / "out"
+    assert main(["build", str(EXAMPLE), "--out", str(out), "--convert-timeout", "0.2", "-q"]) == 3
+    assert "timed out after 0.2 s converting" in capsys.readouterr().err
+    assert not out.exists()

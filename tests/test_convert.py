@@ -102,3 +102,46 @@ def test_a_hung_soffice_is_killed_after_the_timeout(tmp_path, monkeypatch):
     child = Path(f"/proc/{int(pidfile.read_text())}/stat")
     # The grandchild was killed with its group: gone, or a zombie waiting for init to reap it.
     assert not child.exists() or child.read_text().split(") ")[1][0] == "Z"
+
+
+def test_remote_unoserver_gets_the_document_and_the_tagged_pdf_options(tmp_path):
+    """A stand-in unoserver (its XML-RPC API) on loopback: what boardpack sends it, and what it writes back."""
+    import threading
+    import xmlrpc.client
+    from xmlrpc.server import SimpleXMLRPCServer
+
+    from unoserver.client import API_VERSION
+
+    from boardpack.convert import Converter
+
+    received = []
+    server = SimpleXMLRPCServer(("127.0.0.1", 0), allow_none=True, logRequests=False)
+    filters = {"api": API_VERSION, "unoserver": "test", "import_filters": [], "export_filters": ["writer_pdf_Export"]}
+    server.register_function(lambda: filters, "info")
+
+    def convert(inpath, indata, outpath, convert_to, filtername, options, update_index, infilter, password):
+        received.append((inpath, indata.data, outpath, convert_to, filtername, options))
+        return xmlrpc.client.Binary(b"%PDF-1.7 converted")
+
+    server.register_function(convert, "convert")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        doc = tmp_path / "report.docx"
+        doc.write_bytes(b"docx bytes")
+        port = server.server_address[1]
+        assert Converter(remote=f"unoserver://127.0.0.1:{port}").convert([doc]) == [doc.with_suffix(".pdf")]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert doc.with_suffix(".pdf").read_bytes() == b"%PDF-1.7 converted"
+    ((inpath, data, outpath, convert_to, filtername, options),) = received
+    assert (inpath, data, outpath, convert_to, filtername) == (None, b"docx bytes", None, "pdf", "writer_pdf_Export")
+    assert "UseTaggedPDF=true" in options
+
+
+@pytest.mark.parametrize("url", ["http://host:2003", "unoserver://host", "unoserver://:2003"])
+def test_a_bad_converter_url_is_a_usage_error(url, capsys):
+    from boardpack.cli import main
+
+    assert main(["build", "plans/x", "--converter", url]) == 2
+    assert f"--converter: '{url}' is not unoserver://HOST:PORT" in capsys.readouterr().err

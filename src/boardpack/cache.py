@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
-from .convert import convert_to_pdf
+from .convert import Converter
 from .normalize import normalize_docx, normalize_pdf
 
 CACHE_DIR = ".boardpack-cache"
@@ -104,19 +104,27 @@ class Job:
         return self.docx.with_suffix(".pdf")
 
 
-def produce(jobs: list[Job], cache: Cache, day: dt.date, progress: Callable[[str], None] | None = None) -> list[Job]:
+Progress = Callable[[str, int, int], None]  # (what is happening, steps done, steps in all)
+
+
+def produce(
+    jobs: list[Job], cache: Cache, day: dt.date, converter: Converter, progress: Progress | None = None
+) -> list[Job]:
     """Bring every job's .docx and .pdf into place, from the cache or by building it; return those built."""
     built = [job for job in jobs if not cache.fetch(job.key, {".docx": job.docx, ".pdf": job.pdf})]
-    for job in built:
+    steps = 2 * len(built)
+    for done, job in enumerate(built):
+        if progress:
+            progress(f"rendering {job.label}", done, steps)
         job.docx.parent.mkdir(parents=True, exist_ok=True)
         job.render(job.docx)
         normalize_docx(job.docx, day)
-        if progress:
-            progress(f"rendered {job.label}")
-    convert_to_pdf([job.docx for job in built])
+    if built and progress:
+        progress(f"converting {len(built)} documents with LibreOffice", len(built), steps)
+    converter.convert([job.docx for job in built])
     for job in built:
         normalize_pdf(job.pdf, day)
         cache.store(job.key, {".docx": job.docx, ".pdf": job.pdf})
-        if progress:
-            progress(f"converted {job.label}")
+    if built and progress:
+        progress("converted", steps, steps)
     return built

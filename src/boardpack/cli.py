@@ -6,12 +6,15 @@ Exit codes: 0 ok, 1 errors in the input, 2 usage, 3 environment or conversion fa
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from pathlib import Path
 
 from . import __version__
-from .errors import EXIT_OK, BoardpackError, display_path
-from .pipeline import build, check, default_out
+from .convert import Converter, parse_remote
+from .errors import EXIT_OK, EXIT_USAGE, BoardpackError, display_path
+from .pipeline import BuildResult, build, check, default_out
 from .render import TEMPLATES_DIR
 
 
@@ -25,26 +28,100 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except BoardpackError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        count = len(exc.problems)
-        print(f"boardpack: {count} problem{'s' if count != 1 else ''}; nothing was written", file=sys.stderr)
+        report_error(exc)
         return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+def report_error(exc: BoardpackError) -> None:
+    """Print every problem of *exc*, one a line, and a count."""
+    for problem in exc.problems:
+        print(problem, file=sys.stderr)
+    count = len(exc.problems)
+    print(f"boardpack: {count} problem{'s' if count != 1 else ''}; nothing was written", file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="boardpack", description="Build board papers and meeting packs from a plan.")
     parser.add_argument("--version", action="version", version=f"boardpack {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    build_cmd = commands.add_parser("build", help="build every paper (.docx and .pdf) and manifest.json")
-    build_cmd.add_argument("plan_dir", type=Path, metavar="PLAN_DIR")
-    build_cmd.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: output/<plan folder name>)")
-    build_cmd.add_argument("--templates", type=Path, default=TEMPLATES_DIR, metavar="DIR", help="template folder")
+    build_cmd = commands.add_parser("build", help="build every paper (.docx and .pdf), the packs and manifest.json")
+    _build_options(build_cmd)
+    build_cmd.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
     build_cmd.set_defaults(run=_build)
+    watch_cmd = commands.add_parser("watch", help="build, then rebuild on every save, one line a rebuild")
+    _build_options(watch_cmd)
+    watch_cmd.set_defaults(run=_watch)
     check_cmd = commands.add_parser("check", help="check a plan and write nothing")
     check_cmd.add_argument("plan_dir", type=Path, metavar="PLAN_DIR")
     check_cmd.set_defaults(run=_check)
     return parser
+
+
+def _build_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("plan_dir", type=Path, metavar="PLAN_DIR")
+    cmd.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: output/<plan folder name>)")
+    cmd.add_argument("--templates", type=Path, default=TEMPLATES_DIR, metavar="DIR", help="template folder")
+    cmd.add_argument(
+        "--convert-timeout",
+        type=float,
+        metavar="SECONDS",
+        default=float(os.environ.get("BOARDPACK_CONVERT_TIMEOUT", 0)) or None,
+        help="give up on a document LibreOffice has not converted by then (env BOARDPACK_CONVERT_TIMEOUT)",
+    )
+    cmd.add_argument("--converter", metavar="URL", help="convert on a running unoserver instead: unoserver://HOST:PORT")
+
+
+def _converter(args: argparse.Namespace) -> Converter:
+    if args.converter:
+        try:
+            parse_remote(args.converter)
+        except ValueError as exc:
+            print(f"boardpack: --converter: {exc}", file=sys.stderr)
+            raise SystemExit(EXIT_USAGE) from None
+    return Converter(timeout=args.convert_timeout, remote=args.converter)
+
+
+def _build(args: argparse.Namespace) -> int:
+    try:
+        converter = _converter(args)
+    except SystemExit as exc:
+        return int(exc.code)
+    with ProgressBar(enabled=not args.quiet) as bar:
+        result = build(args.plan_dir, args.out or default_out(args.plan_dir), args.templates, bar, converter)
+    _warn(result.warnings)
+    if not args.quiet:
+        for doc in result.documents:
+            pages = f" ({doc.pages} pages)" if doc.pages else ""
+            print(f"wrote {display_path(result.out_dir / doc.path)}{pages}")
+        print(f"built {len(result.documents)} documents into {display_path(result.out_dir)}")
+    return EXIT_OK
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from .watch import watch  # imported here: only this command needs watchfiles
+
+    try:
+        converter = _converter(args)
+    except SystemExit as exc:
+        return int(exc.code)
+    out = args.out or default_out(args.plan_dir)
+    print(f"watching {display_path(args.plan_dir)} and {display_path(args.templates)}; Ctrl-C to stop", flush=True)
+    watch(args.plan_dir, out, args.templates, converter, _watch_line)
+    return EXIT_OK
+
+
+def _watch_line(result: BuildResult | BoardpackError, seconds: float) -> None:
+    stamp = time.strftime("%H:%M:%S")
+    if isinstance(result, BoardpackError):
+        problems = "; ".join(str(p) for p in result.problems)
+        print(f"{stamp} failed in {seconds:.1f} s, previous output kept: {problems}", flush=True)
+        return
+    rebuilt = ", ".join(result.rebuilt) or "nothing (all from the cache)"
+    changes = result.changes
+    changed = ", ".join(c.paper for c in changes.changed) if changes and changes.changed else "none"
+    print(f"{stamp} rebuilt {rebuilt} and the packs in {seconds:.1f} s; papers changed: {changed}", flush=True)
 
 
 def _warn(warnings) -> None:
@@ -52,18 +129,40 @@ def _warn(warnings) -> None:
         print(f"{warning.where}: warning: {warning.message}", file=sys.stderr)
 
 
-def _build(args: argparse.Namespace) -> int:
-    result = build(args.plan_dir, args.out or default_out(args.plan_dir), args.templates)
-    _warn(result.warnings)
-    for doc in result.documents:
-        pages = f" ({doc.pages} pages)" if doc.pages else ""
-        print(f"wrote {display_path(result.out_dir / doc.path)}{pages}")
-    print(f"built {len(result.documents)} documents into {display_path(result.out_dir)}")
-    return EXIT_OK
-
-
 def _check(args: argparse.Namespace) -> int:
     prepared = check(args.plan_dir)
     _warn(prepared.warnings)
     print(f"{display_path(args.plan_dir)}: ok ({len(prepared.papers)} papers)")
     return EXIT_OK
+
+
+class ProgressBar:
+    """A rich progress bar on stderr, shown only on a terminal and only once a build has run a moment."""
+
+    DELAY = 0.5
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.started = time.monotonic()
+        self.progress = None
+        self.task = None
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def __call__(self, message: str, done: int, total: int) -> None:
+        if not self.enabled or time.monotonic() - self.started < self.DELAY:
+            return
+        if self.progress is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+            self.progress = Progress(*columns, console=Console(stderr=True), transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task(message, total=total)
+        self.progress.update(self.task, description=message, completed=done, total=total)

@@ -13,8 +13,11 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import xmlrpc.client
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .errors import ConvertError, Problem
 
@@ -125,3 +128,54 @@ def _run(soffice: str, profile: str, folder: Path, docs: list[Path], timeout: fl
         detail = " ".join((stderr or stdout).split())[:300]
         command_line = " ".join(command[:1] + command[2:7])
         raise ConvertError([Problem("soffice", f"exit {proc.returncode} from `{command_line} …`: {detail}")])
+
+
+REMOTE_OPTIONS = ["UseTaggedPDF=true", "DisplayPDFDocTitle=true", "ExportBookmarks=true"]
+
+
+@dataclass(frozen=True)
+class Converter:
+    """How this build converts: local soffice (per-document timeout, workers) or a unoserver elsewhere."""
+
+    timeout: float | None = None
+    workers: int | None = None
+    remote: str | None = None  # "unoserver://HOST:PORT"
+
+    def convert(self, documents: list[Path]) -> list[Path]:
+        """Convert each .docx in *documents* to a PDF beside it and return the PDF paths."""
+        if self.remote and documents:
+            return _convert_remote(self.remote, documents, self.timeout or DEFAULT_TIMEOUT)
+        return convert_to_pdf(documents, self.timeout, self.workers)
+
+
+def parse_remote(url: str) -> tuple[str, int]:
+    """Return (host, port) of ``unoserver://HOST:PORT``, or raise ValueError saying what is wrong."""
+    parsed = urlsplit(url)
+    if parsed.scheme != "unoserver" or not parsed.hostname or not parsed.port:
+        raise ValueError(f"'{url}' is not unoserver://HOST:PORT")
+    return parsed.hostname, parsed.port
+
+
+def _convert_remote(url: str, documents: list[Path], timeout: float) -> list[Path]:
+    """Send each document to a running unoserver (its client needs no LibreOffice here)."""
+    from unoserver.client import UnoClient  # imported here: only this mode needs it
+
+    host, port = parse_remote(url)
+    client = UnoClient(server=host, port=str(port), host_location="remote")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        for doc in documents:
+            future = pool.submit(
+                client.convert,
+                indata=doc.read_bytes(),
+                convert_to="pdf",
+                filtername="writer_pdf_Export",
+                filter_options=REMOTE_OPTIONS,
+            )
+            try:
+                data = future.result(timeout=timeout)
+            except TimeoutError:
+                raise ConvertError([Problem(url, f"timed out after {timeout:g} s converting {doc}")]) from None
+            except (OSError, xmlrpc.client.Error) as exc:
+                raise ConvertError([Problem(url, f"cannot convert {doc}: {exc}")]) from None
+            doc.with_suffix(".pdf").write_bytes(data.data if hasattr(data, "data") else data)
+    return [doc.with_suffix(".pdf") for doc in documents]

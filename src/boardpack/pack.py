@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from .assemble import Bookmark, PackInfo, Part, assemble, page_starts
 from .cache import Cache, Job, file_digest, fingerprint, produce
+from .convert import Converter
 from .model import AgendaItem, Meeting, NumberedPaper
 from .render import long_date, render_plain
 
@@ -96,8 +97,11 @@ class BuiltPack:
 class PackBuilder:
     """Build the public and members' packs of one meeting; extra pages are made in a work folder."""
 
-    def __init__(self, meeting: Meeting, docs: PackDocs, work: Path, templates: Path, cache: Cache):
+    def __init__(
+        self, meeting: Meeting, docs: PackDocs, work: Path, templates: Path, cache: Cache, converter: Converter
+    ):
         self.meeting, self.docs, self.work, self.templates, self.cache = meeting, docs, work, templates, cache
+        self.converter = converter
         self.pending: list[Job] = []  # withheld pages, produced together
         self.page_counts: dict[Path, int] = {}
 
@@ -109,14 +113,14 @@ class PackBuilder:
         """
         sides = [r for r in (False, True) if supplement is None or supplement.papers[r]]
         plans = {r: self._plan(r, supplement) for r in sides}
-        produce(self.pending, self.cache, self.meeting.date)
+        produce(self.pending, self.cache, self.meeting.date, self.converter)
         markings = {
             r: highest_marking([s.doc.marking for i in plans[r] for s in i.slots] or ["OFFICIAL"]) for r in sides
         }
         front_pages = {r: 1 for r in sides}
         for _ in range(2):  # once more if a front sheet came out longer than assumed
             fronts = {r: self._front_sheet(plans[r], r, markings[r], front_pages[r], supplement) for r in sides}
-            produce(list(fronts.values()), self.cache, self.meeting.date)
+            produce(list(fronts.values()), self.cache, self.meeting.date, self.converter)
             actual = {r: self._pages(fronts[r].pdf) for r in sides}
             if actual == front_pages:
                 break

@@ -7,13 +7,13 @@ the output folder only when everything succeeded.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from .cache import CACHE_DIR, Cache, Job, file_digest, fingerprint, produce
+from .cache import CACHE_DIR, Cache, Job, Progress, file_digest, fingerprint, produce
 from .changes import Changes, compare, read_state, snapshot, write_state
+from .convert import Converter
 from .errors import AssembleError, Problem, Problems
 from .leaks import find_leaks
 from .load import load_plan
@@ -77,7 +77,8 @@ def build(
     plan_dir: Path,
     out_dir: Path | None = None,
     templates: Path = TEMPLATES_DIR,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+    converter: Converter | None = None,
 ) -> BuildResult:
     """Build every paper of the plan in *plan_dir* into *out_dir* and return what was written.
 
@@ -86,12 +87,15 @@ def build(
     prepared = check(plan_dir)
     out_dir = Path(out_dir) if out_dir else default_out(plan_dir)
     meeting = prepared.plan.meeting
+    converter = converter or Converter()
     previous = read_state(out_dir / CACHE_DIR)
     with staged(out_dir) as staging, tempfile.TemporaryDirectory(prefix="boardpack-work-") as work:
         cache = Cache(out_dir, staging)
         jobs, rendered = _paper_jobs(prepared, staging, templates)
-        built = produce(jobs, cache, meeting.date, progress)
-        packer = PackBuilder(meeting, _pack_docs(prepared, rendered), Path(work), templates, cache)
+        built = produce(jobs, cache, meeting.date, converter, progress)
+        if progress:
+            progress("assembling the packs", 1, 1)
+        packer = PackBuilder(meeting, _pack_docs(prepared, rendered), Path(work), templates, cache, converter)
         packs = packer.build(staging)
         state = snapshot(list(prepared.papers), _keys_by_paper(jobs, rendered), _restricted_items(meeting))
         changes = compare(previous, state)

@@ -1,0 +1,90 @@
+"""What changed between two builds: papers, paragraphs by number, actions by ref."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from boardpack.changes import compare
+from boardpack.pipeline import build
+
+from .conftest import PAPER
+
+
+def state(paragraphs, actions=None, keys=("k1",), public=("k1",), restricted=False):
+    return {
+        "title": "A paper",
+        "restricted": restricted,
+        "keys": list(keys),
+        "public_keys": list(public),
+        "paragraphs": [list(p) for p in paragraphs],
+        "actions": actions or {},
+    }
+
+
+BEFORE = [("1.1", "alpha beta gamma delta"), ("1.2", "one two three four"), ("1.3", "red green blue black")]
+
+
+def test_first_build_has_nothing_to_compare():
+    changes = compare(None, {"p": state(BEFORE)})
+    assert not changes.previous_build and changes.changed == []
+
+
+def test_an_inserted_paragraph_is_one_addition_not_a_renumbered_rest():
+    after = [("1.1", "alpha beta gamma delta"), ("1.2", "a new paragraph entirely")] + [
+        ("1.3", BEFORE[1][1]),
+        ("1.4", BEFORE[2][1]),
+    ]
+    (change,) = compare({"p": state(BEFORE)}, {"p": state(after, keys=("k2",))}).changed
+    assert change.paragraphs == {"added": ["1.2"], "removed": [], "reworded": []}
+
+
+def test_reworded_and_removed_paragraphs_are_named_by_number():
+    after = [("1.1", "alpha beta gamma epsilon"), ("1.2", "red green blue black")]
+    (change,) = compare({"p": state(BEFORE)}, {"p": state(after, keys=("k2",))}).changed
+    assert change.paragraphs == {"added": [], "removed": ["1.2"], "reworded": ["1.1"]}
+
+
+def test_actions_added_removed_and_changed():
+    old = {"A-1": {"status": "On track", "due": "2018-01-31"}, "A-2": {"status": "Complete", "due": "2017-12-01"}}
+    new = {"A-1": {"status": "Off track", "due": "2018-03-31"}, "A-3": {"status": "On track", "due": "2018-06-30"}}
+    (change,) = compare({"p": state(BEFORE, old)}, {"p": state(BEFORE, new, keys=("k2",), public=("k1",))}).changed
+    assert change.actions == {
+        "added": ["A-3"],
+        "removed": ["A-2"],
+        "status": [{"ref": "A-1", "from": "On track", "to": "Off track"}],
+        "due": [{"ref": "A-1", "from": "2018-01-31", "to": "2018-03-31"}],
+    }
+    assert not change.public_changed
+    assert change.summary(public=True) == "progress figures updated"
+    assert "A-1 status On track → Off track" in change.summary()
+
+
+def test_papers_added_removed_and_unchanged():
+    changes = compare({"a": state(BEFORE), "b": state(BEFORE)}, {"a": state(BEFORE), "c": state(BEFORE)})
+    assert (changes.added, changes.removed, changes.changed) == (["c"], ["b"], [])
+
+
+@pytest.mark.e2e
+def test_a_late_edit_is_named_in_changes_and_alone_in_the_supplement(plan_copy, tmp_path):
+    out = tmp_path / "out"
+    build(plan_copy, out)
+    assert not (out / "supplement-public.pdf").exists()
+    paper = plan_copy / "risk-management-update" / "paper.yaml"
+    text = paper.read_text(encoding="utf-8")
+    paper.write_text(text.replace("held in November.", "held in November and December."), "utf-8")
+    result = build(plan_copy, out)
+    data = json.loads((out / "changes.json").read_text(encoding="utf-8"))
+    (change,) = data["changed"]
+    assert (change["paper"], change["paragraphs"]["reworded"]) == ("risk-management-update", ["1.1"])
+    assert "Risk Management Update — paragraphs 1.1 reworded" in (out / "changes.md").read_text(encoding="utf-8")
+    kinds = {d.path: d.kind for d in result.documents}
+    assert kinds["supplement-public.pdf"] == kinds["supplement-members.pdf"] == "supplement"
+    from boardpack.pdftext import page_texts
+
+    pages = page_texts(out / "supplement-public.pdf")
+    assert "Supplementary agenda" in pages[0] and "Changed: paragraphs 1.1 reworded." in pages[0]
+    body = " ".join(pages[1:])
+    assert "Risk Management Update" in body and "held in November and December" in body
+    assert "Minutes of the Audit Panel" not in body and PAPER not in body
