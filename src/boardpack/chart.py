@@ -5,19 +5,18 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # no screen: draw to files only
-
-import matplotlib.pyplot as plt  # noqa: E402
-
-from .model import StatusTable  # noqa: E402
+from .model import StatusTable
 
 FONT = ["Liberation Sans", "Arial", "DejaVu Sans"]
 
 
 def draw_status_chart(table: StatusTable, out: Path) -> Path:
     """Draw *table* as horizontal bars, one per theme, stacked by status in RAG colours; return *out*."""
+    import matplotlib  # imported here: a third of a second that only a redrawn chart should pay
+
+    matplotlib.use("Agg")  # no screen: draw to files only
+    import matplotlib.pyplot as plt
+
     plt.rcParams.update({"font.family": "sans-serif", "font.sans-serif": FONT, "font.size": 9, "svg.hashsalt": "bp"})
     themes = [textwrap.fill(row.theme, 28) for row in table.rows][::-1]
     fig, ax = plt.subplots(figsize=(6.3, 0.55 * len(themes) + 1.1), dpi=200)

@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pypdf import PdfReader
+import pikepdf
 
 MANIFEST = "manifest.json"
 
@@ -27,7 +27,7 @@ class Document:
 
 def describe(root: Path, path: Path, kind: str, paper: str | None, restricted: bool, marking: str) -> Document:
     """Return the manifest entry of the file at *path* inside *root*."""
-    pages = len(PdfReader(path).pages) if path.suffix == ".pdf" else None
+    pages = page_count(path) if path.suffix == ".pdf" else None
     return Document(
         path=path.relative_to(root).as_posix(),
         kind=kind,
@@ -37,6 +37,12 @@ def describe(root: Path, path: Path, kind: str, paper: str | None, restricted: b
         pages=pages,
         sha256=sha256(path),
     )
+
+
+def page_count(pdf: Path) -> int:
+    """Return the number of pages of *pdf* (pikepdf reads the page tree only, not every object)."""
+    with pikepdf.open(pdf) as doc:
+        return len(doc.pages)
 
 
 def sha256(path: Path) -> str:

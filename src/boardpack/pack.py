@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pypdf import PdfReader
-
 from .assemble import Bookmark, PackInfo, Part, assemble, page_starts
 from .cache import Cache, Job, file_digest, fingerprint, produce
 from .convert import Converter
+from .manifest import page_count
 from .model import AgendaItem, Meeting, NumberedPaper
 from .render import long_date, render_plain
 
@@ -105,6 +104,11 @@ class PackBuilder:
         self.pending: list[Job] = []  # withheld pages, produced together
         self.page_counts: dict[Path, int] = {}
 
+    def withheld_pages(self) -> list[Job]:
+        """Return the jobs of the public pack's withheld pages, so they convert with the papers."""
+        self._plan(False, None)
+        return list(self.pending)
+
     def build(self, out_dir: Path, supplement: Supplement | None = None) -> list[BuiltPack]:
         """Write the packs into *out_dir* and return them, public first.
 
@@ -130,7 +134,7 @@ class PackBuilder:
 
     def _pages(self, pdf: Path) -> int:
         if pdf not in self.page_counts:
-            self.page_counts[pdf] = len(PdfReader(pdf).pages)
+            self.page_counts[pdf] = page_count(pdf)
         return self.page_counts[pdf]
 
     def _plan(self, restricted: bool, supplement: Supplement | None) -> list[ItemPlan]:

@@ -92,10 +92,12 @@ def build(
     with staged(out_dir) as staging, tempfile.TemporaryDirectory(prefix="boardpack-work-") as work:
         cache = Cache(out_dir, staging)
         jobs, rendered = _paper_jobs(prepared, staging, templates)
-        built = produce(jobs, cache, meeting.date, converter, progress)
+        packer = PackBuilder(meeting, _pack_docs(prepared, rendered), Path(work), templates, cache, converter)
+        # The withheld pages depend on nothing converted: one LibreOffice run for them and the papers.
+        produced = produce(jobs + packer.withheld_pages(), cache, meeting.date, converter, progress)
+        built = [job for job in produced if any(job is paper_job for paper_job in jobs)]
         if progress:
             progress("assembling the packs", 1, 1)
-        packer = PackBuilder(meeting, _pack_docs(prepared, rendered), Path(work), templates, cache, converter)
         packs = packer.build(staging)
         state = snapshot(list(prepared.papers), _keys_by_paper(jobs, rendered), _restricted_items(meeting))
         changes = compare(previous, state)

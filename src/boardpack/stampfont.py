@@ -12,17 +12,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import matplotlib
 import pikepdf
-from fontTools import subset
-from fontTools.ttLib import TTFont
 
 STAMP_TEXT = "Page 0123456789"
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "FFTM NOT subset" is harmless
 CANDIDATES = (
     Path("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"),
     Path("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf"),
-    Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf",
 )
 
 
@@ -76,7 +72,12 @@ class StampFont:
 @cache
 def stamp_font() -> StampFont:
     """Return the stamp font, subset to the characters of "Page N"."""
-    path = next(p for p in CANDIDATES if p.is_file())
+    from fontTools import subset  # imported here, with matplotlib: packs made from the cache need neither
+    from fontTools.ttLib import TTFont
+    from matplotlib import get_data_path
+
+    fallback = Path(get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"  # matplotlib ships it
+    path = next(p for p in (*CANDIDATES, fallback) if p.is_file())
     font = TTFont(path, recalcTimestamp=False)  # a wall-clock "modified" would make every pack differ
     options = subset.Options()
     options.name_IDs = ["*"]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from .model import NumberedAppendix, StatusCount, StatusTable
 
 
 def status_table(appendix: NumberedAppendix) -> StatusTable:
     """Return the actions of *appendix* counted by theme (rows, in plan order) and status (columns)."""
+    import pandas as pd  # imported here: only a plan with an actions workbook needs it
+
     plan = appendix.plan
     assert plan is not None
     themes, statuses = plan.source.themes, plan.source.statuses

@@ -36,7 +36,7 @@ def compose_file(path: Path) -> Node:
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise PlanError([Problem(Location(path, line, col), "not UTF-8 text: save the file as UTF-8")]) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
@@ -44,6 +44,17 @@ def compose_file(path: Path) -> Node:
     if node is None:
         raise PlanError([Problem(Location(path, 1, 1), "file is empty")])
     return node
+
+
+def _compose(text: str) -> Node | None:
+    """Compose with libyaml when present (ten times faster); report errors in PyYAML's own words."""
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            return yaml.compose(text, Loader=fast)
+        except yaml.MarkedYAMLError:
+            pass  # the pure-Python loader says what went wrong more precisely (e.g. names the tab)
+    return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
 class Reader:

@@ -1,0 +1,145 @@
+"""Benchmark: the night before dispatch. How fast is a late edit, against a cold build and a naive one?
+
+Run: .venv/bin/python benchmarks/late_edit.py
+Generates a synthetic meeting of 12 papers (about 300 pages, one appendix of 500 actions), then
+times, in one run on this machine:
+  cold        a build into a fresh output folder
+  no-op       the same build again
+  paragraph   one paragraph of one paper reworded
+  status      one action's status changed in the workbook
+  naive       the baseline: render every document, one fresh `soffice --convert-to` per document,
+              merge the PDFs
+and prints each time and the ratios against the targets (no-op <= 5% of cold, one paragraph <= 15%
+of cold, cold <= 50% of naive). Not a test: timings belong to the machine.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+from openpyxl import load_workbook
+from pypdf import PdfWriter
+
+from boardpack.convert import PDF_FILTER, find_soffice
+from boardpack.pipeline import build, check
+from boardpack.render import render_appendix, render_report
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "plans" / "2017-12-19-audit-panel"
+GIP = "governance-improvement-plan"
+WORDS = (
+    "the panel noted progress on governance risk assurance audit oversight commissioning delivery partners "
+    "plan review budget savings performance victims crime london services policy officers board members "
+    "report actions recommendations management controls framework quarterly annual improvement"
+).split()
+
+
+def synthetic_meeting(root: Path, papers: int = 11, paragraphs: int = 80, actions: int = 500) -> Path:
+    """Write a meeting: *papers* long papers and the governance paper with *actions* actions."""
+    plan = root / "2018-03-20-audit-panel"
+    shutil.copytree(EXAMPLE, plan)
+    rng = random.Random(20171219)
+    meeting = yaml.safe_load((plan / "meeting.yaml").read_text(encoding="utf-8"))
+    template = yaml.safe_load((plan / "minutes" / "paper.yaml").read_text(encoding="utf-8"))
+    agenda = [item for item in meeting["agenda"] if item.get("paper") == GIP]
+    for n in range(1, papers + 1):
+        slug = f"paper-{n:02d}"
+        paper = dict(template, title=f"Synthetic paper {n}")
+        body = [" ".join(rng.choice(WORDS) for _ in range(110)).capitalize() + "." for _ in range(paragraphs)]
+        paper["sections"] = [{"heading": "Supporting Information", "paragraphs": body}] + template["sections"][1:]
+        paper["summary"] = dict(template["summary"], recommendations="The Panel is recommended to note the report.")
+        (plan / slug).mkdir()
+        (plan / slug / "paper.yaml").write_text(yaml.safe_dump(paper, allow_unicode=True), encoding="utf-8")
+        agenda.append({"title": f"Synthetic paper {n}", "paper": slug})
+    meeting["agenda"] = agenda
+    (plan / "meeting.yaml").write_text(yaml.safe_dump(meeting, allow_unicode=True), encoding="utf-8")
+    for folder in ("minutes", "risk-management-update", "internal-audit-progress", "counter-fraud-update"):
+        shutil.rmtree(plan / folder)
+    _grow_workbook(plan / GIP / "appendix.xlsx", actions)
+    return plan
+
+
+def _grow_workbook(path: Path, actions: int) -> None:
+    book = load_workbook(path)
+    sheet = book["Actions"]
+    rows = [list(r) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    for i in range(len(rows), actions):
+        row = list(rows[i % len(rows)])
+        row[0] = f"{row[0]}-{i:03d}"
+        sheet.append(row)
+    book.save(path)
+
+
+def naive(plan: Path, out: Path) -> None:
+    """Render every document, convert each with a fresh soffice, merge: what boardpack replaces."""
+    prepared = check(plan)
+    meeting = prepared.plan.meeting
+    out.mkdir()
+    docs = []
+    for paper in prepared.papers:
+        docs.append(render_report(paper, meeting, out / f"{paper.paper.slug}-report.docx"))
+        for appendix in paper.appendices:
+            if appendix.plan is not None:
+                docs.append(render_appendix(appendix, paper, meeting, out / f"{paper.paper.slug}-appendix.docx"))
+    soffice = find_soffice()
+    for doc in docs:
+        with tempfile.TemporaryDirectory() as profile:
+            subprocess.run(
+                [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--convert-to", PDF_FILTER,
+                 "--outdir", str(out), str(doc)],
+                check=True, capture_output=True,
+            )  # fmt: skip
+    writer = PdfWriter()
+    for doc in docs:
+        writer.append(doc.with_suffix(".pdf"))
+    writer.write(out / "pack.pdf")
+
+
+def timed(label: str, fn) -> float:
+    start = time.perf_counter()
+    fn()
+    elapsed = time.perf_counter() - start
+    print(f"{label:<12}{elapsed:8.1f} s", flush=True)
+    return elapsed
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        plan = synthetic_meeting(root)
+        out = root / "out"
+        times = {"cold": timed("cold", lambda: build(plan, out))}
+        pages = sum(d.pages or 0 for d in build(plan, out).documents if d.path == "members-pack.pdf")
+        times["no-op"] = timed("no-op", lambda: build(plan, out))
+        paper = plan / "paper-05" / "paper.yaml"
+        data = yaml.safe_load(paper.read_text(encoding="utf-8"))
+        data["sections"][0]["paragraphs"][3] = "A late edit: this paragraph was reworded the night before dispatch."
+        paper.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        times["paragraph"] = timed("paragraph", lambda: build(plan, out))
+        book = load_workbook(plan / GIP / "appendix.xlsx")
+        book["Actions"]["G2"] = "Off track"
+        book.save(plan / GIP / "appendix.xlsx")
+        times["status"] = timed("status", lambda: build(plan, out))
+        times["naive"] = timed("naive", lambda: naive(plan, root / "naive"))
+    cold = times["cold"]
+    print(f"\nmembers' pack: {pages} pages")
+    for label, value, target in (
+        ("no-op / cold", times["no-op"] / cold, 0.05),
+        ("paragraph / cold", times["paragraph"] / cold, 0.15),
+        ("status / cold", times["status"] / cold, None),
+        ("cold / naive", cold / times["naive"], 0.50),
+    ):
+        verdict = "" if target is None else f"  (target <= {target:.0%}: {'met' if value <= target else 'MISSED'})"
+        print(f"{label:<18}{value:7.1%}{verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
