@@ -83,6 +83,20 @@ class Cache:
             shutil.copyfile(sources[suffix], dest)  # a copy: editing the output never touches the cache
         return True
 
+    def read(self, key: str, suffix: str) -> bytes | None:
+        """Return the cached bytes of *key* with *suffix*, keeping them for the next build; None if absent."""
+        for folder in (self.new, self.old):
+            path = folder / f"{key}{suffix}"
+            if path.is_file():
+                if folder == self.old:
+                    link(path, self.new / path.name)
+                return path.read_bytes()
+        return None
+
+    def write(self, key: str, suffix: str, data: bytes) -> None:
+        """Keep *data* under *key* with *suffix*."""
+        (self.new / f"{key}{suffix}").write_bytes(data)
+
     def store(self, key: str, files: dict[str, Path]) -> None:
         """Keep a copy of *files* (by suffix) under *key*."""
         for suffix, path in files.items():

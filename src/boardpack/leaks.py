@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pikepdf
@@ -37,20 +38,25 @@ def runs(text: str, size: int = RUN) -> set[tuple[str, ...]]:
 
 
 def find_leaks(
-    pack: Path, restricted: dict[Path, str], public: list[Path], report_as: Path | None = None
+    pack: Path,
+    restricted: dict[Path, str],
+    public: list[Path],
+    report_as: Path | None = None,
+    text: Callable[[Path], str] = pdf_text,
 ) -> list[Problem]:
     """Return a problem for each restricted document (pdf -> title) whose text or title leaked into *pack*.
 
     *public* are the documents whose text may appear; problems name *report_as* (the pack's final path).
+    *text* extracts a PDF's text (a caching one saves re-reading unchanged documents).
     """
     where = Location(report_as or pack)
     allowed: set[tuple[str, ...]] = set()
     for pdf in public:
-        allowed |= runs(pdf_text(pdf))
-    in_pack = runs(pdf_text(pack))
+        allowed |= runs(text(pdf))
+    in_pack = runs(text(pack))
     problems = []
     for pdf, title in restricted.items():
-        leaked = (runs(pdf_text(pdf)) - allowed) & in_pack
+        leaked = (runs(text(pdf)) - allowed) & in_pack
         if leaked:
             sample = " ".join(sorted(leaked)[0])
             problems.append(

@@ -109,6 +109,25 @@ class PackBuilder:
         self._plan(False, None)
         return list(self.pending)
 
+    def speculate(self, supplement: Supplement | None, guesses: dict[Path, int]) -> list[Job]:
+        """Return the front sheets the packs would have if every document had the pages *guesses* says.
+
+        Rendered before the papers are converted and converted with them, they save a LibreOffice
+        run whenever the guess (the pages each document had last time) holds; ``build`` checks.
+        """
+        self.page_counts = dict(guesses)
+        jobs = []
+        for chosen in (None, supplement) if supplement else (None,):
+            for side in (r for r in (False, True) if chosen is None or chosen.papers[r]):
+                plan = self._plan(side, chosen)
+                marking = self._marking(plan)
+                jobs.append(self._front_sheet(plan, side, marking, 1, chosen))
+        self.page_counts = {}
+        return jobs
+
+    def _marking(self, plan: list[ItemPlan]) -> str:
+        return highest_marking([s.doc.marking for i in plan for s in i.slots] or ["OFFICIAL"])
+
     def build(self, out_dir: Path, supplement: Supplement | None = None) -> list[BuiltPack]:
         """Write the packs into *out_dir* and return them, public first.
 
@@ -118,9 +137,7 @@ class PackBuilder:
         sides = [r for r in (False, True) if supplement is None or supplement.papers[r]]
         plans = {r: self._plan(r, supplement) for r in sides}
         produce(self.pending, self.cache, self.meeting.date, self.converter)
-        markings = {
-            r: highest_marking([s.doc.marking for i in plans[r] for s in i.slots] or ["OFFICIAL"]) for r in sides
-        }
+        markings = {r: self._marking(plans[r]) for r in sides}
         front_pages = {r: 1 for r in sides}
         for _ in range(2):  # once more if a front sheet came out longer than assumed
             fronts = {r: self._front_sheet(plans[r], r, markings[r], front_pages[r], supplement) for r in sides}

@@ -15,9 +15,9 @@ from .cache import CACHE_DIR, Cache, Job, Progress, file_digest, fingerprint, pr
 from .changes import Changes, compare, read_state, snapshot, write_state
 from .convert import Converter
 from .errors import AssembleError, Problem, Problems
-from .leaks import find_leaks
+from .leaks import find_leaks, pdf_text
 from .load import load_plan
-from .manifest import Document, describe, write_manifest
+from .manifest import Document, describe, page_count, write_manifest
 from .model import ActionPlan, NumberedPaper, Paper, Plan
 from .number import number_paper
 from .output import staged
@@ -88,29 +88,50 @@ def build(
     out_dir = Path(out_dir) if out_dir else default_out(plan_dir)
     meeting = prepared.plan.meeting
     converter = converter or Converter()
-    previous = read_state(out_dir / CACHE_DIR)
+    previous = read_state(out_dir / CACHE_DIR) or {}
     with staged(out_dir) as staging, tempfile.TemporaryDirectory(prefix="boardpack-work-") as work:
         cache = Cache(out_dir, staging)
         jobs, rendered = _paper_jobs(prepared, staging, templates)
+        state = snapshot(list(prepared.papers), _keys_by_paper(jobs, rendered), _restricted_items(meeting))
+        changes = compare(previous.get("papers"), state)
+        supplement = _supplement(changes, state)
         packer = PackBuilder(meeting, _pack_docs(prepared, rendered), Path(work), templates, cache, converter)
-        # The withheld pages depend on nothing converted: one LibreOffice run for them and the papers.
-        produced = produce(jobs + packer.withheld_pages(), cache, meeting.date, converter, progress)
+        # One LibreOffice run, in the usual case, for everything: the papers; the withheld pages, which
+        # depend on nothing converted; and the front sheets, rendered with last build's page counts.
+        withheld = packer.withheld_pages()
+        fronts = []
+        if previous:  # a cold build has nothing to guess from: its front sheets wait for the papers
+            guesses = _page_guesses(jobs + withheld, staging, cache, previous.get("pages", {}))
+            fronts = packer.speculate(supplement, guesses)
+        produced = produce(jobs + withheld + fronts, cache, meeting.date, converter, progress)
         built = [job for job in produced if any(job is paper_job for paper_job in jobs)]
         if progress:
             progress("assembling the packs", 1, 1)
         packs = packer.build(staging)
-        state = snapshot(list(prepared.papers), _keys_by_paper(jobs, rendered), _restricted_items(meeting))
-        changes = compare(previous, state)
-        supplement = _supplement(changes, state)
         if supplement is not None:
             packs += packer.build(staging, supplement)
-        check_public_packs(packs, rendered, out_dir)
+        check_public_packs(packs, rendered, out_dir, cache)
         documents = _describe(staging, rendered) + [_describe_pack(staging, p) for p in packs]
         documents += _write_changes(staging, changes, meeting)
-        write_state(cache.new, state)
+        pages = {_page_name(job, staging): page_count(job.pdf) for job in jobs + withheld}
+        write_state(cache.new, {"papers": state, "pages": pages})
         write_manifest(staging, documents)
     rebuilt = tuple(job.label for job in built)
     return BuildResult(out_dir, tuple(documents), prepared.warnings, rebuilt, changes)
+
+
+def _page_guesses(jobs: list[Job], root: Path, cache: Cache, previous: dict[str, int]) -> dict[Path, int]:
+    """Guess each document's pages: its cached PDF's, else what its last version had, else one."""
+    guesses = {}
+    for job in jobs:
+        cached = next((d / f"{job.key}.pdf" for d in (cache.new, cache.old) if (d / f"{job.key}.pdf").is_file()), None)
+        guesses[job.pdf] = page_count(cached) if cached else previous.get(_page_name(job, root), 1)
+    return guesses
+
+
+def _page_name(job: Job, root: Path) -> str:
+    """Name a document across builds: its place in the output, or its key when it lives elsewhere."""
+    return job.pdf.relative_to(root).as_posix() if job.pdf.is_relative_to(root) else job.key
 
 
 def _restricted_items(meeting) -> set[str]:
@@ -219,13 +240,24 @@ def _pack_docs(prepared: Prepared, rendered: list[Rendered]) -> PackDocs:
     )
 
 
-def check_public_packs(packs: list[BuiltPack], rendered: list[Rendered], out_dir: Path) -> None:
+def check_public_packs(packs: list[BuiltPack], rendered: list[Rendered], out_dir: Path, cache: Cache) -> None:
     """Raise AssembleError, after removing the public packs, if restricted text or titles reached one."""
     restricted = {r.docx.with_suffix(".pdf"): r.title for r in rendered if r.restricted}
+    texts: dict[str, str] = {}
+
+    def text(pdf: Path) -> str:  # each document's text, read once, kept in the cache by its digest
+        digest = file_digest(pdf)
+        if digest not in texts:
+            cached = cache.read(digest, ".txt")
+            texts[digest] = cached.decode("utf-8") if cached is not None else pdf_text(pdf)
+            if cached is None:
+                cache.write(digest, ".txt", texts[digest].encode("utf-8"))
+        return texts[digest]
+
     problems = []
     for public in (p for p in packs if not p.restricted and not p.cached):  # a cached pack passed when made
         sources = [public.front] + [d.pdf for d in public.docs if not d.restricted]
-        problems += find_leaks(public.path, restricted, sources, report_as=out_dir / public.path.name)
+        problems += find_leaks(public.path, restricted, sources, out_dir / public.path.name, text)
     if problems:
         for public in (p for p in packs if not p.restricted):
             public.path.unlink(missing_ok=True)
