@@ -145,3 +145,18 @@ def test_a_bad_converter_url_is_a_usage_error(url, capsys):
 
     assert main(["build", "plans/x", "--converter", url]) == 2
     assert f"--converter: '{url}' is not unoserver://HOST:PORT" in capsys.readouterr().err
+
+
+def test_a_crashed_soffice_is_restarted_once_per_document(tmp_path, monkeypatch):
+    """The first run dies part-way (as after a crash); the restarts convert what it left undone."""
+    marker = tmp_path / "crashed-once"
+    body = (
+        f"if [ ! -e {marker} ]; then touch {marker}; exit 134; fi\n"
+        'for a in "$@"; do case "$a" in *.docx) printf "%%PDF-1.4" > "${a%.docx}.pdf";; esac; done\n'
+    )
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(fake_soffice(tmp_path, body)))
+    docs = [tmp_path / f"{n}.docx" for n in "ab"]
+    for d in docs:
+        d.write_bytes(b"x")
+    assert convert_to_pdf(docs, workers=1) == [d.with_suffix(".pdf") for d in docs]
+    assert all(d.with_suffix(".pdf").read_bytes() == b"%PDF-1.4" for d in docs)

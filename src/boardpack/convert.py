@@ -80,20 +80,21 @@ def convert_to_pdf(documents: list[Path], timeout: float | None = None, workers:
 
 
 def _batch(soffice: str, work: Path, docs: list[Path], timeout: float) -> ConvertError | None:
-    """Convert *docs* in one soffice run; on a timeout, retry each unconverted one alone. Return any failure."""
+    """Convert *docs* in one soffice run; after a hang or a crash, restart LibreOffice for each
+    unconverted document alone, once, with a fresh profile. Return the failure that remains, if any."""
     with tempfile.TemporaryDirectory(prefix="boardpack-lo-") as profile:
         try:
             _run(soffice, profile, work, docs, timeout * len(docs))
-            return None
-        except ConvertError as exc:
-            if "timed out" not in str(exc):
+            if all(doc.with_suffix(".pdf").is_file() for doc in docs):
+                return None
+        except ConvertError:
+            pass  # retried below, document by document
+    for doc in (d for d in docs if not d.with_suffix(".pdf").is_file()):
+        with tempfile.TemporaryDirectory(prefix="boardpack-lo-") as profile:
+            try:
+                _run(soffice, profile, work, [doc], timeout)
+            except ConvertError as exc:
                 return exc
-        for doc in docs:
-            if not doc.with_suffix(".pdf").is_file():
-                try:
-                    _run(soffice, profile, work, [doc], timeout)
-                except ConvertError as exc:
-                    return exc
     return None
 
 
