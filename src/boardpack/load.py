@@ -87,14 +87,19 @@ def _keys(cls) -> tuple[list[str], list[str]]:
     return names, required
 
 
+def _mapping(r: Reader, node: Node, what: str, cls) -> dict[str, Node] | None:
+    """Return the keys of a mapping read as a *cls*: unknown, duplicate and missing keys reported."""
+    allowed, required = _keys(cls)
+    return r.mapping(node, what, allowed, required)
+
+
 def _is_required(f) -> bool:
     return f.default is MISSING and f.default_factory is MISSING
 
 
 def read_meeting(r: Reader, node: Node) -> Meeting | None:
     """Return the meeting described by the root node of meeting.yaml."""
-    allowed, required = _keys(Meeting)
-    keys = r.mapping(node, "meeting", allowed, required)
+    keys = _mapping(r, node, "meeting", Meeting)
     if keys is None:
         return None
     values = {
@@ -116,8 +121,7 @@ def read_meeting(r: Reader, node: Node) -> Meeting | None:
 
 
 def _agenda_item(r: Reader, node: Node, what: str) -> AgendaItem | None:
-    allowed, required = _keys(AgendaItem)
-    keys = r.mapping(node, what, allowed, required)
+    keys = _mapping(r, node, what, AgendaItem)
     if keys is None:
         return None
     title = _opt(keys, "title", r.string, f"{what}.title")
@@ -143,8 +147,7 @@ def _restriction(r: Reader, node: Node, keys: dict[str, Node], what: str) -> tup
 
 def read_paper(r: Reader, node: Node) -> Paper | None:
     """Return the paper described by the root node of a paper.yaml."""
-    allowed, required = _keys(Paper)
-    keys = r.mapping(node, "paper", allowed, required)
+    keys = _mapping(r, node, "paper", Paper)
     if keys is None:
         return None
     values = {
@@ -162,36 +165,33 @@ def read_paper(r: Reader, node: Node) -> Paper | None:
     appendices = _list(r, keys.get("appendices"), "appendices", _appendix)
     if "sections" in keys and not sections:
         r.error(keys["sections"], "sections: a paper needs at least one section")
-    if any(values[k] is None for k in required if k in values) or not sections:
+    if any(values[k] is None for k in _keys(Paper)[1] if k in values) or not sections:
         return None
     return Paper(**_clean(values), sections=sections, appendices=appendices, slug=r.path.parent.name, loc=r.loc(node))
 
 
 def _summary(r: Reader, node: Node, what: str) -> Summary | None:
-    allowed, required = _keys(Summary)
-    keys = r.mapping(node, what, allowed, required)
+    keys = _mapping(r, node, what, Summary)
     if keys is None:
         return None
-    values = {k: r.text(keys[k], f"{what}.{k}") for k in allowed if k in keys}
-    if set(required) - set(values):
+    values = {k: r.text(node, f"{what}.{k}") for k, node in keys.items()}
+    if set(_keys(Summary)[1]) - set(values):
         return None
     return Summary(**values, loc=r.loc(node), where={k: r.loc(keys[k]) for k in values})
 
 
 def _contact(r: Reader, node: Node, what: str) -> Contact | None:
-    allowed, required = _keys(Contact)
-    keys = r.mapping(node, what, allowed, required)
+    keys = _mapping(r, node, what, Contact)
     if keys is None:
         return None
-    values = {k: r.string(keys[k], f"{what}.{k}") for k in allowed if k in keys}
+    values = {k: r.string(node, f"{what}.{k}") for k, node in keys.items()}
     if values.get("author") is None:
         return None
     return Contact(**_clean(values), loc=r.loc(node))
 
 
 def _properties(r: Reader, node: Node, what: str) -> Properties | None:
-    allowed, _ = _keys(Properties)
-    keys = r.mapping(node, what, allowed, ())
+    keys = _mapping(r, node, what, Properties)
     if keys is None:
         return None
     values = {
@@ -203,8 +203,7 @@ def _properties(r: Reader, node: Node, what: str) -> Properties | None:
 
 
 def _section(r: Reader, node: Node, what: str) -> Section | None:
-    allowed, required = _keys(Section)
-    keys = r.mapping(node, what, allowed, required)
+    keys = _mapping(r, node, what, Section)
     if keys is None:
         return None
     heading = _opt(keys, "heading", r.string, f"{what}.heading")
@@ -229,8 +228,7 @@ def _block(r: Reader, node: Node, what: str) -> Block | None:
             keys = r.mapping(node, what, [key], [key])
             text = _opt(keys or {}, key, r.string, f"{what}.{key}")
             return kind(text, loc=r.loc(node)) if text else None
-    allowed, required = _keys(Paragraph)
-    keys = r.mapping(node, what, allowed, required)
+    keys = _mapping(r, node, what, Paragraph)
     if keys is None:
         return None
     text = _opt(keys, "text", r.string, f"{what}.text")
@@ -250,8 +248,7 @@ def _block(r: Reader, node: Node, what: str) -> Block | None:
 
 
 def _appendix(r: Reader, node: Node, what: str) -> Appendix | None:
-    allowed, required = _keys(Appendix)
-    keys = r.mapping(node, what, allowed, required)
+    keys = _mapping(r, node, what, Appendix)
     if keys is None:
         return None
     title = _opt(keys, "title", r.string, f"{what}.title")
@@ -273,8 +270,7 @@ def _appendix(r: Reader, node: Node, what: str) -> Appendix | None:
 
 
 def _actions(r: Reader, node: Node, what: str) -> ActionsSource | None:
-    allowed, required = _keys(ActionsSource)
-    keys = r.mapping(node, what, allowed, required)
+    keys = _mapping(r, node, what, ActionsSource)
     if keys is None:
         return None
     workbook = _opt(keys, "workbook", r.string, f"{what}.workbook")
@@ -294,8 +290,7 @@ def _actions(r: Reader, node: Node, what: str) -> ActionsSource | None:
 
 
 def _status(r: Reader, node: Node, what: str) -> Status | None:
-    allowed, required = _keys(Status)
-    keys = r.mapping(node, what, allowed, required)
+    keys = _mapping(r, node, what, Status)
     if keys is None:
         return None
     name = _opt(keys, "name", r.string, f"{what}.name")
