@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -44,21 +46,29 @@ def test_watch_rebuilds_on_save(plan_copy, tmp_path):
         text=True,
         start_new_session=True,
     )
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True)
+    reader.start()
+
+    def next_line() -> str:  # never hang the suite: a watch that says nothing fails the test
+        return lines.get(timeout=120)
+
     try:
-        assert "watching" in proc.stdout.readline()
-        first = proc.stdout.readline()
+        assert "watching" in next_line()
+        first = next_line()
         assert "rebuilt minutes report" in first and "papers changed: none" in first
         time.sleep(0.5)
         paper = plan_copy / "minutes" / "paper.yaml"
         paper.write_text(paper.read_text(encoding="utf-8").replace("No interests", "No new interests"), "utf-8")
-        second = proc.stdout.readline()
+        second = next_line()
         assert "rebuilt minutes report and the packs" in second and "papers changed: minutes" in second
         broken = plan_copy / PAPER / "paper.yaml"
         broken.write_text(broken.read_text(encoding="utf-8").replace("report_by:", "reportby:"), "utf-8")
-        third = proc.stdout.readline()
+        third = next_line()
         assert "failed in" in third and "paper.yaml:8:1: paper: unknown key 'reportby'" in third
         assert (out / "public-pack.pdf").is_file()  # the previous output stands
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=30)
+        reader.join(timeout=10)  # it ends at the end of the output
         proc.stdout.close()
