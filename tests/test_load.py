@@ -233,3 +233,14 @@ def test_every_documented_field_is_read(tmp_path):
             default = f.default if f.default is not MISSING else None
             values = [getattr(obj, f.name) for obj in seen[cls]]
             assert any(v not in (default, None, ()) for v in values), f"{cls.__name__}.{f.name} is never read"
+
+
+def test_a_paper_folder_not_on_the_agenda_is_a_warning(tmp_path):
+    plan = write_plan(tmp_path, MINIMAL)
+    (plan / "draft").mkdir()
+    (plan / "draft" / "paper.yaml").write_text(MINIMAL, encoding="utf-8")
+    loaded = load_plan(plan)
+    assert [str(w) for w in loaded.warnings] == [
+        f"{plan / 'draft' / 'paper.yaml'}: not on the agenda in meeting.yaml: not built"
+    ]
+    assert [p.slug for p in loaded.papers] == ["p"]

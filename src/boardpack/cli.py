@@ -93,7 +93,7 @@ def _build(args: argparse.Namespace) -> int:
     _warn(result.warnings)
     if not args.quiet:
         for doc in result.documents:
-            pages = f" ({doc.pages} pages)" if doc.pages else ""
+            pages = f" ({doc.pages} page{'s' if doc.pages != 1 else ''})" if doc.pages else ""
             print(f"wrote {display_path(result.out_dir / doc.path)}{pages}")
         print(f"built {len(result.documents)} documents into {display_path(result.out_dir)}")
     return EXIT_OK

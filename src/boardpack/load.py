@@ -62,9 +62,13 @@ def load_plan(plan_dir: Path) -> Plan:
         paper = _read(paper_path, problems, read_paper)
         if paper is not None:
             papers.append(paper)
+    on_agenda = {item.paper for item in meeting.agenda} if meeting else set()
+    for stray in sorted(p.parent.name for p in plan_dir.glob(f"*/{PAPER_FILE}")):
+        if stray not in on_agenda:
+            problems.warn(Location(plan_dir / stray / PAPER_FILE), "not on the agenda in meeting.yaml: not built")
     problems.raise_if_any()
     assert meeting is not None
-    return Plan(meeting=meeting, papers=tuple(papers))
+    return Plan(meeting=meeting, papers=tuple(papers), warnings=tuple(problems.warnings))
 
 
 def _where(path: Path, message: str) -> Problem:

@@ -255,6 +255,7 @@ class Plan:
     meeting: Meeting
     papers: tuple[Paper, ...]
     action_plans: dict[tuple[str, int], ActionPlan] = field(default_factory=dict)  # (paper slug, appendix index)
+    warnings: tuple = ()  # problems that do not stop the build, found while loading
 
 
 SCHEMA = (

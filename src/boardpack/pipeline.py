@@ -61,7 +61,7 @@ def check(plan_dir: Path) -> Prepared:
         resolve_paper(number_paper(paper, problems, _plans_of(paper, action_plans)), problems) for paper in plan.papers
     )
     problems.raise_if_any()
-    return Prepared(replace(plan, action_plans=action_plans), papers, tuple(problems.warnings))
+    return Prepared(replace(plan, action_plans=action_plans), papers, plan.warnings + tuple(problems.warnings))
 
 
 def _plans_of(paper: Paper, action_plans: dict[tuple[str, int], ActionPlan]) -> dict[int, ActionPlan]:
