@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from boardpack.errors import PlanError
-from boardpack.load import load_plan
+from boardpack.errors import PlanError, Problems
+from boardpack.load import load_plan, read_plan
 from boardpack.model import Paragraph, StatusSummary, Subheading
 
 from .conftest import EXAMPLE, PAPER, paper_of
@@ -239,8 +239,10 @@ def test_a_paper_folder_not_on_the_agenda_is_a_warning(tmp_path):
     plan = write_plan(tmp_path, MINIMAL)
     (plan / "draft").mkdir()
     (plan / "draft" / "paper.yaml").write_text(MINIMAL, encoding="utf-8")
-    loaded = load_plan(plan)
-    assert [str(w) for w in loaded.warnings] == [
+    problems = Problems()
+    loaded = read_plan(plan, problems)
+    assert not problems
+    assert [str(w) for w in problems.warnings] == [
         f"{plan / 'draft' / 'paper.yaml'}: not on the agenda in meeting.yaml: not built"
     ]
     assert [p.slug for p in loaded.papers] == ["p"]

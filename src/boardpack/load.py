@@ -11,7 +11,7 @@ import re
 from dataclasses import MISSING, fields
 from pathlib import Path
 
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import Location, PlanError, Problem, Problems
 from .model import (
@@ -43,14 +43,26 @@ HEX_COLOUR = re.compile(r"#?[0-9A-Fa-f]{6}")
 
 def load_plan(plan_dir: Path) -> Plan:
     """Return the plan in *plan_dir*, or raise PlanError listing every problem found."""
-    plan_dir = Path(plan_dir)
     problems = Problems()
+    plan = read_plan(Path(plan_dir), problems)
+    problems.raise_if_any()
+    return plan
+
+
+def read_plan(plan_dir: Path, problems: Problems) -> Plan:
+    """Return what can be read of the plan in *plan_dir*, recording every problem in *problems*.
+
+    What is missing or wrong is replaced by a placeholder (already reported) so that later stages can
+    check the rest in the same run; raise PlanError only when there is no meeting to read at all.
+    """
     meeting_path = plan_dir / MEETING_FILE
     if not plan_dir.is_dir():
         raise PlanError([_where(plan_dir, "is not a folder")])
     if not meeting_path.is_file():
         raise PlanError([_where(meeting_path, "missing: every plan folder needs a meeting.yaml")])
     meeting = _read(meeting_path, problems, read_meeting)
+    if meeting is None:
+        problems.raise_if_any()
     papers: list[Paper] = []
     for item in meeting.agenda if meeting else ():
         if item.paper is None:
@@ -66,9 +78,7 @@ def load_plan(plan_dir: Path) -> Plan:
     for stray in sorted(p.parent.name for p in plan_dir.glob(f"*/{PAPER_FILE}")):
         if stray not in on_agenda:
             problems.warn(Location(plan_dir / stray / PAPER_FILE), "not on the agenda in meeting.yaml: not built")
-    problems.raise_if_any()
-    assert meeting is not None
-    return Plan(meeting=meeting, papers=tuple(papers), warnings=tuple(problems.warnings))
+    return Plan(meeting=meeting, papers=tuple(papers))
 
 
 def _where(path: Path, message: str) -> Problem:
@@ -167,11 +177,13 @@ def read_paper(r: Reader, node: Node) -> Paper | None:
     }
     sections = _list(r, keys.get("sections"), "sections", _section)
     appendices = _list(r, keys.get("appendices"), "appendices", _appendix)
-    if "sections" in keys and not sections:
+    if isinstance(keys.get("sections"), SequenceNode) and not keys["sections"].value:
         r.error(keys["sections"], "sections: a paper needs at least one section")
-    if any(values[k] is None for k in _keys(Paper)[1] if k in values) or not sections:
-        return None
-    return Paper(**_clean(values), sections=sections, appendices=appendices, slug=r.path.parent.name, loc=r.loc(node))
+    # Placeholders stand in for what is missing or wrong (already reported), so that its numbering,
+    # references and workbook are still checked, and their problems reported, in the same run.
+    placeholders = {"title": "", "report_by": "", "summary": Summary((), (), (), ()), "contact": Contact("")}
+    values = {**placeholders, **_clean(values)}
+    return Paper(**values, sections=sections, appendices=appendices, slug=r.path.parent.name, loc=r.loc(node))
 
 
 def _summary(r: Reader, node: Node, what: str) -> Summary | None:
@@ -274,6 +286,13 @@ def _appendix(r: Reader, node: Node, what: str) -> Appendix | None:
 
 
 def _actions(r: Reader, node: Node, what: str) -> ActionsSource | None:
+    reported = len(r.problems.items)
+    source = _read_actions(r, node, what)
+    # A workbook is read against this configuration: a flawed one would only breed false problems.
+    return source if len(r.problems.items) == reported else None
+
+
+def _read_actions(r: Reader, node: Node, what: str) -> ActionsSource | None:
     keys = _mapping(r, node, what, ActionsSource)
     if keys is None:
         return None
@@ -313,8 +332,8 @@ def _label(r: Reader, node: Node | None, what: str) -> str | None:
         return None
     label = r.string(node, what)
     if label is not None and not LABEL.fullmatch(label):
+        # Reported, and still kept: references to it resolve, so the one mistake is said once.
         r.error(node, f"{what}: '{label}' is not a label: use letters, digits, '-' or '_', starting with a letter")
-        return None
     return label
 
 

@@ -255,7 +255,6 @@ class Plan:
     meeting: Meeting
     papers: tuple[Paper, ...]
     action_plans: dict[tuple[str, int], ActionPlan] = field(default_factory=dict)  # (paper slug, appendix index)
-    warnings: tuple = ()  # problems that do not stop the build, found while loading
 
 
 SCHEMA = (
@@ -324,6 +323,7 @@ class NumberedBlock:
     number: str = ""
     items: tuple[Item, ...] = ()
     table: StatusTable | None = None
+    label: str | None = None  # the paragraph's own label, so that it cannot refer to itself
 
 
 @dataclass(frozen=True)

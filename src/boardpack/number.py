@@ -120,7 +120,9 @@ def _number_section(number: str, section: Section, labels, tables: _Tables, prob
             count += 1
             para_number = f"{number}.{count}"
             _add_label(labels, block.label, Target("paragraph", para_number, block.loc), problems)
-            blocks.append(NumberedBlock("paragraph", block.text, block.text_loc, para_number, _items(block)))
+            blocks.append(
+                NumberedBlock("paragraph", block.text, block.text_loc, para_number, _items(block), label=block.label)
+            )
     return NumberedSection(number, section.heading, tuple(blocks), section.loc)
 
 

@@ -16,7 +16,7 @@ from .changes import Changes, compare, read_state, snapshot, write_state
 from .convert import Converter
 from .errors import AssembleError, Problem, Problems
 from .leaks import find_leaks, pdf_text
-from .load import load_plan
+from .load import read_plan
 from .manifest import Document, describe, page_count, write_manifest
 from .model import ActionPlan, NumberedPaper, Paper, Plan
 from .number import number_paper
@@ -53,15 +53,15 @@ class BuildResult:
 
 def check(plan_dir: Path) -> Prepared:
     """Load and check the plan in *plan_dir*; raise PlanError listing every problem. Write nothing."""
-    plan = load_plan(Path(plan_dir))
     problems = Problems()
+    plan = read_plan(Path(plan_dir), problems)
     action_plans = load_action_plans(plan, problems)
     validate_plan(plan, problems)
     papers = tuple(
         resolve_paper(number_paper(paper, problems, _plans_of(paper, action_plans)), problems) for paper in plan.papers
     )
     problems.raise_if_any()
-    return Prepared(replace(plan, action_plans=action_plans), papers, plan.warnings + tuple(problems.warnings))
+    return Prepared(replace(plan, action_plans=action_plans), papers, tuple(problems.warnings))
 
 
 def _plans_of(paper: Paper, action_plans: dict[tuple[str, int], ActionPlan]) -> dict[int, ActionPlan]:

@@ -19,8 +19,14 @@ REFERENCE = re.compile(r"\\\[\[|\[\[\s*(#?)([^\[\]]*)\]\]|\[\[")
 WORDS = {"section": "section", "paragraph": "paragraph", "appendix": "Appendix"}
 
 
-def resolve_text(text: str, labels: dict[str, Target], loc: Location, problems: Problems) -> str:
-    """Return *text* with every reference replaced by its target's number."""
+def resolve_text(
+    text: str, labels: dict[str, Target], loc: Location, problems: Problems, own_label: str | None = None
+) -> str:
+    """Return *text* with every reference replaced by its target's number.
+
+    A reference to *own_label* (the paragraph the text is in) is an error: "see paragraph 1.4" inside
+    paragraph 1.4 is always a slip.
+    """
 
     def substitute(match: re.Match) -> str:
         whole = match.group(0)
@@ -31,6 +37,9 @@ def resolve_text(text: str, labels: dict[str, Target], loc: Location, problems: 
             return whole
         bare, label = match.group(1), match.group(2).strip()
         target = labels.get(label)
+        if label == own_label:
+            problems.add(loc, f"reference '{label}' refers to the paragraph it is in")
+            return whole
         if target is None:
             problems.add(loc, f"unknown reference '{label}'{did_you_mean(label, labels)}")
             return whole
@@ -43,8 +52,8 @@ def resolve_paper(paper: NumberedPaper, problems: Problems) -> NumberedPaper:
     """Return *paper* with the references in all its text resolved."""
 
     def block(b: NumberedBlock) -> NumberedBlock:
-        items = tuple(Item(i.marker, resolve_text(i.text, paper.labels, b.loc, problems)) for i in b.items)
-        return replace(b, text=resolve_text(b.text, paper.labels, b.loc, problems), items=items)
+        items = tuple(Item(i.marker, resolve_text(i.text, paper.labels, b.loc, problems, b.label)) for i in b.items)
+        return replace(b, text=resolve_text(b.text, paper.labels, b.loc, problems, b.label), items=items)
 
     summary = tuple((heading, tuple(block(b) for b in blocks)) for heading, blocks in paper.summary)
     sections = tuple(replace(s, blocks=tuple(block(b) for b in s.blocks)) for s in paper.sections)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +29,16 @@ OPTIONAL = {"Area", "Progress", "Previous refs", "Disposition"}
 MAX_BYTES = 20_000_000
 MAX_CELL = 5_000
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+
+
+class _Reported:
+    """A cell whose problem (a formula, a merge, an overlong text) is reported already: not "blank" too."""
+
+    def __bool__(self) -> bool:
+        return True
+
+
+REPORTED = _Reported()
 
 
 @dataclass(frozen=True)
@@ -65,19 +74,26 @@ def load_action_plan(path: Path, source: ActionsSource, problems: Problems) -> A
             present = ", ".join(book.sheetnames)
             problems.add(Location(path), f"no sheet '{name}' (sheets: {present}){did_you_mean(name, book.sheetnames)}")
             continue
-        sheets[name] = list(_rows(path, book[name], columns, problems))
+        rows = _rows(path, book[name], columns, problems)
+        if rows is not None:
+            sheets[name] = rows
     if len(sheets) < 2:
-        return None
+        return None  # a sheet that cannot be read: checking its rows would only repeat that
     checker = _Checker(path, source, problems)
     previous = tuple(p for p in (checker.previous(row) for row in sheets[PREVIOUS]) if p)
     actions = tuple(a for a in (checker.action(row) for row in sheets[ACTIONS]) if a)
+    plan = ActionPlan(source=source, actions=actions, previous=previous)
     if not sheets[ACTIONS]:
         problems.add(CellLocation(path, ACTIONS, 2, 1), "no actions: the sheet has a header row and nothing under it")
-    plan = ActionPlan(source=source, actions=actions, previous=previous)
+        return plan  # with no actions at all, every earlier item is unanswered: that one problem says it
     # Answers are read from every row, checked or not: a row with a typo elsewhere still answers.
-    answered = {ref for row in sheets[ACTIONS] for ref in split_refs(str(row.values.get("Previous refs", "")))}
+    answered = {ref for row in sheets[ACTIONS] for ref in split_refs(_cell_text(row.values.get("Previous refs")))}
     checker.trail(plan, answered)
     return plan
+
+
+def _cell_text(value) -> str:
+    return "" if value is None or value is REPORTED else str(value)
 
 
 def split_refs(text: str) -> tuple[str, ...]:
@@ -105,22 +121,28 @@ def _open(path: Path, source: ActionsSource, problems: Problems):
         return None
 
 
-def _rows(path: Path, sheet, columns: tuple[str, ...], problems: Problems) -> Iterator[Row]:
-    """Yield the data rows of *sheet* with their values by header; report layout problems."""
+def _rows(path: Path, sheet, columns: tuple[str, ...], problems: Problems) -> list[Row] | None:
+    """Return the data rows of *sheet* with their values by header, or None if its header is unusable."""
+    covered = set()
     for merged in sheet.merged_cells.ranges:
         where = CellLocation(path, sheet.title, merged.min_row, merged.min_col)
         problems.add(where, f"merged cells {merged.coord}: unmerge them, one value per cell")
+        covered |= {(r, c) for r, c in merged.cells} - {(merged.min_row, merged.min_col)}
     header = _header(path, sheet, columns, problems)
     if header is None:
-        return
+        return None
+    rows = []
     for cells in sheet.iter_rows(min_row=2):
         values = {}
         for name, col in header.items():
-            value = _value(path, sheet.title, cells[col - 1] if col <= len(cells) else None, problems)
+            cell = cells[col - 1] if col <= len(cells) else None
+            value = REPORTED if cell is not None and (cell.row, cell.column) in covered else None
+            value = value or _value(path, sheet.title, cell, problems)
             if value not in (None, ""):
                 values[name] = value
         if values:
-            yield Row(cells[0].row, values, header)
+            rows.append(Row(cells[0].row, values, header))
+    return rows
 
 
 def _header(path: Path, sheet, columns: tuple[str, ...], problems: Problems) -> dict[str, int] | None:
@@ -150,13 +172,13 @@ def _value(path: Path, sheet: str, cell, problems: Problems):
     where = CellLocation(path, sheet, cell.row, cell.column)
     if cell.data_type == "f":
         problems.add(where, f"formula {str(cell.value)[:40]}: type the value itself")
-        return None
+        return REPORTED
     value = cell.value
     if isinstance(value, str):
         value = " ".join(value.split())
         if len(value) > MAX_CELL:
             problems.add(where, f"text of {len(value)} characters is longer than {MAX_CELL}")
-            return None
+            return REPORTED
     return value
 
 
@@ -179,6 +201,8 @@ class _Checker:
     def text(self, sheet: str, row: Row, column: str, required: bool = True) -> str | None:
         """Return a cell as text; a required one that is blank is a problem."""
         value = row.values.get(column)
+        if value is REPORTED:
+            return None
         if value is None:
             if required:
                 self.problems.add(self.where(sheet, row, column), f"{column} is blank")
@@ -214,6 +238,8 @@ class _Checker:
         """Return the Due date: an Excel date, or text YYYY-MM-DD or DD/MM/YYYY."""
         value = row.values.get("Due")
         where = self.where(ACTIONS, row, "Due")
+        if value is REPORTED:
+            return None
         if value is None:
             self.problems.add(where, "Due is blank")
             return None

@@ -40,7 +40,10 @@ def compose_file(path: Path) -> Node:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
-        raise PlanError([Problem(where, f"YAML syntax: {exc.problem or exc.context}")]) from None
+        message = f"YAML syntax: {exc.problem or exc.context}"
+        if "<block" in message:  # PyYAML's words for a line indented unlike its neighbours
+            message += " (check the indentation of this line and the one before)"
+        raise PlanError([Problem(where, message)]) from None
     if node is None:
         raise PlanError([Problem(Location(path, 1, 1), "file is empty")])
     return node
@@ -113,7 +116,7 @@ class Reader:
         if not isinstance(node, ScalarNode):
             self.error(node, f"{what}: expected text, got {_kind(node)}")
             return None
-        if node.tag == "tag:yaml.org,2002:null" and node.style is None:
+        if node.tag == "tag:yaml.org,2002:null" and not node.style:  # libyaml says "", PyYAML None
             self.error(node, f"{what}: is empty")
             return None
         return " ".join(_CONTROL.sub(" ", node.value).split())
