@@ -168,3 +168,10 @@ def test_a_missing_workbook_is_named_in_the_yaml(tmp_path):
 )
 def test_dates(value, expected):
     assert parse_date(value) == expected
+
+
+def test_workbooks_are_parsed_with_defusedxml():
+    """openpyxl uses defusedxml when it is installed: no entity expansion bombs from a workbook."""
+    from openpyxl.xml import DEFUSEDXML
+
+    assert DEFUSEDXML is True

@@ -69,8 +69,9 @@ def convert_to_pdf(documents: list[Path], timeout: float | None = None, workers:
         batches = [list(staged.values())[i::workers] for i in range(workers)]
         with ThreadPoolExecutor(max_workers=workers) as pool:
             failures = [f for f in pool.map(lambda b: _batch(soffice, work, b, timeout), batches) if f]
-        if failures:
-            raise failures[0]
+        originals = {copy: doc for doc, copy in staged.items()}
+        if failures:  # name the document, not its working copy
+            raise ConvertError([Problem(str(originals[copy]), str(exc.problems[0])) for copy, exc in failures])
         for doc, copy in staged.items():
             pdf = copy.with_suffix(".pdf")
             if not pdf.is_file() or pdf.stat().st_size == 0:
@@ -79,7 +80,7 @@ def convert_to_pdf(documents: list[Path], timeout: float | None = None, workers:
     return [doc.with_suffix(".pdf") for doc in documents]
 
 
-def _batch(soffice: str, work: Path, docs: list[Path], timeout: float) -> ConvertError | None:
+def _batch(soffice: str, work: Path, docs: list[Path], timeout: float) -> tuple[Path, ConvertError] | None:
     """Convert *docs* in one soffice run; after a hang or a crash, restart LibreOffice for each
     unconverted document alone, once, with a fresh profile. Return the failure that remains, if any."""
     with tempfile.TemporaryDirectory(prefix="boardpack-lo-") as profile:
@@ -94,7 +95,9 @@ def _batch(soffice: str, work: Path, docs: list[Path], timeout: float) -> Conver
             try:
                 _run(soffice, profile, work, [doc], timeout)
             except ConvertError as exc:
-                return exc
+                return doc, exc
+            if not doc.with_suffix(".pdf").is_file():
+                return doc, ConvertError([Problem("soffice", "LibreOffice wrote no PDF, twice")])
     return None
 
 
@@ -127,8 +130,9 @@ def _run(soffice: str, profile: str, folder: Path, docs: list[Path], timeout: fl
         raise ConvertError([Problem("soffice", f"timed out after {timeout:g} s converting {names}")]) from None
     if proc.returncode != 0:
         detail = " ".join((stderr or stdout).split())[:300]
-        command_line = " ".join(command[:1] + command[2:7])
-        raise ConvertError([Problem("soffice", f"exit {proc.returncode} from `{command_line} …`: {detail}")])
+        how = f"crashed (signal {-proc.returncode})" if proc.returncode < 0 else f"exit {proc.returncode}"
+        command_line = " ".join(command[:1] + command[2:5])
+        raise ConvertError([Problem("soffice", f"{how} from `{command_line} …`" + (f": {detail}" if detail else ""))])
 
 
 REMOTE_OPTIONS = ["UseTaggedPDF=true", "DisplayPDFDocTitle=true", "ExportBookmarks=true"]

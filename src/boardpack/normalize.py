@@ -9,22 +9,42 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import zipfile
 from pathlib import Path
 
 import pikepdf
 
+APP_XML = (
+    b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    b"<Application>boardpack</Application></Properties>"
+)
+THUMBNAIL = "docProps/thumbnail.jpeg"
+
 
 def normalize_docx(path: Path, day: dt.date) -> None:
-    """Rewrite the .docx at *path* with every zip entry dated *day*, in the same order."""
+    """Rewrite the .docx at *path* with every zip entry dated *day*, in the same order.
+
+    Nothing but the plan describes the document: the extended properties python-docx's default
+    template carries ("Microsoft Macintosh Word", its statistics) become just "boardpack", and its
+    thumbnail (a picture of someone else's page) goes.
+    """
     stamp = (max(day.year, 1980), day.month, day.day, 0, 0, 0)
     tmp = path.with_name(path.name + ".tmp")
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
+            if item.filename == THUMBNAIL:
+                continue
+            data = src.read(item.filename)
+            if item.filename == "docProps/app.xml":
+                data = APP_XML
+            elif item.filename == "_rels/.rels":
+                data = re.sub(rb"<Relationship [^>]*Target=\"docProps/thumbnail\.jpeg\"/>", b"", data)
             info = zipfile.ZipInfo(item.filename, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            dst.writestr(info, src.read(item.filename))
+            dst.writestr(info, data)
     os.replace(tmp, path)
 
 
@@ -41,6 +61,7 @@ def normalize_pdf(path: Path, day: dt.date) -> None:
             if key in pdf.trailer:
                 del pdf.trailer[key]
         pdf.docinfo.CreationDate = pdf_date(day)
+        pdf.docinfo.Creator = "boardpack"  # not "Writer": the document was written from the plan
         if "/ModDate" in pdf.docinfo:
             pdf.docinfo.ModDate = pdf_date(day)
         pdf.save(tmp, deterministic_id=True)

@@ -14,13 +14,13 @@ from pathlib import Path
 from .cache import CACHE_DIR, Cache, Job, Progress, file_digest, fingerprint, produce
 from .changes import Changes, compare, read_state, snapshot, write_state
 from .convert import Converter
-from .errors import AssembleError, Problem, Problems
+from .errors import AssembleError, ConvertError, Problem, Problems
 from .leaks import find_leaks, pdf_text
 from .load import read_plan
 from .manifest import Document, describe, page_count, write_manifest
 from .model import ActionPlan, NumberedPaper, Paper, Plan
 from .number import number_paper
-from .output import staged
+from .output import locked, staged, staging_path
 from .pack import SUPPLEMENTS, BuiltPack, PackBuilder, PackDocs, Supplement
 from .pack import Doc as PackDoc
 from .refs import resolve_paper
@@ -86,8 +86,24 @@ def build(
     """
     prepared = check(plan_dir)
     out_dir = Path(out_dir) if out_dir else default_out(plan_dir)
-    meeting = prepared.plan.meeting
     converter = converter or Converter()
+    with locked(out_dir):
+        return _build(prepared, out_dir, templates, progress, converter)
+
+
+def _build(prepared: Prepared, out_dir: Path, templates: Path, progress, converter: Converter) -> BuildResult:
+    """Build into *out_dir*, whose lock this build holds."""
+    try:
+        return _build_staged(prepared, out_dir, templates, progress, converter)
+    except ConvertError as exc:  # name documents where they would have been, not in the staging folder
+        staging = str(staging_path(out_dir))
+        raise ConvertError(
+            [Problem(str(p.where).replace(staging, str(out_dir)), p.message) for p in exc.problems]
+        ) from None
+
+
+def _build_staged(prepared: Prepared, out_dir: Path, templates: Path, progress, converter: Converter) -> BuildResult:
+    meeting = prepared.plan.meeting
     previous = read_state(out_dir / CACHE_DIR) or {}
     with staged(out_dir) as staging, tempfile.TemporaryDirectory(prefix="boardpack-work-") as work:
         cache = Cache(out_dir, staging)

@@ -8,6 +8,7 @@ strict: a template can read nothing but its context, and a misspelt field is an 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -104,6 +105,27 @@ def _status_blocks(paper: NumberedPaper) -> list[NumberedBlock]:
     return [b for s in paper.sections for b in s.blocks if b.table is not None]
 
 
+class _LiteralTemplate(DocxTemplate):
+    """docxtpl without one convenience that would alter plan text.
+
+    After rendering, docxtpl turns "{_{", "}_}", "{_%" and "%_}" anywhere in the *output* into "{{",
+    "}}", "{%" and "%}" (so that template authors can print braces); a plan that says "{_{" would
+    print "{{". Text is data, so this renderer leaves the output as rendered.
+    """
+
+    def render_xml_part(self, src_xml, part, context, jinja_env=None):  # noqa: ANN001, ANN201 - docxtpl's own
+        src_xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", src_xml)
+        self.current_rendering_part = part
+        try:
+            dst_xml = (jinja_env or _environment()).from_string(src_xml).render(context)
+        except jinja2.TemplateError as exc:
+            if getattr(exc, "lineno", None) is not None:  # the text around the bad tag, for the message
+                first = max(exc.lineno - 4, 0)
+                exc.docx_context = [re.sub(r"<[^>]+>", "", line) for line in src_xml.splitlines()[first : first + 7]]
+            raise
+        return self.resolve_listing(re.sub(r"\n<w:p([ >])", r"<w:p\1", dst_xml))
+
+
 def _environment() -> jinja2.Environment:
     return SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined)
 
@@ -111,7 +133,7 @@ def _environment() -> jinja2.Environment:
 def _load(template: Path) -> DocxTemplate:
     if not template.is_file():
         raise RenderError([Problem(Location(template), "template not found")])
-    doc = DocxTemplate(template)
+    doc = _LiteralTemplate(template)
     try:
         doc.init_docx()
     except Exception as exc:  # a .docx that is not a zip, a part that is not XML …

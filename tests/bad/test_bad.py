@@ -60,7 +60,7 @@ def test_bad_input(case: Path, tmp_path, capsys):
     assert (code, err) == (1, expected)
     assert "Traceback" not in err
     assert {p: p.read_bytes() for p in out.rglob("*")} == before
-    left = sorted(p.name for p in tmp_path.iterdir())
+    left = sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock"))
     assert left == sorted(["plan", "out"] + (["templates"] if spec.get("template") else []))  # no staging left
 
 
@@ -77,6 +77,9 @@ def apply(spec: dict, plan: Path, tmp: Path) -> Path:
     for name, encoding in (spec.get("encode") or {}).items():
         path = plan / name
         path.write_bytes(path.read_text(encoding="utf-8").encode(encoding))
+    for name, size in (spec.get("pad") or {}).items():
+        with (plan / name).open("a", encoding="utf-8") as f:
+            f.write("# " + "x" * size + "\n")
     for name in spec.get("remove") or []:
         (plan / name).unlink()
     if spec.get("workbook"):
