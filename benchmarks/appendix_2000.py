@@ -25,10 +25,15 @@ PAPER = "governance-improvement-plan"
 
 
 def synthetic_plan(dest: Path, actions: int) -> Path:
-    """Copy the example and grow its workbook to *actions* rows, cycling the real ones with new refs."""
+    """Copy the example and grow its workbook to *actions* rows."""
     plan = dest / EXAMPLE.name
     shutil.copytree(EXAMPLE, plan)
-    path = plan / PAPER / "appendix.xlsx"
+    grow_workbook(plan / PAPER / "appendix.xlsx", actions)
+    return plan
+
+
+def grow_workbook(path: Path, actions: int) -> None:
+    """Grow the Actions sheet to *actions* rows, cycling the real ones under new refs."""
     book = load_workbook(path)
     sheet = book["Actions"]
     rows = [list(r) for r in sheet.iter_rows(min_row=2, values_only=True)]
@@ -37,7 +42,6 @@ def synthetic_plan(dest: Path, actions: int) -> Path:
         row[0] = f"{row[0]}-{i:04d}"
         sheet.append(row)
     book.save(path)
-    return plan
 
 
 def timed(label: str, fn):

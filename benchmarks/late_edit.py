@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import yaml
+from appendix_2000 import grow_workbook  # the script beside this one
 from openpyxl import load_workbook
 from pypdf import PdfWriter
 
@@ -63,19 +64,8 @@ def synthetic_meeting(root: Path, papers: int = 11, paragraphs: int = 80, action
     (plan / "meeting.yaml").write_text(yaml.safe_dump(meeting, allow_unicode=True), encoding="utf-8")
     for folder in ("minutes", "risk-management-update", "internal-audit-progress", "counter-fraud-update"):
         shutil.rmtree(plan / folder)
-    _grow_workbook(plan / GIP / "appendix.xlsx", actions)
+    grow_workbook(plan / GIP / "appendix.xlsx", actions)
     return plan
-
-
-def _grow_workbook(path: Path, actions: int) -> None:
-    book = load_workbook(path)
-    sheet = book["Actions"]
-    rows = [list(r) for r in sheet.iter_rows(min_row=2, values_only=True)]
-    for i in range(len(rows), actions):
-        row = list(rows[i % len(rows)])
-        row[0] = f"{row[0]}-{i:03d}"
-        sheet.append(row)
-    book.save(path)
 
 
 def naive(plan: Path, out: Path) -> None:
