@@ -73,21 +73,21 @@ def _build_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--converter", metavar="URL", help="convert on a running unoserver instead: unoserver://HOST:PORT")
 
 
-def _converter(args: argparse.Namespace) -> Converter:
+def _converter(args: argparse.Namespace) -> Converter | None:
+    """Return the converter the options ask for, or None after saying what is wrong with them."""
     if args.converter:
         try:
             parse_remote(args.converter)
         except ValueError as exc:
             print(f"boardpack: --converter: {exc}", file=sys.stderr)
-            raise SystemExit(EXIT_USAGE) from None
+            return None
     return Converter(timeout=args.convert_timeout, remote=args.converter)
 
 
 def _build(args: argparse.Namespace) -> int:
-    try:
-        converter = _converter(args)
-    except SystemExit as exc:
-        return int(exc.code)
+    converter = _converter(args)
+    if converter is None:
+        return EXIT_USAGE
     with ProgressBar(enabled=not args.quiet) as bar:
         result = build(args.plan_dir, args.out or default_out(args.plan_dir), args.templates, bar, converter)
     _warn(result.warnings)
@@ -102,10 +102,9 @@ def _build(args: argparse.Namespace) -> int:
 def _watch(args: argparse.Namespace) -> int:
     from .watch import watch  # imported here: only this command needs watchfiles
 
-    try:
-        converter = _converter(args)
-    except SystemExit as exc:
-        return int(exc.code)
+    converter = _converter(args)
+    if converter is None:
+        return EXIT_USAGE
     out = args.out or default_out(args.plan_dir)
     print(f"watching {display_path(args.plan_dir)} and {display_path(args.templates)}; Ctrl-C to stop", flush=True)
     watch(args.plan_dir, out, args.templates, converter, _watch_line)

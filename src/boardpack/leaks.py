@@ -14,9 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pikepdf
-from pypdf import PdfReader
 
 from .errors import Location, Problem
+from .pdftext import page_texts
 
 RUN = 8
 
@@ -28,7 +28,7 @@ def pdf_text(pdf: Path) -> str:
         result = subprocess.run([tool, "-q", str(pdf), "-"], capture_output=True, text=True, check=False)
         if result.returncode == 0:
             return result.stdout
-    return "\n".join(page.extract_text() or "" for page in PdfReader(pdf).pages)
+    return "\n".join(page_texts(pdf))
 
 
 def runs(text: str, size: int = RUN) -> set[tuple[str, ...]]:

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .assemble import Bookmark, PackInfo, Part, assemble, page_starts
-from .cache import Cache, Job, file_digest, fingerprint, produce
+from .cache import Cache, Job, fingerprint, produce
 from .convert import Converter
 from .manifest import page_count
+from .manifest import sha256 as file_digest
 from .model import AgendaItem, Meeting, NumberedPaper
 from .render import long_date, render_plain
 

@@ -11,13 +11,14 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from .cache import CACHE_DIR, Cache, Job, Progress, file_digest, fingerprint, produce
+from .cache import CACHE_DIR, Cache, Job, Progress, fingerprint, produce
 from .changes import Changes, compare, read_state, snapshot, write_state
 from .convert import Converter
 from .errors import AssembleError, ConvertError, Problem, Problems
 from .leaks import find_leaks, pdf_text
 from .load import read_plan
 from .manifest import Document, describe, page_count, write_manifest
+from .manifest import sha256 as file_digest
 from .model import ActionPlan, NumberedPaper, Paper, Plan
 from .number import number_paper
 from .output import locked, staged, staging_path
@@ -120,7 +121,8 @@ def _build_staged(prepared: Prepared, out_dir: Path, templates: Path, progress, 
             guesses = _page_guesses(jobs + withheld, staging, cache, previous.get("pages", {}))
             fronts = packer.speculate(supplement, guesses)
         produced = produce(jobs + withheld + fronts, cache, meeting.date, converter, progress)
-        built = [job for job in produced if any(job is paper_job for paper_job in jobs)]
+        paper_jobs = {id(job) for job in jobs}
+        built = [job for job in produced if id(job) in paper_jobs]
         if progress:
             progress("assembling the packs", 1, 1)
         packs = packer.build(staging)
