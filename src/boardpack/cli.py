@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .convert import Converter, parse_remote
+from .convert import MODES, Converter, parse_remote
 from .errors import EXIT_OK, EXIT_USAGE, BoardpackError, display_path
 from .pipeline import BuildResult, build, check, default_out
 from .render import TEMPLATES_DIR
@@ -70,11 +70,19 @@ def _build_options(cmd: argparse.ArgumentParser) -> None:
         default=float(os.environ.get("BOARDPACK_CONVERT_TIMEOUT", 0)) or None,
         help="give up on a document LibreOffice has not converted by then (env BOARDPACK_CONVERT_TIMEOUT)",
     )
-    cmd.add_argument("--converter", metavar="URL", help="convert on a running unoserver instead: unoserver://HOST:PORT")
+    cmd.add_argument(
+        "--converter",
+        metavar="HOW",
+        help="warm (LibreOffice kept running, needs python3-uno), soffice (started per build), "
+        "or unoserver://HOST:PORT (a running unoserver elsewhere); default: warm when it can "
+        "(env BOARDPACK_CONVERTER)",
+    )
 
 
 def _converter(args: argparse.Namespace) -> Converter | None:
     """Return the converter the options ask for, or None after saying what is wrong with them."""
+    if args.converter in MODES:
+        return Converter(timeout=args.convert_timeout, mode=args.converter)
     if args.converter:
         try:
             parse_remote(args.converter)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from . import warm
 from .errors import ConvertError, Problem
 
 INSTALL_HINT = "install LibreOffice: sudo apt-get install -y libreoffice-writer-nogui (or set BOARDPACK_SOFFICE)"
@@ -138,19 +139,49 @@ def _run(soffice: str, profile: str, folder: Path, docs: list[Path], timeout: fl
 REMOTE_OPTIONS = ["UseTaggedPDF=true", "DisplayPDFDocTitle=true", "ExportBookmarks=true"]
 
 
+MODES = ("auto", "warm", "soffice")
+
+
 @dataclass(frozen=True)
 class Converter:
-    """How this build converts: local soffice (per-document timeout, workers) or a unoserver elsewhere."""
+    """How this build converts.
+
+    *mode* ``warm`` keeps LibreOffice running between documents and between builds of this process
+    (needs python3-uno, see ``warm.py``); ``soffice`` starts soffice once per build (per worker);
+    ``auto`` is warm when python3-uno is there. *remote* (``unoserver://HOST:PORT``) sends every
+    conversion to a unoserver elsewhere instead.
+    """
 
     timeout: float | None = None
     workers: int | None = None
     remote: str | None = None  # "unoserver://HOST:PORT"
+    mode: str = "auto"
 
     def convert(self, documents: list[Path]) -> list[Path]:
         """Convert each .docx in *documents* to a PDF beside it and return the PDF paths."""
-        if self.remote and documents:
-            return _convert_remote(self.remote, documents, self.timeout or DEFAULT_TIMEOUT)
-        return convert_to_pdf(documents, self.timeout, self.workers)
+        if not documents:
+            return []
+        timeout = self.timeout or float(os.environ.get("BOARDPACK_CONVERT_TIMEOUT", DEFAULT_TIMEOUT))
+        if self.remote:
+            return _convert_remote(self.remote, documents, timeout)
+        python = self.uno_python()
+        if python is None:
+            return convert_to_pdf(documents, timeout, self.workers)
+        workers = self.workers or int(os.environ.get("BOARDPACK_CONVERT_WORKERS", 2))
+        return warm.pool(python, find_soffice(), workers).convert(documents, timeout)
+
+    def uno_python(self) -> str | None:
+        """The Python that runs warm LibreOffices, or None when this converter starts soffice per build."""
+        mode = self.mode if self.mode != "auto" else os.environ.get("BOARDPACK_CONVERTER", "auto")
+        if self.remote or mode == "soffice":
+            return None
+        python = warm.find_uno_python()
+        if python is None and mode == "warm":
+            raise ConvertError([Problem("converter", f"warm mode needs python3-uno; {UNO_HINT}")])
+        return python
+
+
+UNO_HINT = "sudo apt-get install -y python3-uno (or set BOARDPACK_UNO_PYTHON to a Python that can import uno)"
 
 
 def parse_remote(url: str) -> tuple[str, int]:

@@ -1,0 +1,131 @@
+"""A warm LibreOffice: one soffice kept running, driven over UNO, converting .docx to tagged PDF.
+
+Run by a Python that can ``import uno`` (Debian's python3 with python3-uno), never imported by
+boardpack itself: ``python3 unoworker.py SOFFICE SCRATCH_DIR``. It starts soffice with a profile
+in the scratch folder, prints ``{"ready": true}`` once connected, then reads one JSON request a line on stdin
+(``{"in": DOCX, "out": PDF}``) and answers each with one JSON line (``{"ok": true}`` or
+``{"error": "..."}``). At the end of stdin (boardpack finished, or died) it stops soffice, removes
+the scratch folder and exits.
+Only the standard library and uno: nothing else is installed for that Python.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import uno
+from com.sun.star.beans import PropertyValue
+from com.sun.star.connection import NoConnectException
+
+CONNECT_TIMEOUT = 60.0
+FILTER = "writer_pdf_Export"
+FILTER_DATA = {"UseTaggedPDF": True, "DisplayPDFDocTitle": True, "ExportBookmarks": True}
+
+
+def prop(name: str, value) -> PropertyValue:
+    found = PropertyValue()
+    found.Name, found.Value = name, value
+    return found
+
+
+def start(soffice: str, profile: Path) -> tuple[subprocess.Popen, object]:
+    """Start soffice listening on a pipe of its own and return (process, its Desktop)."""
+    pipe = f"boardpack-{os.getpid()}"
+    proc = subprocess.Popen(
+        [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--invisible",
+            "--norestore",
+            "--nolockcheck",
+            "--nologo",
+            "--nodefault",
+            f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext",
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    local = uno.getComponentContext()
+    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+    deadline = time.monotonic() + CONNECT_TIMEOUT
+    while True:
+        try:
+            context = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
+            break
+        except NoConnectException:
+            if proc.poll() is not None:
+                raise RuntimeError(f"soffice exited ({proc.returncode}) before it accepted a connection") from None
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"soffice did not accept a connection in {CONNECT_TIMEOUT:g} s") from None
+            time.sleep(0.05)
+    desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
+    return proc, desktop
+
+
+def convert(desktop, source: str, target: str) -> None:
+    doc = desktop.loadComponentFromURL(
+        uno.systemPathToFileUrl(source), "_blank", 0, (prop("Hidden", True), prop("ReadOnly", True))
+    )
+    if doc is None:
+        raise RuntimeError("LibreOffice could not load the document")
+    try:
+        data = uno.Any("[]com.sun.star.beans.PropertyValue", tuple(prop(k, v) for k, v in FILTER_DATA.items()))
+        args = (prop("FilterName", FILTER), prop("FilterData", data))
+        uno.invoke(doc, "storeToURL", (uno.systemPathToFileUrl(target), args))
+    finally:
+        doc.close(True)
+
+
+def stop(proc: subprocess.Popen, desktop) -> None:
+    try:
+        desktop.terminate()
+    except Exception:  # noqa: BLE001 - a dead or hung soffice is killed below
+        pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def reply(**answer) -> None:
+    sys.stdout.write(json.dumps(answer) + "\n")
+    sys.stdout.flush()
+
+
+def main() -> int:
+    soffice, scratch = sys.argv[1], Path(sys.argv[2])
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    try:
+        proc, desktop = start(soffice, scratch / "profile")
+    except Exception as exc:  # noqa: BLE001 - reported to boardpack, which names the document
+        reply(error=str(exc))
+        shutil.rmtree(scratch, ignore_errors=True)
+        return 1
+    reply(ready=True)
+    try:
+        for line in sys.stdin:
+            request = json.loads(line)
+            try:
+                convert(desktop, request["in"], request["out"])
+            except Exception as exc:  # noqa: BLE001 - a UNO error names nothing boardpack can use but its text
+                reply(error=" ".join(str(getattr(exc, "Message", "") or exc).split())[:300] or type(exc).__name__)
+            else:
+                reply(ok=True)
+    finally:
+        stop(proc, desktop)
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,236 @@
+"""LibreOffice kept warm: soffice processes driven over UNO, shared by every build of this process.
+
+Starting LibreOffice costs about a second; converting a 20-page paper in a running one about a
+third of that. Each worker is ``unoworker.py`` run by a Python that has Debian's python3-uno (the
+project's own venv cannot import uno), with an soffice and a profile of its own. Workers start on
+first use and stay up until this process exits (``boardpack watch``, or a benchmark that builds
+again), and are restarted after a hang, a crash, or every ``MAX_CONVERSIONS`` documents, since
+LibreOffice's memory grows over many conversions.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import queue
+import selectors
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+
+from .errors import ConvertError, Problem
+
+WORKER = Path(__file__).with_name("unoworker.py")
+UNO_PYTHONS = ("/usr/bin/python3", "/usr/lib/libreoffice/program/python")
+MAX_CONVERSIONS = 100
+STOP_GRACE = 5.0
+
+
+def find_uno_python() -> str | None:
+    """Return a Python that can import uno: ``BOARDPACK_UNO_PYTHON`` if set, else Debian's, else None."""
+    configured = os.environ.get("BOARDPACK_UNO_PYTHON")
+    candidates = (configured,) if configured is not None else UNO_PYTHONS
+    key = tuple(candidates)
+    if key not in _found:
+        _found[key] = next((found for c in candidates if c and (found := _imports_uno(c))), None)
+    return _found[key]
+
+
+_found: dict[tuple[str, ...], str | None] = {}
+
+
+def _imports_uno(python: str) -> str | None:
+    found = shutil.which(python)
+    if not found:
+        return None
+    try:
+        result = subprocess.run([found, "-c", "import uno"], capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return found if result.returncode == 0 else None
+
+
+class _Worker:
+    """One unoworker process and its soffice; started on first use, restarted when it fails.
+
+    LibreOffice writes each PDF into the worker's scratch folder, never into the output, so a
+    conversion still running when boardpack dies cannot touch what the next build sees.
+    """
+
+    def __init__(self, python: str, soffice: str):
+        self.python, self.soffice = python, soffice
+        self.proc: subprocess.Popen | None = None
+        self.scratch: Path | None = None
+        self.conversions = 0
+
+    @property
+    def started(self) -> bool:
+        return self.proc is not None
+
+    def convert(self, docx: Path, pdf: Path, timeout: float) -> str | None:
+        """Convert *docx* to *pdf*; return None, or what went wrong (the worker is then stopped)."""
+        what = f"converting {docx.name}"
+        if self.proc is None or self.conversions >= MAX_CONVERSIONS:
+            self.stop(wait=True)
+            failure = self._start(timeout, what)
+            if failure:
+                return failure
+        assert self.scratch is not None
+        self.conversions += 1
+        made = self.scratch / "out.pdf"
+        answer = self._ask({"in": str(docx.resolve()), "out": str(made)}, timeout, what)
+        if answer.get("ok") and made.is_file():
+            shutil.move(made, pdf)
+            return None
+        self.kill()
+        return answer.get("error", "LibreOffice wrote no PDF")
+
+    def _start(self, timeout: float, what: str) -> str | None:
+        """Start the worker; the first document's *timeout* includes LibreOffice's start, as with soffice."""
+        self.scratch = Path(tempfile.mkdtemp(prefix="boardpack-lo-"))
+        try:
+            # A session of its own: Ctrl-C reaches boardpack only, and killing the group kills soffice too.
+            self.proc = subprocess.Popen(
+                [self.python, str(WORKER), self.soffice, str(self.scratch)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            return f"cannot run {self.python}: {exc}"
+        self.conversions = 0
+        answer = self._ask(None, timeout, what)
+        if answer.get("ready"):
+            return None
+        self.kill()
+        return f"{answer.get('error', 'no answer')} (LibreOffice did not start)"
+
+    def _ask(self, request: dict | None, timeout: float, what: str) -> dict:
+        """Send *request* (if any) and wait up to *timeout* seconds for the answer line."""
+        assert self.proc is not None and self.proc.stdin is not None and self.proc.stdout is not None
+        try:
+            if request is not None:
+                self.proc.stdin.write((json.dumps(request) + "\n").encode("utf-8"))
+                self.proc.stdin.flush()
+            with selectors.DefaultSelector() as selector:
+                selector.register(self.proc.stdout, selectors.EVENT_READ)
+                if not selector.select(timeout):
+                    return {"error": f"timed out after {timeout:g} s {what}"}
+            line = self.proc.stdout.readline()
+        except OSError as exc:
+            return {"error": f"LibreOffice stopped ({exc})"}
+        if not line:
+            code = self.proc.poll()
+            how = f"crashed (signal {-code})" if code is not None and code < 0 else "stopped"
+            return {"error": f"LibreOffice {how}"}
+        return json.loads(line)
+
+    def stop(self, wait: bool = False) -> None:
+        """End the worker's input: it stops its soffice and removes its scratch folder itself."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        try:
+            proc.stdin.close()
+            proc.stdout.close()
+            if wait:
+                proc.wait(timeout=STOP_GRACE)
+            else:
+                _detached.append(proc)  # still stopping: keep it, or Python warns it was dropped running
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc = proc
+            self.kill()
+
+    def kill(self) -> None:
+        """Kill a hung or broken worker and its soffice at once."""
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+            for stream in (proc.stdin, proc.stdout):
+                if stream is not None and not stream.closed:
+                    stream.close()
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+class WarmPool:
+    """Up to *size* warm LibreOffices converting documents side by side."""
+
+    def __init__(self, python: str, soffice: str, size: int):
+        self.workers = [_Worker(python, soffice) for _ in range(max(1, size))]
+        self.lock = threading.Lock()
+
+    def convert(self, documents: list[Path], timeout: float) -> list[Path]:
+        """Convert each .docx to a PDF beside it, the largest first; retry a failed document once."""
+        todo: queue.Queue[Path] = queue.Queue()
+        for doc in sorted(documents, key=lambda d: -d.stat().st_size):
+            todo.put(doc)
+        failures: list[Problem] = []
+        with self.lock:
+            threads = [
+                threading.Thread(target=self._work, args=(worker, todo, timeout, failures))
+                for worker in self.workers[: len(documents)]
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        if failures:
+            raise ConvertError(sorted(failures, key=lambda p: str(p.where)))
+        return [doc.with_suffix(".pdf") for doc in documents]
+
+    @staticmethod
+    def _work(worker: _Worker, todo: queue.Queue[Path], timeout: float, failures: list[Problem]) -> None:
+        broken = None  # LibreOffice would not start: name the documents left, without trying each
+        while True:
+            try:
+                doc = todo.get_nowait()
+            except queue.Empty:
+                return
+            if broken:
+                failures.append(Problem(str(doc), f"soffice: not converted: {broken}"))
+                continue
+            failure = worker.convert(doc, doc.with_suffix(".pdf"), timeout)
+            if failure:  # a hang or a crash: once more, in a fresh LibreOffice
+                failure = worker.convert(doc, doc.with_suffix(".pdf"), timeout)
+            if failure:
+                failures.append(Problem(str(doc), f"soffice: {failure}"))
+                if failure.endswith("(LibreOffice did not start)"):
+                    broken = failure
+
+    def close(self) -> None:
+        """Let every worker go: each stops its soffice on its own, so this process can exit at once."""
+        for worker in self.workers:
+            worker.stop()
+
+
+_pools: dict[tuple[str, str, int], WarmPool] = {}
+_detached: list[subprocess.Popen] = []
+_pools_lock = threading.Lock()
+
+
+def pool(python: str, soffice: str, size: int) -> WarmPool:
+    """Return this process's pool for (*python*, *soffice*, *size*), made on first use."""
+    with _pools_lock:
+        key = (python, soffice, size)
+        if key not in _pools:
+            _pools[key] = WarmPool(python, soffice, size)
+        return _pools[key]
+
+
+@atexit.register
+def close_all() -> None:
+    """Stop every warm LibreOffice of this process."""
+    with _pools_lock:
+        for found in _pools.values():
+            found.close()
+        _pools.clear()
