@@ -192,3 +192,34 @@ def test_page_starts_and_markings():
     assert highest_marking(["OFFICIAL", "OFFICIAL-SENSITIVE", "OFFICIAL"]) == "OFFICIAL-SENSITIVE"
     assert highest_marking(["OFFICIAL", "PROTECT"]) == "PROTECT"
     assert Bookmark("x", 0).children == ()
+
+
+def test_the_leak_check_accounts_for_every_page_and_reads_text_only_when_it_cannot(built_example, tmp_path):
+    from boardpack.assemble import PackInfo, Part, assemble
+    from boardpack.leaks import accounted_for, find_leaks
+
+    minutes, risk = built_example / "minutes" / "report.pdf", built_example / "risk-management-update" / "report.pdf"
+    restricted = built_example / PAPER / "appendix-1.pdf"
+    info = PackInfo("Pack", "subject", "author")
+    pack = tmp_path / "pack.pdf"
+    assemble([Part(minutes, "1"), Part(risk, "2")], pack, info)
+    assert accounted_for(pack, [minutes, risk])
+    assert not accounted_for(pack, [minutes])  # the risk report's pages come from nowhere allowed
+
+    def no_text(pdf):
+        raise AssertionError(f"read the text of {pdf}: the page check should have been enough")
+
+    assert find_leaks(pack, {restricted: "Appendix 1"}, [minutes, risk], text=no_text) == []
+
+    leaky = tmp_path / "leaky.pdf"
+    assemble([Part(minutes, "1"), Part(restricted, "2")], leaky, info)
+    assert not accounted_for(leaky, [minutes])
+    problems = find_leaks(leaky, {restricted: "Appendix 1"}, [minutes])
+    assert [p.message.split(" (")[0] for p in problems] == ["holds text of restricted 'Appendix 1'"]
+
+    forged = tmp_path / "forged.pdf"  # a stamp that says more than "Page N" is not the assembler's
+    with pikepdf.open(pack) as pdf:
+        last = pikepdf.Array(pdf.pages[0].obj.Contents)[-1]
+        last.write(last.read_bytes().replace(b"(Page 1)", b"(Page 1 of the restricted plan)"))
+        pdf.save(forged)
+    assert not accounted_for(forged, [minutes, risk])

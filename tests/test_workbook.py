@@ -175,3 +175,24 @@ def test_workbooks_are_parsed_with_defusedxml():
     from openpyxl.xml import DEFUSEDXML
 
     assert DEFUSEDXML is True
+
+
+def test_a_workbook_read_again_in_the_same_process_repeats_its_problems_and_sees_edits(tmp_path, monkeypatch):
+    from boardpack import workbook
+
+    reads = []
+    real_open = workbook._open
+    monkeypatch.setattr(workbook, "_open", lambda *a: reads.append(a[0]) or real_open(*a))
+    path = make_workbook(tmp_path / "a.xlsx", actions=[action("CIP-01", status="Late", previous="")], earlier=[])
+
+    def remembered():
+        problems = Problems()
+        plan = workbook._load_remembered(path, SOURCE, problems)
+        return plan, [str(p) for p in problems.in_order()]
+
+    first, second = remembered(), remembered()
+    assert first == second and first[1] == [f"{path}:Actions!G2: unknown status 'Late'"]
+    assert reads == [path]  # read once
+    make_workbook(path, actions=[action("CIP-01", status="Off track", previous="")], earlier=[])
+    plan, errors = remembered()
+    assert errors == [] and plan.actions[0].status == "Off track" and reads == [path, path]

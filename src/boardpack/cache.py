@@ -33,9 +33,13 @@ def fingerprint(*parts: object) -> str:
 
 
 def _plain(value: object) -> object:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = (f for f in dataclasses.fields(value) if f.compare)
-        return {"@": type(value).__name__, **{f.name: _plain(getattr(value, f.name)) for f in fields}}
+    if value is None or isinstance(value, str | int | float):
+        return value
+    names = _COMPARED.get(type(value))
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _COMPARED[type(value)] = tuple(f.name for f in dataclasses.fields(value) if f.compare)
+    if names is not None:
+        return {"@": type(value).__name__, **{name: _plain(getattr(value, name)) for name in names}}
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -43,6 +47,9 @@ def _plain(value: object) -> object:
     if isinstance(value, dt.date | Path):
         return str(value)
     return value
+
+
+_COMPARED: dict[type, tuple[str, ...]] = {}  # each dataclass's compared fields, looked up once
 
 
 def link(src: Path, dest: Path) -> None:

@@ -8,7 +8,7 @@ converted and, if it came out longer than assumed, rendered once more.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .assemble import Bookmark, PackInfo, Part, assemble, page_starts
@@ -94,6 +94,25 @@ class BuiltPack:
     cached: bool = False  # copied from the cache: its leak check passed when it was made
 
 
+@dataclass(frozen=True)
+class PackJob:
+    """A pack to write: its parts, information and bookmarks, and what it will be once written."""
+
+    parts: list[Part]
+    info: PackInfo
+    bookmarks: list[Bookmark]
+    pack: BuiltPack
+
+
+def assemble_packs(jobs: list[PackJob], cache: Cache) -> list[BuiltPack]:
+    """Write each pack (from the cache when its parts are unchanged) and return them in order."""
+    todo = [job for job in jobs if not cache.fetch(job.pack.key, {".pdf": job.pack.path})]
+    for job in todo:  # a public pack that fails its leak check fails the build, and this cache with it
+        assemble(job.parts, job.pack.path, job.info, job.bookmarks)
+        cache.store(job.pack.key, {".pdf": job.pack.path})
+    return [job.pack if job in todo else replace(job.pack, cached=True) for job in jobs]
+
+
 class PackBuilder:
     """Build the public and members' packs of one meeting; extra pages are made in a work folder."""
 
@@ -135,6 +154,10 @@ class PackBuilder:
         With *supplement*, write the supplementary packs instead: only the papers it names, under a
         front sheet "Supplementary agenda" saying what changed; a side with no paper is not written.
         """
+        return assemble_packs(self.plan(out_dir, supplement), self.cache)
+
+    def plan(self, out_dir: Path, supplement: Supplement | None = None) -> list[PackJob]:
+        """Make the front sheets and return what ``assemble_packs`` needs to write the packs of ``build``."""
         sides = [r for r in (False, True) if supplement is None or supplement.papers[r]]
         plans = {r: self._plan(r, supplement) for r in sides}
         produce(self.pending, self.cache, self.meeting.date, self.converter)
@@ -148,7 +171,7 @@ class PackBuilder:
                 break
             front_pages = actual
         names = SUPPLEMENTS if supplement else PACKS
-        return [self._assemble(plans[r], r, markings[r], fronts[r].pdf, out_dir / names[r], supplement) for r in sides]
+        return [self._pack_job(plans[r], r, markings[r], fronts[r].pdf, out_dir / names[r], supplement) for r in sides]
 
     def _pages(self, pdf: Path) -> int:
         if pdf not in self.page_counts:
@@ -208,20 +231,16 @@ class PackBuilder:
 
         return Job(key, out, render, label)
 
-    def _assemble(
+    def _pack_job(
         self, items: list[ItemPlan], restricted: bool, marking: str, front: Path, out: Path, supplement
-    ) -> BuiltPack:
+    ) -> PackJob:
         docs = [s.doc for i in items for s in i.slots]
         starts = page_starts([self._pages(front)] + [self._pages(d.pdf) for d in docs])
         parts = [Part(front, None)] + [Part(d.pdf, None) for d in docs]
         info, bookmarks = self._info(restricted, supplement is not None), _bookmarks(items, starts[1:])
         key = fingerprint("pack", [file_digest(p.pdf) for p in parts], info, bookmarks)
-        cached = self.cache.fetch(key, {".pdf": out})
-        if not cached:  # a public pack that fails its leak check fails the build, and this cache with it
-            assemble(parts, out, info, bookmarks)
-            self.cache.store(key, {".pdf": out})
         pages = sum([self._pages(front)] + [self._pages(d.pdf) for d in docs])
-        return BuiltPack(out, restricted, marking, pages, tuple(docs), front, key, cached)
+        return PackJob(parts, info, bookmarks, BuiltPack(out, restricted, marking, pages, tuple(docs), front, key))
 
     def _front_sheet(
         self, items: list[ItemPlan], restricted: bool, marking: str, front_pages: int, supplement: Supplement | None

@@ -6,6 +6,7 @@ the output folder only when everything succeeded.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from dataclasses import dataclass, replace
 from functools import partial
@@ -15,14 +16,14 @@ from .cache import CACHE_DIR, Cache, Job, Progress, fingerprint, produce
 from .changes import Changes, compare, read_state, snapshot, write_state
 from .convert import Converter
 from .errors import AssembleError, ConvertError, Problem, Problems
-from .leaks import find_leaks, pdf_text
+from .leaks import find_leaks, page_prints, pdf_text
 from .load import read_plan
 from .manifest import Document, describe, page_count, write_manifest
 from .manifest import sha256 as file_digest
 from .model import ActionPlan, NumberedPaper, Paper, Plan
 from .number import number_paper
 from .output import locked, staged, staging_path
-from .pack import SUPPLEMENTS, BuiltPack, PackBuilder, PackDocs, Supplement
+from .pack import SUPPLEMENTS, BuiltPack, PackBuilder, PackDocs, Supplement, assemble_packs
 from .pack import Doc as PackDoc
 from .refs import resolve_paper
 from .render import APPENDIX_TEMPLATE, REPORT_TEMPLATE, TEMPLATES_DIR, long_date, render_appendix, render_report
@@ -125,9 +126,8 @@ def _build_staged(prepared: Prepared, out_dir: Path, templates: Path, progress, 
         built = [job for job in produced if id(job) in paper_jobs]
         if progress:
             progress("assembling the packs", 1, 1)
-        packs = packer.build(staging)
-        if supplement is not None:
-            packs += packer.build(staging, supplement)
+        jobs_of_packs = packer.plan(staging) + (packer.plan(staging, supplement) if supplement else [])
+        packs = assemble_packs(jobs_of_packs, cache)
         check_public_packs(packs, rendered, out_dir, cache)
         documents = _describe(staging, rendered) + [_describe_pack(staging, p) for p in packs]
         documents += _write_changes(staging, changes, meeting)
@@ -261,25 +261,39 @@ def _pack_docs(prepared: Prepared, rendered: list[Rendered]) -> PackDocs:
 def check_public_packs(packs: list[BuiltPack], rendered: list[Rendered], out_dir: Path, cache: Cache) -> None:
     """Raise AssembleError, after removing the public packs, if restricted text or titles reached one."""
     restricted = {r.docx.with_suffix(".pdf"): r.title for r in rendered if r.restricted}
-    texts: dict[str, str] = {}
-
-    def text(pdf: Path) -> str:  # each document's text, read once, kept in the cache by its digest
-        digest = file_digest(pdf)
-        if digest not in texts:
-            cached = cache.read(digest, ".txt")
-            texts[digest] = cached.decode("utf-8") if cached is not None else pdf_text(pdf)
-            if cached is None:
-                cache.write(digest, ".txt", texts[digest].encode("utf-8"))
-        return texts[digest]
-
+    reader = _CachedReader(cache)
     problems = []
     for public in (p for p in packs if not p.restricted and not p.cached):  # a cached pack passed when made
         sources = [public.front] + [d.pdf for d in public.docs if not d.restricted]
-        problems += find_leaks(public.path, restricted, sources, out_dir / public.path.name, text)
+        problems += find_leaks(public.path, restricted, sources, out_dir / public.path.name, reader.text, reader.prints)
     if problems:
         for public in (p for p in packs if not p.restricted):
             public.path.unlink(missing_ok=True)
         raise AssembleError(problems)
+
+
+class _CachedReader:
+    """Each document's text and page digests, read once and kept in the build cache by its digest."""
+
+    def __init__(self, cache: Cache):
+        self.cache = cache
+        self.found: dict[tuple[str, str], object] = {}
+
+    def text(self, pdf: Path) -> str:
+        return self._get(pdf, ".txt", pdf_text, str.encode, bytes.decode)
+
+    def prints(self, pdf: Path) -> list[str | None]:
+        return self._get(pdf, ".pages-v1", page_prints, lambda v: json.dumps(v).encode(), json.loads)
+
+    def _get(self, pdf: Path, suffix: str, read, dump, load):
+        digest = file_digest(pdf)
+        if (digest, suffix) not in self.found:
+            cached = self.cache.read(digest, suffix)
+            value = load(cached) if cached is not None else read(pdf)
+            if cached is None:
+                self.cache.write(digest, suffix, dump(value))
+            self.found[digest, suffix] = value
+        return self.found[digest, suffix]
 
 
 def _describe_pack(root: Path, pack: BuiltPack) -> Document:

@@ -19,6 +19,7 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.exceptions import InvalidFileException
 
 from .errors import CellLocation, Location, Problems
+from .manifest import sha256
 from .model import Action, ActionPlan, ActionsSource, Plan, PreviousItem
 from .yamlsrc import did_you_mean
 
@@ -57,10 +58,33 @@ def load_action_plans(plan: Plan, problems: Problems) -> dict[tuple[str, int], A
         for index, appendix in enumerate(paper.appendices):
             if appendix.actions is not None:
                 path = paper.loc.file.parent / appendix.actions.workbook
-                loaded = load_action_plan(path, appendix.actions, problems)
+                loaded = _load_remembered(path, appendix.actions, problems)
                 if loaded is not None:
                     plans[(paper.slug, index)] = loaded
     return plans
+
+
+_remembered: dict[tuple, tuple[ActionPlan | None, list, list]] = {}
+REMEMBERED = 8
+
+
+def _load_remembered(path: Path, source: ActionsSource, problems: Problems) -> ActionPlan | None:
+    """``load_action_plan``, remembered by the workbook's bytes: a process that builds again (``watch``,
+    a benchmark) reads an unchanged workbook once. Its problems and warnings are recorded again each time."""
+    try:
+        key = (str(path), source, source.loc, sha256(path))
+    except OSError:
+        return load_action_plan(path, source, problems)
+    if key not in _remembered:
+        found = Problems()
+        loaded = load_action_plan(path, source, found)
+        if len(_remembered) >= REMEMBERED:
+            del _remembered[next(iter(_remembered))]
+        _remembered[key] = (loaded, found.items, found.warnings)
+    loaded, items, warnings = _remembered[key]
+    problems.items += items
+    problems.warnings += warnings
+    return loaded
 
 
 def load_action_plan(path: Path, source: ActionsSource, problems: Problems) -> ActionPlan | None:
