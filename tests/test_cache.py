@@ -66,6 +66,29 @@ def test_one_paragraph_rebuilds_that_paper_and_the_packs_only(built_copy):
     }
 
 
+def test_packs_begun_while_converting_are_the_packs_a_cold_build_makes(built_copy, tmp_path, monkeypatch):
+    from boardpack.pack import PackBuilder
+
+    plan, out, _ = built_copy
+    begun = {}
+    real = PackBuilder.preassemble
+
+    def preassemble(self, pending):
+        real(self, pending)
+        begun.update({name: len(assembler.added) for name, assembler in self.started.items()})
+
+    monkeypatch.setattr(PackBuilder, "preassemble", preassemble)
+    paper = plan / "risk-management-update" / "paper.yaml"
+    text = paper.read_text(encoding="utf-8")
+    paper.write_text(text.replace("risk", "risks", 1), "utf-8")
+    assert build(plan, out).rebuilt == ("risk-management-update report",)
+    assert begun["public-pack.pdf"] >= 2 and begun["members-pack.pdf"] >= 2  # front sheet and earlier items
+    cold = tmp_path / "cold"
+    build(plan, cold)
+    for pack in ("public-pack.pdf", "members-pack.pdf"):
+        assert (out / pack).read_bytes() == (cold / pack).read_bytes(), pack
+
+
 def test_an_action_status_rebuilds_the_appendix_and_its_report(built_copy):
     plan, out, _ = built_copy
     path = plan / PAPER / "appendix.xlsx"

@@ -66,19 +66,53 @@ def page_starts(page_counts: list[int], first: int = 1) -> list[int]:
 
 def assemble(parts: list[Part], out: Path, info: PackInfo, bookmarks: list[Bookmark] | None = None) -> int:
     """Write the pack of *parts* to *out*; return its number of pages."""
-    with ExitStack() as stack, _no_gc():
-        pack = pikepdf.new()
-        tree = _StructTree(pack)
-        starts = []
+    with Assembler() as assembler:
         for part in parts:
-            source = stack.enter_context(pikepdf.open(part.pdf))
-            starts.append(len(pack.pages))
-            tree.append(source)
-        tree.finish()
-        _stamp(pack)
-        _finish(pack, info, bookmarks if bookmarks is not None else _bookmarks(parts, starts))
-        pack.save(out, deterministic_id=True)
-        return len(pack.pages)
+            assembler.add(part.pdf)
+        return assembler.write(out, info, bookmarks if bookmarks is not None else _bookmarks(parts, assembler.starts))
+
+
+class Assembler:
+    """A pack assembled one source PDF at a time, in order, then written.
+
+    Sources may be added while other documents are still being converted (``Assembler.added``
+    says which); the pack is the same, byte for byte, however its parts arrived.
+    """
+
+    def __init__(self) -> None:
+        self.stack = ExitStack()
+        self.pack = pikepdf.new()
+        self.tree = _StructTree(self.pack)
+        self.added: list[Path] = []
+        self.starts: list[int] = []  # the 0-based page each source starts on
+
+    def __enter__(self) -> Assembler:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def add(self, pdf: Path) -> None:
+        """Copy *pdf*'s pages and structure after those already added."""
+        with _no_gc():
+            source = self.stack.enter_context(pikepdf.open(pdf))
+            self.starts.append(len(self.pack.pages))
+            self.tree.append(source)
+            self.added.append(pdf)
+
+    def write(self, out: Path, info: PackInfo, bookmarks: list[Bookmark]) -> int:
+        """Stamp, label and save the pack to *out*; return its number of pages."""
+        with _no_gc():
+            self.tree.finish()
+            _stamp(self.pack)
+            _finish(self.pack, info, bookmarks)
+            self.pack.save(out, deterministic_id=True)
+            return len(self.pack.pages)
+
+    def close(self) -> None:
+        """Let go of the sources and the pack."""
+        self.stack.close()
+        self.pack.close()
 
 
 @contextmanager

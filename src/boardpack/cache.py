@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,9 +125,18 @@ Progress = Callable[[str, int, int], None]  # (what is happening, steps done, st
 
 
 def produce(
-    jobs: list[Job], cache: Cache, day: dt.date, converter: Converter, progress: Progress | None = None
+    jobs: list[Job],
+    cache: Cache,
+    day: dt.date,
+    converter: Converter,
+    progress: Progress | None = None,
+    meanwhile: Callable[[set[Path]], None] | None = None,
 ) -> list[Job]:
-    """Bring every job's .docx and .pdf into place, from the cache or by building it; return those built."""
+    """Bring every job's .docx and .pdf into place, from the cache or by building it; return those built.
+
+    *meanwhile*, when given and something is to be converted, runs while LibreOffice converts: it is
+    told which PDFs are not there yet (every other job's PDF is in place and final).
+    """
     built = [job for job in jobs if not cache.fetch(job.key, {".docx": job.docx, ".pdf": job.pdf})]
     steps = 2 * len(built)
     for done, job in enumerate(built):
@@ -137,7 +147,15 @@ def produce(
         normalize_docx(job.docx, day)
     if built and progress:
         progress(f"converting {len(built)} documents with LibreOffice", len(built), steps)
-    converter.convert([job.docx for job in built])
+    if built and meanwhile is not None:
+        with ThreadPoolExecutor(max_workers=1) as pool:  # LibreOffice works in its own processes
+            converting = pool.submit(converter.convert, [job.docx for job in built])
+            try:
+                meanwhile({job.pdf for job in built})
+            finally:
+                converting.result()
+    else:
+        converter.convert([job.docx for job in built])
     for job in built:
         normalize_pdf(job.pdf, day)
         cache.store(job.key, {".docx": job.docx, ".pdf": job.pdf})

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .assemble import Bookmark, PackInfo, Part, assemble, page_starts
+from .assemble import Assembler, Bookmark, PackInfo, Part, page_starts
 from .cache import Cache, Job, fingerprint, produce
 from .convert import Converter
 from .manifest import page_count
@@ -104,11 +104,25 @@ class PackJob:
     pack: BuiltPack
 
 
-def assemble_packs(jobs: list[PackJob], cache: Cache) -> list[BuiltPack]:
-    """Write each pack (from the cache when its parts are unchanged) and return them in order."""
+def assemble_packs(jobs: list[PackJob], cache: Cache, started: dict[str, Assembler] | None = None) -> list[BuiltPack]:
+    """Write each pack (from the cache when its parts are unchanged) and return them in order.
+
+    *started* holds packs begun while LibreOffice converted (by file name): one whose parts so far
+    lead the pack's parts is carried on; any other is dropped.
+    """
+    started = started if started is not None else {}
     todo = [job for job in jobs if not cache.fetch(job.pack.key, {".pdf": job.pack.path})]
     for job in todo:  # a public pack that fails its leak check fails the build, and this cache with it
-        assemble(job.parts, job.pack.path, job.info, job.bookmarks)
+        pdfs = [part.pdf for part in job.parts]
+        assembler = started.pop(job.pack.path.name, None)
+        if assembler is None or assembler.added != pdfs[: len(assembler.added)]:
+            if assembler is not None:
+                assembler.close()
+            assembler = Assembler()
+        with assembler:
+            for pdf in pdfs[len(assembler.added) :]:
+                assembler.add(pdf)
+            assembler.write(job.pack.path, job.info, job.bookmarks)
         cache.store(job.pack.key, {".pdf": job.pack.path})
     return [job.pack if job in todo else replace(job.pack, cached=True) for job in jobs]
 
@@ -123,6 +137,8 @@ class PackBuilder:
         self.converter = converter
         self.pending: list[Job] = []  # withheld pages, produced together
         self.page_counts: dict[Path, int] = {}
+        self.speculated: dict[bool, Job] = {}  # the main packs' front sheets, made before the papers
+        self.started: dict[str, Assembler] = {}  # packs begun while LibreOffice converts, by file name
 
     def withheld_pages(self) -> list[Job]:
         """Return the jobs of the public pack's withheld pages, so they convert with the papers."""
@@ -142,8 +158,26 @@ class PackBuilder:
                 plan = self._plan(side, chosen)
                 marking = self._marking(plan)
                 jobs.append(self._front_sheet(plan, side, marking, 1, chosen))
+                if chosen is None:
+                    self.speculated[side] = jobs[-1]
         self.page_counts = {}
         return jobs
+
+    def preassemble(self, pending: set[Path]) -> None:
+        """Begin the main packs, while LibreOffice converts the *pending* PDFs: each pack takes its
+        parts in order up to the first one not converted yet (its front sheet as guessed)."""
+        for side, front in self.speculated.items():
+            assembler = self.started[PACKS[side]] = Assembler()
+            for pdf in [front.pdf] + [slot.doc.pdf for item in self._plan(side, None) for slot in item.slots]:
+                if pdf in pending:
+                    break
+                assembler.add(pdf)
+
+    def close(self) -> None:
+        """Let go of packs begun and not written."""
+        for assembler in self.started.values():
+            assembler.close()
+        self.started = {}
 
     def _marking(self, plan: list[ItemPlan]) -> str:
         return highest_marking([s.doc.marking for i in plan for s in i.slots] or ["OFFICIAL"])

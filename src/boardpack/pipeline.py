@@ -114,20 +114,23 @@ def _build_staged(prepared: Prepared, out_dir: Path, templates: Path, progress, 
         changes = compare(previous.get("papers"), state)
         supplement = _supplement(changes, state)
         packer = PackBuilder(meeting, _pack_docs(prepared, rendered), Path(work), templates, cache, converter)
-        # One LibreOffice run, in the usual case, for everything: the papers; the withheld pages, which
-        # depend on nothing converted; and the front sheets, rendered with last build's page counts.
-        withheld = packer.withheld_pages()
-        fronts = []
-        if previous:  # a cold build has nothing to guess from: its front sheets wait for the papers
-            guesses = _page_guesses(jobs + withheld, staging, cache, previous.get("pages", {}))
-            fronts = packer.speculate(supplement, guesses)
-        produced = produce(jobs + withheld + fronts, cache, meeting.date, converter, progress)
-        paper_jobs = {id(job) for job in jobs}
-        built = [job for job in produced if id(job) in paper_jobs]
-        if progress:
-            progress("assembling the packs", 1, 1)
-        jobs_of_packs = packer.plan(staging) + (packer.plan(staging, supplement) if supplement else [])
-        packs = assemble_packs(jobs_of_packs, cache)
+        try:
+            # One LibreOffice run, in the usual case, for everything: the papers; the withheld pages, which
+            # depend on nothing converted; and the front sheets, rendered with last build's page counts.
+            withheld = packer.withheld_pages()
+            fronts = []
+            if previous:  # a cold build has nothing to guess from: its front sheets wait for the papers
+                guesses = _page_guesses(jobs + withheld, staging, cache, previous.get("pages", {}))
+                fronts = packer.speculate(supplement, guesses)
+            produced = produce(jobs + withheld + fronts, cache, meeting.date, converter, progress, packer.preassemble)
+            paper_jobs = {id(job) for job in jobs}
+            built = [job for job in produced if id(job) in paper_jobs]
+            if progress:
+                progress("assembling the packs", 1, 1)
+            jobs_of_packs = packer.plan(staging) + (packer.plan(staging, supplement) if supplement else [])
+            packs = assemble_packs(jobs_of_packs, cache, packer.started)
+        finally:
+            packer.close()  # packs begun while converting and never written
         check_public_packs(packs, rendered, out_dir, cache)
         documents = _describe(staging, rendered) + [_describe_pack(staging, p) for p in packs]
         documents += _write_changes(staging, changes, meeting)
