@@ -25,7 +25,7 @@ FAKE_WORKER = """
 import json, os, sys, time
 from pathlib import Path
 state = Path({state!r})
-runs = int(state.read_text()) if state.exists() else 0
+runs = int(state.read_text() or 0) if state.exists() else 0  # another fake may be writing it
 state.write_text(str(runs + 1))
 Path({pids!r}).open("a").write(f"{{os.getpid()}}\\n")
 behaviour = {behaviour!r}
@@ -119,7 +119,7 @@ def test_a_libreoffice_that_never_starts_names_every_document_without_waiting_fo
     assert time.monotonic() - start < 5  # two workers, each tried twice, not six documents twice
     named = sorted(p.where for p in caught.value.problems)
     assert named == sorted(str(d) for d in found)
-    assert all("timed out after 0.3 s" in p.message for p in caught.value.problems)
+    assert all("timed out after 0.3 s" in p.message for p in caught.value.problems), caught.value.problems
     assert not any(d.with_suffix(".pdf").exists() for d in found)
 
 
@@ -183,3 +183,44 @@ def test_libreoffice_stops_when_boardpack_exits(tmp_path):
     assert not alive(int(pid)), "the worker (and its soffice) outlived boardpack"
     assert not Path(scratch).exists()
     assert (tmp_path / "a.pdf").is_file() and time.monotonic() - start < 60
+
+
+@pytest.mark.e2e
+def test_boardpack_serve_converts_for_other_processes_the_same_bytes(tmp_path):
+    from .conftest import EXAMPLE
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "boardpack", "serve", "--port", "0"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        url = server.stdout.readline().split("--converter ")[1].split(";")[0]
+        assert url.startswith("unoserver://127.0.0.1:")
+        served, local = tmp_path / "served", tmp_path / "local"
+        run = [sys.executable, "-m", "boardpack", "build", str(EXAMPLE), "-q", "--out"]
+        subprocess.run([*run, str(served), "--converter", url], check=True, timeout=300)
+        subprocess.run([*run, str(local)], check=True, timeout=300)
+        for pdf in ("minutes/report.pdf", "governance-improvement-plan/appendix-1.pdf", "members-pack.pdf"):
+            assert (served / pdf).read_bytes() == (local / pdf).read_bytes(), pdf
+        workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+        assert len(workers) == 2  # two LibreOffices, kept between builds
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        server.stdout.close()
+    deadline = time.monotonic() + 20
+    while any(alive(int(pid)) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(int(pid)) for pid in workers)
+
+
+def test_serve_on_a_port_in_use_says_so(capsys):
+    import socket
+
+    from boardpack.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 3
+    assert f"serve: cannot listen on 127.0.0.1:{port}: Address already in use" in capsys.readouterr().err

@@ -56,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     check_cmd = commands.add_parser("check", help="check a plan and write nothing")
     check_cmd.add_argument("plan_dir", type=Path, metavar="PLAN_DIR")
     check_cmd.set_defaults(run=_check)
+    serve_cmd = commands.add_parser(
+        "serve", help="keep LibreOffice warm for builds run with --converter unoserver://HOST:PORT"
+    )
+    serve_cmd.add_argument("--interface", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve_cmd.add_argument("--port", type=int, default=2003, help="port to listen on (default: 2003; 0: any free)")
+    serve_cmd.set_defaults(run=_serve)
     return parser
 
 
@@ -116,6 +122,16 @@ def _watch(args: argparse.Namespace) -> int:
     out = args.out or default_out(args.plan_dir)
     print(f"watching {display_path(args.plan_dir)} and {display_path(args.templates)}; Ctrl-C to stop", flush=True)
     watch(args.plan_dir, out, args.templates, converter, _watch_line)
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .serve import serve  # imported here: only this command serves
+
+    def ready(url: str) -> None:
+        print(f"converting for builds run with --converter {url}; Ctrl-C to stop", flush=True)
+
+    serve(args.interface, args.port, ready=ready)
     return EXIT_OK
 
 

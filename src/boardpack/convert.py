@@ -193,25 +193,29 @@ def parse_remote(url: str) -> tuple[str, int]:
 
 
 def _convert_remote(url: str, documents: list[Path], timeout: float) -> list[Path]:
-    """Send each document to a running unoserver (its client needs no LibreOffice here)."""
+    """Send the documents to a running unoserver (its client needs no LibreOffice here), two at a
+    time, the largest first: a server with two LibreOffices (``boardpack serve``) converts both at once."""
     from unoserver.client import UnoClient  # imported here: only this mode needs it
 
     host, port = parse_remote(url)
     client = UnoClient(server=host, port=str(port), host_location="remote")
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        for doc in documents:
-            future = pool.submit(
-                client.convert,
-                indata=doc.read_bytes(),
-                convert_to="pdf",
-                filtername="writer_pdf_Export",
-                filter_options=REMOTE_OPTIONS,
-            )
+
+    def one(doc: Path) -> bytes:
+        data = client.convert(
+            indata=doc.read_bytes(), convert_to="pdf", filtername="writer_pdf_Export", filter_options=REMOTE_OPTIONS
+        )
+        return data.data if hasattr(data, "data") else data
+
+    pool = ThreadPoolExecutor(max_workers=2)
+    try:
+        futures = {doc: pool.submit(one, doc) for doc in sorted(documents, key=lambda d: -d.stat().st_size)}
+        for doc, future in futures.items():
             try:
-                data = future.result(timeout=timeout)
+                doc.with_suffix(".pdf").write_bytes(future.result(timeout=timeout))
             except TimeoutError:
                 raise ConvertError([Problem(url, f"timed out after {timeout:g} s converting {doc}")]) from None
             except (OSError, xmlrpc.client.Error) as exc:
                 raise ConvertError([Problem(url, f"cannot convert {doc}: {exc}")]) from None
-            doc.with_suffix(".pdf").write_bytes(data.data if hasattr(data, "data") else data)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
     return [doc.with_suffix(".pdf") for doc in documents]

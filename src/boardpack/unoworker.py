@@ -11,6 +11,7 @@ Only the standard library and uno: nothing else is installed for that Python.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
@@ -25,6 +26,14 @@ from com.sun.star.beans import PropertyValue
 from com.sun.star.connection import NoConnectException
 
 CONNECT_TIMEOUT = 60.0
+PR_SET_PDEATHSIG = 1
+RESTART = 81  # soffice.bin's exit code after making a new profile: start me again (oosplash's job)
+
+
+class _Restart(Exception):
+    pass
+
+
 FILTER = "writer_pdf_Export"
 FILTER_DATA = {"UseTaggedPDF": True, "DisplayPDFDocTitle": True, "ExportBookmarks": True}
 
@@ -35,12 +44,19 @@ def prop(name: str, value) -> PropertyValue:
     return found
 
 
-def start(soffice: str, profile: Path) -> tuple[subprocess.Popen, object]:
-    """Start soffice listening on a pipe of its own and return (process, its Desktop)."""
+def launch(soffice: str, profile: Path) -> tuple[subprocess.Popen, str]:
+    """Start soffice listening on a pipe of its own; return the process and the pipe's name.
+
+    soffice.bin itself is started where it can be found (not the launcher script and oosplash in
+    front of it), so that the process here is LibreOffice, and it is killed by the kernel when this
+    worker dies, however it dies.
+    """
     pipe = f"boardpack-{os.getpid()}"
+    binary = Path(os.path.realpath(soffice)).with_name("soffice.bin")
+    program = str(binary) if os.access(binary, os.X_OK) else soffice
     proc = subprocess.Popen(
         [
-            soffice,
+            program,
             f"-env:UserInstallation={profile.as_uri()}",
             "--headless",
             "--invisible",
@@ -53,7 +69,20 @@ def start(soffice: str, profile: Path) -> tuple[subprocess.Popen, object]:
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=_die_with_parent,
     )
+    return proc, pipe
+
+
+def _die_with_parent() -> None:
+    try:
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the worker's own clean-up still stops soffice
+        pass
+
+
+def connect(proc: subprocess.Popen, pipe: str):
+    """Return soffice's Desktop once it accepts a connection."""
     local = uno.getComponentContext()
     resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
     deadline = time.monotonic() + CONNECT_TIMEOUT
@@ -62,13 +91,14 @@ def start(soffice: str, profile: Path) -> tuple[subprocess.Popen, object]:
             context = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
             break
         except NoConnectException:
+            if proc.poll() == RESTART:
+                raise _Restart from None
             if proc.poll() is not None:
                 raise RuntimeError(f"soffice exited ({proc.returncode}) before it accepted a connection") from None
             if time.monotonic() > deadline:
                 raise RuntimeError(f"soffice did not accept a connection in {CONNECT_TIMEOUT:g} s") from None
             time.sleep(0.05)
-    desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
-    return proc, desktop
+    return context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
 
 
 def convert(desktop, source: str, target: str) -> None:
@@ -86,12 +116,13 @@ def convert(desktop, source: str, target: str) -> None:
 
 
 def stop(proc: subprocess.Popen, desktop) -> None:
+    if desktop is not None:
+        try:
+            desktop.terminate()
+        except Exception:  # noqa: BLE001 - a dead or hung soffice is killed below
+            pass
     try:
-        desktop.terminate()
-    except Exception:  # noqa: BLE001 - a dead or hung soffice is killed below
-        pass
-    try:
-        proc.wait(timeout=5)
+        proc.wait(timeout=5 if desktop is not None else 0)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
@@ -105,14 +136,22 @@ def reply(**answer) -> None:
 def main() -> int:
     soffice, scratch = sys.argv[1], Path(sys.argv[2])
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    proc = desktop = None
     try:
-        proc, desktop = start(soffice, scratch / "profile")
-    except Exception as exc:  # noqa: BLE001 - reported to boardpack, which names the document
-        reply(error=str(exc))
-        shutil.rmtree(scratch, ignore_errors=True)
-        return 1
-    reply(ready=True)
-    try:
+        for _ in range(2):
+            proc, pipe = launch(soffice, scratch / "profile")
+            try:
+                desktop = connect(proc, pipe)
+                break
+            except _Restart:
+                continue
+            except Exception as exc:  # noqa: BLE001 - reported to boardpack, which names the document
+                reply(error=str(exc))
+                return 1
+        if desktop is None:
+            reply(error="soffice asked to be restarted twice")
+            return 1
+        reply(ready=True)
         for line in sys.stdin:
             request = json.loads(line)
             try:
@@ -121,8 +160,11 @@ def main() -> int:
                 reply(error=" ".join(str(getattr(exc, "Message", "") or exc).split())[:300] or type(exc).__name__)
             else:
                 reply(ok=True)
+    except (BrokenPipeError, KeyboardInterrupt):  # boardpack went away
+        return 1
     finally:
-        stop(proc, desktop)
+        if proc is not None:
+            stop(proc, desktop)
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
 

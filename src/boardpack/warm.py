@@ -163,11 +163,13 @@ class _Worker:
 
 
 class WarmPool:
-    """Up to *size* warm LibreOffices converting documents side by side."""
+    """Up to *size* warm LibreOffices converting documents side by side, for any number of callers."""
 
     def __init__(self, python: str, soffice: str, size: int):
         self.workers = [_Worker(python, soffice) for _ in range(max(1, size))]
-        self.lock = threading.Lock()
+        self.idle: queue.LifoQueue[_Worker] = queue.LifoQueue()  # last used first: a started one, when one is
+        for worker in reversed(self.workers):
+            self.idle.put(worker)
 
     def convert(self, documents: list[Path], timeout: float) -> list[Path]:
         """Convert each .docx to a PDF beside it, the largest first; retry a failed document once."""
@@ -175,21 +177,19 @@ class WarmPool:
         for doc in sorted(documents, key=lambda d: -d.stat().st_size):
             todo.put(doc)
         failures: list[Problem] = []
-        with self.lock:
-            threads = [
-                threading.Thread(target=self._work, args=(worker, todo, timeout, failures))
-                for worker in self.workers[: len(documents)]
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+        threads = [
+            threading.Thread(target=self._work, args=(todo, timeout, failures))
+            for _ in range(min(len(self.workers), len(documents)))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
         if failures:
             raise ConvertError(sorted(failures, key=lambda p: str(p.where)))
         return [doc.with_suffix(".pdf") for doc in documents]
 
-    @staticmethod
-    def _work(worker: _Worker, todo: queue.Queue[Path], timeout: float, failures: list[Problem]) -> None:
+    def _work(self, todo: queue.Queue[Path], timeout: float, failures: list[Problem]) -> None:
         broken = None  # LibreOffice would not start: name the documents left, without trying each
         while True:
             try:
@@ -199,9 +199,13 @@ class WarmPool:
             if broken:
                 failures.append(Problem(str(doc), f"soffice: not converted: {broken}"))
                 continue
-            failure = worker.convert(doc, doc.with_suffix(".pdf"), timeout)
-            if failure:  # a hang or a crash: once more, in a fresh LibreOffice
+            worker = self.idle.get()  # waits while every LibreOffice is busy
+            try:
                 failure = worker.convert(doc, doc.with_suffix(".pdf"), timeout)
+                if failure:  # a hang or a crash: once more, in a fresh LibreOffice
+                    failure = worker.convert(doc, doc.with_suffix(".pdf"), timeout)
+            finally:
+                self.idle.put(worker)
             if failure:
                 failures.append(Problem(str(doc), f"soffice: {failure}"))
                 if failure.endswith("(LibreOffice did not start)"):
