@@ -40,9 +40,20 @@ def describe(root: Path, path: Path, kind: str, paper: str | None, restricted: b
 
 
 def page_count(pdf: Path) -> int:
-    """Return the number of pages of *pdf* (pikepdf reads the page tree only, not every object)."""
-    with pikepdf.open(pdf) as doc:
-        return len(doc.pages)
+    """Return the number of pages of *pdf* (pikepdf reads the page tree only, not every object).
+
+    Remembered by the file's identity (device, inode, size, modification time): a build asks for
+    the same documents' pages several times, and a cached document keeps its inode when linked.
+    """
+    info = pdf.stat()
+    key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+    if key not in _pages:
+        with pikepdf.open(pdf) as doc:
+            _pages[key] = len(doc.pages)
+    return _pages[key]
+
+
+_pages: dict[tuple[int, int, int, int], int] = {}
 
 
 def sha256(path: Path) -> str:

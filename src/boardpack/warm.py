@@ -14,12 +14,13 @@ import atexit
 import json
 import os
 import queue
-import selectors
+import select
 import shutil
 import signal
 import subprocess
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from .errors import ConvertError, Problem
@@ -28,6 +29,7 @@ WORKER = Path(__file__).with_name("unoworker.py")
 UNO_PYTHONS = ("/usr/bin/python3", "/usr/lib/libreoffice/program/python")
 MAX_CONVERSIONS = 100
 STOP_GRACE = 5.0
+NOT_TRIED = "not tried: LibreOffice failed on a document before it"
 
 
 def find_uno_python() -> str | None:
@@ -66,28 +68,45 @@ class _Worker:
         self.proc: subprocess.Popen | None = None
         self.scratch: Path | None = None
         self.conversions = 0
+        self.buffer = b""
 
     @property
     def started(self) -> bool:
         return self.proc is not None
 
-    def convert(self, docx: Path, pdf: Path, timeout: float) -> str | None:
-        """Convert *docx* to *pdf*; return None, or what went wrong (the worker is then stopped)."""
-        what = f"converting {docx.name}"
-        if self.proc is None or self.conversions >= MAX_CONVERSIONS:
+    def convert_all(self, docs: list[Path], timeout: float) -> list[str | None]:
+        """Convert each .docx to a PDF beside it; return what went wrong with each (None: converted).
+
+        The requests go all at once, so LibreOffice never waits for this process between documents
+        (which may be busy, holding the GIL, assembling packs meanwhile). After a failure the worker
+        is stopped and the documents after it are not tried (``NOT_TRIED``).
+        """
+        if self.proc is None or self.conversions + len(docs) > MAX_CONVERSIONS:
             self.stop(wait=True)
-            failure = self._start(timeout, what)
+            failure = self._start(timeout, f"converting {docs[0].name}")
             if failure:
-                return failure
-        assert self.scratch is not None
-        self.conversions += 1
-        made = self.scratch / "out.pdf"
-        answer = self._ask({"in": str(docx.resolve()), "out": str(made)}, timeout, what)
-        if answer.get("ok") and made.is_file():
-            shutil.move(made, pdf)
-            return None
-        self.kill()
-        return answer.get("error", "LibreOffice wrote no PDF")
+                return [failure] + [NOT_TRIED] * (len(docs) - 1)
+        assert self.proc is not None and self.proc.stdin is not None and self.scratch is not None
+        made = [self.scratch / f"out-{self.conversions + i}.pdf" for i in range(len(docs))]
+        self.conversions += len(docs)
+        try:
+            for doc, pdf in zip(docs, made, strict=True):
+                self.proc.stdin.write((json.dumps({"in": str(doc.resolve()), "out": str(pdf)}) + "\n").encode())
+            self.proc.stdin.flush()
+        except OSError as exc:
+            self.kill()
+            return [f"LibreOffice stopped ({exc})"] + [NOT_TRIED] * (len(docs) - 1)
+        results: list[str | None] = []
+        for doc, pdf in zip(docs, made, strict=True):
+            answer = self._answer(timeout, f"converting {doc.name}")
+            if answer.get("ok") and pdf.is_file():
+                shutil.move(pdf, doc.with_suffix(".pdf"))
+                results.append(None)
+                continue
+            self.kill()
+            results.append(answer.get("error", "LibreOffice wrote no PDF"))
+            return results + [NOT_TRIED] * (len(docs) - len(results))
+        return results
 
     def _start(self, timeout: float, what: str) -> str | None:
         """Start the worker; the first document's *timeout* includes LibreOffice's start, as with soffice."""
@@ -104,30 +123,33 @@ class _Worker:
         except OSError as exc:
             return f"cannot run {self.python}: {exc}"
         self.conversions = 0
-        answer = self._ask(None, timeout, what)
+        self.buffer = b""
+        answer = self._answer(timeout, what)
         if answer.get("ready"):
             return None
         self.kill()
         return f"{answer.get('error', 'no answer')} (LibreOffice did not start)"
 
-    def _ask(self, request: dict | None, timeout: float, what: str) -> dict:
-        """Send *request* (if any) and wait up to *timeout* seconds for the answer line."""
-        assert self.proc is not None and self.proc.stdin is not None and self.proc.stdout is not None
-        try:
-            if request is not None:
-                self.proc.stdin.write((json.dumps(request) + "\n").encode("utf-8"))
-                self.proc.stdin.flush()
-            with selectors.DefaultSelector() as selector:
-                selector.register(self.proc.stdout, selectors.EVENT_READ)
-                if not selector.select(timeout):
-                    return {"error": f"timed out after {timeout:g} s {what}"}
-            line = self.proc.stdout.readline()
-        except OSError as exc:
-            return {"error": f"LibreOffice stopped ({exc})"}
-        if not line:
-            code = self.proc.poll()
-            how = f"crashed (signal {-code})" if code is not None and code < 0 else "stopped"
-            return {"error": f"LibreOffice {how}"}
+    def _answer(self, timeout: float, what: str) -> dict:
+        """Wait up to *timeout* seconds for the worker's next answer line.
+
+        Read with os.read into a buffer of our own: answers may arrive together, and a line left in
+        a file object's buffer would never wake select().
+        """
+        assert self.proc is not None and self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                return {"error": f"timed out after {timeout:g} s {what}"}
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                code = self.proc.wait()
+                how = f"crashed (signal {-code})" if code < 0 else "stopped"
+                return {"error": f"LibreOffice {how}"}
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
         return json.loads(line)
 
     def stop(self, wait: bool = False) -> None:
@@ -172,14 +194,28 @@ class WarmPool:
             self.idle.put(worker)
 
     def convert(self, documents: list[Path], timeout: float) -> list[Path]:
-        """Convert each .docx to a PDF beside it, the largest first; retry a failed document once."""
-        todo: queue.Queue[Path] = queue.Queue()
-        for doc in sorted(documents, key=lambda d: -d.stat().st_size):
-            todo.put(doc)
+        """Convert each .docx to a PDF beside it; retry a failed document once, in a fresh LibreOffice.
+
+        The documents are shared, the largest first, among the LibreOffices free now (at least one:
+        this waits for it), each taking the next to the one with the least to do.
+        """
+        docs = sorted(documents, key=lambda d: -d.stat().st_size)
+        workers = [self.idle.get()]
+        while len(workers) < len(docs):
+            try:
+                workers.append(self.idle.get_nowait())
+            except queue.Empty:
+                break
+        shares: list[list[Path]] = [[] for _ in workers]
+        load = [0] * len(workers)
+        for doc in docs:
+            least = load.index(min(load))
+            shares[least].append(doc)
+            load[least] += doc.stat().st_size
         failures: list[Problem] = []
         threads = [
-            threading.Thread(target=self._work, args=(todo, timeout, failures))
-            for _ in range(min(len(self.workers), len(documents)))
+            threading.Thread(target=self._work, args=(worker, share, timeout, failures))
+            for worker, share in zip(workers, shares, strict=True)
         ]
         for thread in threads:
             thread.start()
@@ -189,27 +225,23 @@ class WarmPool:
             raise ConvertError(sorted(failures, key=lambda p: str(p.where)))
         return [doc.with_suffix(".pdf") for doc in documents]
 
-    def _work(self, todo: queue.Queue[Path], timeout: float, failures: list[Problem]) -> None:
-        broken = None  # LibreOffice would not start: name the documents left, without trying each
-        while True:
-            try:
-                doc = todo.get_nowait()
-            except queue.Empty:
-                return
-            if broken:
-                failures.append(Problem(str(doc), f"soffice: not converted: {broken}"))
-                continue
-            worker = self.idle.get()  # waits while every LibreOffice is busy
-            try:
-                failure = worker.convert(doc, doc.with_suffix(".pdf"), timeout)
-                if failure:  # a hang or a crash: once more, in a fresh LibreOffice
-                    failure = worker.convert(doc, doc.with_suffix(".pdf"), timeout)
-            finally:
-                self.idle.put(worker)
-            if failure:
-                failures.append(Problem(str(doc), f"soffice: {failure}"))
-                if failure.endswith("(LibreOffice did not start)"):
-                    broken = failure
+    def _work(self, worker: _Worker, share: list[Path], timeout: float, failures: list[Problem]) -> None:
+        try:
+            results = worker.convert_all(share, timeout)
+            broken = None  # LibreOffice would not start: name the documents left, without trying each
+            for doc, failure in zip(share, results, strict=True):
+                if failure is None:
+                    continue
+                if broken:
+                    failures.append(Problem(str(doc), f"soffice: not converted: {broken}"))
+                    continue
+                (failure,) = worker.convert_all([doc], timeout)  # a hang or a crash: once more, afresh
+                if failure:
+                    failures.append(Problem(str(doc), f"soffice: {failure}"))
+                    if failure.endswith("(LibreOffice did not start)"):
+                        broken = failure
+        finally:
+            self.idle.put(worker)
 
     def close(self) -> None:
         """Let every worker go: each stops its soffice on its own, so this process can exit at once."""
