@@ -196,27 +196,21 @@ class WarmPool:
     def convert(self, documents: list[Path], timeout: float) -> list[Path]:
         """Convert each .docx to a PDF beside it; retry a failed document once, in a fresh LibreOffice.
 
-        The documents are shared, the largest first, among the LibreOffices free now (at least one:
-        this waits for it), each taking the next to the one with the least to do.
+        The LibreOffices free now (at least one: this waits for it) each take the next document,
+        the largest first, as soon as they are done with the last: sizes say little of how long a
+        document takes (a 500-action appendix takes ten times a paper of the same size).
         """
-        docs = sorted(documents, key=lambda d: -d.stat().st_size)
+        todo: queue.Queue[Path] = queue.Queue()
+        for doc in sorted(documents, key=lambda d: -d.stat().st_size):
+            todo.put(doc)
         workers = [self.idle.get()]
-        while len(workers) < len(docs):
+        while len(workers) < len(documents):
             try:
                 workers.append(self.idle.get_nowait())
             except queue.Empty:
                 break
-        shares: list[list[Path]] = [[] for _ in workers]
-        load = [0] * len(workers)
-        for doc in docs:
-            least = load.index(min(load))
-            shares[least].append(doc)
-            load[least] += doc.stat().st_size
         failures: list[Problem] = []
-        threads = [
-            threading.Thread(target=self._work, args=(worker, share, timeout, failures))
-            for worker, share in zip(workers, shares, strict=True)
-        ]
+        threads = [threading.Thread(target=self._work, args=(w, todo, timeout, failures)) for w in workers]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -225,17 +219,20 @@ class WarmPool:
             raise ConvertError(sorted(failures, key=lambda p: str(p.where)))
         return [doc.with_suffix(".pdf") for doc in documents]
 
-    def _work(self, worker: _Worker, share: list[Path], timeout: float, failures: list[Problem]) -> None:
+    def _work(self, worker: _Worker, todo: queue.Queue[Path], timeout: float, failures: list[Problem]) -> None:
+        broken = None  # LibreOffice would not start: name the documents left, without trying each
         try:
-            results = worker.convert_all(share, timeout)
-            broken = None  # LibreOffice would not start: name the documents left, without trying each
-            for doc, failure in zip(share, results, strict=True):
-                if failure is None:
-                    continue
+            while True:
+                try:
+                    doc = todo.get_nowait()
+                except queue.Empty:
+                    return
                 if broken:
                     failures.append(Problem(str(doc), f"soffice: not converted: {broken}"))
                     continue
-                (failure,) = worker.convert_all([doc], timeout)  # a hang or a crash: once more, afresh
+                (failure,) = worker.convert_all([doc], timeout)
+                if failure:  # a hang or a crash: once more, in a fresh LibreOffice
+                    (failure,) = worker.convert_all([doc], timeout)
                 if failure:
                     failures.append(Problem(str(doc), f"soffice: {failure}"))
                     if failure.endswith("(LibreOffice did not start)"):
