@@ -29,7 +29,6 @@ WORKER = Path(__file__).with_name("unoworker.py")
 UNO_PYTHONS = ("/usr/bin/python3", "/usr/lib/libreoffice/program/python")
 MAX_CONVERSIONS = 100
 STOP_GRACE = 5.0
-NOT_TRIED = "not tried: LibreOffice failed on a document before it"
 
 
 def find_uno_python() -> str | None:
@@ -74,39 +73,29 @@ class _Worker:
     def started(self) -> bool:
         return self.proc is not None
 
-    def convert_all(self, docs: list[Path], timeout: float) -> list[str | None]:
-        """Convert each .docx to a PDF beside it; return what went wrong with each (None: converted).
-
-        The requests go all at once, so LibreOffice never waits for this process between documents
-        (which may be busy, holding the GIL, assembling packs meanwhile). After a failure the worker
-        is stopped and the documents after it are not tried (``NOT_TRIED``).
-        """
-        if self.proc is None or self.conversions + len(docs) > MAX_CONVERSIONS:
+    def convert(self, docx: Path, timeout: float) -> str | None:
+        """Convert *docx* to a PDF beside it; return None, or what went wrong (the worker is then stopped)."""
+        what = f"converting {docx.name}"
+        if self.proc is None or self.conversions >= MAX_CONVERSIONS:
             self.stop(wait=True)
-            failure = self._start(timeout, f"converting {docs[0].name}")
+            failure = self._start(timeout, what)
             if failure:
-                return [failure] + [NOT_TRIED] * (len(docs) - 1)
+                return failure
         assert self.proc is not None and self.proc.stdin is not None and self.scratch is not None
-        made = [self.scratch / f"out-{self.conversions + i}.pdf" for i in range(len(docs))]
-        self.conversions += len(docs)
+        self.conversions += 1
+        made = self.scratch / f"out-{self.conversions}.pdf"
         try:
-            for doc, pdf in zip(docs, made, strict=True):
-                self.proc.stdin.write((json.dumps({"in": str(doc.resolve()), "out": str(pdf)}) + "\n").encode())
+            self.proc.stdin.write((json.dumps({"in": str(docx.resolve()), "out": str(made)}) + "\n").encode())
             self.proc.stdin.flush()
         except OSError as exc:
             self.kill()
-            return [f"LibreOffice stopped ({exc})"] + [NOT_TRIED] * (len(docs) - 1)
-        results: list[str | None] = []
-        for doc, pdf in zip(docs, made, strict=True):
-            answer = self._answer(timeout, f"converting {doc.name}")
-            if answer.get("ok") and pdf.is_file():
-                shutil.move(pdf, doc.with_suffix(".pdf"))
-                results.append(None)
-                continue
-            self.kill()
-            results.append(answer.get("error", "LibreOffice wrote no PDF"))
-            return results + [NOT_TRIED] * (len(docs) - len(results))
-        return results
+            return f"LibreOffice stopped ({exc})"
+        answer = self._answer(timeout, what)
+        if answer.get("ok") and made.is_file():
+            shutil.move(made, docx.with_suffix(".pdf"))
+            return None
+        self.kill()
+        return answer.get("error", "LibreOffice wrote no PDF")
 
     def _start(self, timeout: float, what: str) -> str | None:
         """Start the worker; the first document's *timeout* includes LibreOffice's start, as with soffice."""
@@ -121,6 +110,7 @@ class _Worker:
                 start_new_session=True,
             )
         except OSError as exc:
+            shutil.rmtree(self.scratch, ignore_errors=True)
             return f"cannot run {self.python}: {exc}"
         self.conversions = 0
         self.buffer = b""
@@ -133,8 +123,8 @@ class _Worker:
     def _answer(self, timeout: float, what: str) -> dict:
         """Wait up to *timeout* seconds for the worker's next answer line.
 
-        Read with os.read into a buffer of our own: answers may arrive together, and a line left in
-        a file object's buffer would never wake select().
+        Read with os.read into a buffer of our own: a line left in a file object's buffer would
+        never wake select().
         """
         assert self.proc is not None and self.proc.stdout is not None
         fd = self.proc.stdout.fileno()
@@ -230,9 +220,9 @@ class WarmPool:
                 if broken:
                     failures.append(Problem(str(doc), f"soffice: not converted: {broken}"))
                     continue
-                (failure,) = worker.convert_all([doc], timeout)
+                failure = worker.convert(doc, timeout)
                 if failure:  # a hang or a crash: once more, in a fresh LibreOffice
-                    (failure,) = worker.convert_all([doc], timeout)
+                    failure = worker.convert(doc, timeout)
                 if failure:
                     failures.append(Problem(str(doc), f"soffice: {failure}"))
                     if failure.endswith("(LibreOffice did not start)"):
