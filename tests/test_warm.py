@@ -224,3 +224,30 @@ def test_serve_on_a_port_in_use_says_so(capsys):
         port = taken.getsockname()[1]
         assert main(["serve", "--port", str(port)]) == 3
     assert f"serve: cannot listen on 127.0.0.1:{port}: Address already in use" in capsys.readouterr().err
+
+
+@pytest.mark.e2e
+def test_a_table_of_contents_is_brought_up_to_date(tmp_path, fresh_pools):
+    from docx import Document
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = Document()
+    toc = document.add_paragraph()
+    for xml in (
+        f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="begin"/></w:r>',
+        f'<w:r {nsdecls("w")}><w:instrText xml:space="preserve">TOC \\o "1-3" \\h \\z \\u</w:instrText></w:r>',
+        f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="separate"/></w:r>',
+        f"<w:r {nsdecls('w')}><w:t>Contents as Word last saved them</w:t></w:r>",
+        f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="end"/></w:r>',
+    ):
+        toc._p.append(parse_xml(xml))
+    for title in ("Alpha section", "Beta section"):
+        document.add_heading(title, level=1)
+        document.add_paragraph("Text.")
+    path = tmp_path / "toc.docx"
+    document.save(path)
+    warm.pool(warm.find_uno_python(), find_soffice(), 1).convert([path], timeout=120)
+    text = " ".join(PdfReader(path.with_suffix(".pdf")).pages[0].extract_text().split())
+    assert "Contents as Word last saved them" not in text
+    assert text.count("Alpha section") == 2 and text.count("Beta section") == 2  # listed, and the heading

@@ -108,11 +108,23 @@ def convert(desktop, source: str, target: str) -> None:
     if doc is None:
         raise RuntimeError("LibreOffice could not load the document")
     try:
+        _update_indexes(doc)
         data = uno.Any("[]com.sun.star.beans.PropertyValue", tuple(prop(k, v) for k, v in FILTER_DATA.items()))
         args = (prop("FilterName", FILTER), prop("FilterData", data))
         uno.invoke(doc, "storeToURL", (uno.systemPathToFileUrl(target), args))
     finally:
         doc.close(True)
+
+
+def _update_indexes(doc) -> None:
+    """Refresh tables of contents and other indexes, which Word leaves as last saved (and
+    ``soffice --convert-to`` never updates): a template with a contents list shows this paper's."""
+    supplier = getattr(doc, "getDocumentIndexes", None)
+    if supplier is None:
+        return
+    indexes = supplier()
+    for i in range(indexes.getCount()):
+        indexes.getByIndex(i).update()
 
 
 def stop(proc: subprocess.Popen, desktop) -> None:
