@@ -182,16 +182,12 @@ class PackBuilder:
     def _marking(self, plan: list[ItemPlan]) -> str:
         return highest_marking([s.doc.marking for i in plan for s in i.slots] or ["OFFICIAL"])
 
-    def build(self, out_dir: Path, supplement: Supplement | None = None) -> list[BuiltPack]:
-        """Write the packs into *out_dir* and return them, public first.
-
-        With *supplement*, write the supplementary packs instead: only the papers it names, under a
-        front sheet "Supplementary agenda" saying what changed; a side with no paper is not written.
-        """
-        return assemble_packs(self.plan(out_dir, supplement), self.cache)
-
     def plan(self, out_dir: Path, supplement: Supplement | None = None) -> list[PackJob]:
-        """Make the front sheets and return what ``assemble_packs`` needs to write the packs of ``build``."""
+        """Make the front sheets and return the packs to write into *out_dir* (``assemble_packs``), public first.
+
+        With *supplement*, the supplementary packs instead: only the papers it names, under a front
+        sheet "Supplementary agenda" saying what changed; a side with no paper has no pack.
+        """
         sides = [r for r in (False, True) if supplement is None or supplement.papers[r]]
         plans = {r: self._plan(r, supplement) for r in sides}
         produce(self.pending, self.cache, self.meeting.date, self.converter)
