@@ -74,11 +74,19 @@ def launch(soffice: str, profile: Path) -> tuple[subprocess.Popen, str]:
     return proc, pipe
 
 
-def _die_with_parent() -> None:
+def _prctl():
     try:
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        return ctypes.CDLL(None).prctl
     except (OSError, AttributeError):  # not Linux: the worker's own clean-up still stops soffice
-        pass
+        return None
+
+
+_PRCTL = _prctl()  # looked up here, not between fork and exec, where the loader's lock may be held
+
+
+def _die_with_parent() -> None:
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def connect(proc: subprocess.Popen, pipe: str):
