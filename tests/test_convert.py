@@ -160,3 +160,35 @@ def test_a_crashed_soffice_is_restarted_once_per_document(tmp_path, monkeypatch)
         d.write_bytes(b"x")
     assert convert_to_pdf(docs, workers=1) == [d.with_suffix(".pdf") for d in docs]
     assert all(d.with_suffix(".pdf").read_bytes() == b"%PDF-1.4" for d in docs)
+
+
+def test_a_hung_unoserver_fails_the_conversion_and_lets_boardpack_exit(tmp_path):
+    """The request that hangs runs in a daemon thread: after the timeout, the process can end."""
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    script = textwrap.dedent(f"""\
+        import threading, time
+        from pathlib import Path
+        from xmlrpc.server import SimpleXMLRPCServer
+        from unoserver.client import API_VERSION
+        from boardpack.convert import Converter
+        from boardpack.errors import ConvertError
+        server = SimpleXMLRPCServer(("127.0.0.1", 0), allow_none=True, logRequests=False)
+        info = {{"api": API_VERSION, "unoserver": "t", "import_filters": [], "export_filters": ["writer_pdf_Export"]}}
+        server.register_function(lambda: info, "info")
+        server.register_function(lambda *args: time.sleep(30), "convert")
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        doc = Path({str(tmp_path / "report.docx")!r})
+        doc.write_bytes(b"docx")
+        try:
+            Converter(remote=f"unoserver://127.0.0.1:{{server.server_address[1]}}", timeout=0.5).convert([doc])
+        except ConvertError as exc:
+            print(exc.problems[0].message)
+    """)
+    start = time.monotonic()
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=25)
+    assert result.stdout.startswith("timed out after 0.5 s converting"), result.stdout + result.stderr
+    assert time.monotonic() - start < 10  # not the 30 s the server sleeps

@@ -13,8 +13,9 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import xmlrpc.client
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -206,16 +207,29 @@ def _convert_remote(url: str, documents: list[Path], timeout: float) -> list[Pat
         )
         return data.data if hasattr(data, "data") else data
 
-    pool = ThreadPoolExecutor(max_workers=2)
-    try:
-        futures = {doc: pool.submit(one, doc) for doc in sorted(documents, key=lambda d: -d.stat().st_size)}
-        for doc, future in futures.items():
+    todo = sorted(documents, key=lambda d: -d.stat().st_size)
+    results: dict[Path, Future] = {doc: Future() for doc in todo}
+
+    def work() -> None:  # a daemon thread: a request that hangs must not keep boardpack from exiting
+        while todo:
             try:
-                doc.with_suffix(".pdf").write_bytes(future.result(timeout=timeout))
-            except TimeoutError:
-                raise ConvertError([Problem(url, f"timed out after {timeout:g} s converting {doc}")]) from None
-            except (OSError, xmlrpc.client.Error) as exc:
-                raise ConvertError([Problem(url, f"cannot convert {doc}: {exc}")]) from None
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+                doc = todo.pop(0)
+            except IndexError:
+                return
+            try:
+                results[doc].set_result(one(doc))
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+                results[doc].set_exception(exc)
+
+    for _ in range(2):
+        threading.Thread(target=work, daemon=True).start()
+    for doc, future in results.items():
+        try:
+            doc.with_suffix(".pdf").write_bytes(future.result(timeout=timeout))
+        except TimeoutError:
+            todo.clear()
+            raise ConvertError([Problem(url, f"timed out after {timeout:g} s converting {doc}")]) from None
+        except (OSError, xmlrpc.client.Error) as exc:
+            todo.clear()
+            raise ConvertError([Problem(url, f"cannot convert {doc}: {exc}")]) from None
     return [doc.with_suffix(".pdf") for doc in documents]
