@@ -69,10 +69,6 @@ class _Worker:
         self.conversions = 0
         self.buffer = b""
 
-    @property
-    def started(self) -> bool:
-        return self.proc is not None
-
     def convert(self, docx: Path, timeout: float) -> str | None:
         """Convert *docx* to a PDF beside it; return None, or what went wrong (the worker is then stopped)."""
         what = f"converting {docx.name}"
