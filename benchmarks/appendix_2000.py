@@ -15,9 +15,9 @@ from pathlib import Path
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from boardpack.convert import convert_to_pdf
-from boardpack.pipeline import check
-from boardpack.render import render_appendix
+from boardpack.convert.converter import convert_to_pdf
+from boardpack.pipeline.builder import check
+from boardpack.render.docx import render_appendix
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "plans" / "2017-12-19-audit-panel"

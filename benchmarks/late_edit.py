@@ -36,9 +36,9 @@ from appendix_2000 import grow_workbook  # the script beside this one
 from openpyxl import load_workbook
 from pypdf import PdfWriter
 
-from boardpack.convert import PDF_FILTER, Converter, find_soffice
-from boardpack.pipeline import build, check
-from boardpack.render import render_appendix, render_report
+from boardpack.convert.converter import PDF_FILTER, Converter, find_soffice
+from boardpack.pipeline.builder import build, check
+from boardpack.render.docx import render_appendix, render_report
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "plans" / "2017-12-19-audit-panel"

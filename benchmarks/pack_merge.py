@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pikepdf
 
-from boardpack.assemble import PackInfo, Part, assemble
+from boardpack.pack.assemble import PackInfo, Part, assemble
 
 ROOT = Path(__file__).resolve().parents[1]
 

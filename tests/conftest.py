@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from boardpack.pipeline import build
+from boardpack.pipeline.builder import build
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "plans" / "2017-12-19-audit-panel"

@@ -14,11 +14,11 @@ from pypdf import PdfReader
 
 from boardpack.cli import main
 from boardpack.errors import Problems
-from boardpack.load import load_plan
-from boardpack.number import number_paper
-from boardpack.pdftext import page_texts
-from boardpack.pipeline import check
-from boardpack.refs import resolve_text
+from boardpack.pack.pdftext import page_texts
+from boardpack.paper.number import number_paper
+from boardpack.paper.refs import resolve_text
+from boardpack.pipeline.builder import check
+from boardpack.plan.load import load_plan
 
 from .conftest import EXAMPLE, PAPER, paper_of
 from .test_e2e import structure_roles

@@ -7,9 +7,9 @@ import hashlib
 import pytest
 from openpyxl import load_workbook
 
-from boardpack.cache import CACHE_DIR, fingerprint
-from boardpack.model import Paragraph
-from boardpack.pipeline import build
+from boardpack.pipeline.builder import build
+from boardpack.pipeline.cache import CACHE_DIR, fingerprint
+from boardpack.plan.model import Paragraph
 
 from .conftest import PAPER
 
@@ -67,7 +67,7 @@ def test_one_paragraph_rebuilds_that_paper_and_the_packs_only(built_copy):
 
 
 def test_packs_begun_while_converting_are_the_packs_a_cold_build_makes(built_copy, tmp_path, monkeypatch):
-    from boardpack.pack import PackBuilder
+    from boardpack.pack.packs import PackBuilder
 
     plan, out, _ = built_copy
     begun = {}

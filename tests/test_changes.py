@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from boardpack.changes import compare
-from boardpack.pipeline import build
+from boardpack.pipeline.builder import build
+from boardpack.pipeline.changes import compare
 
 from .conftest import PAPER
 
@@ -81,7 +81,7 @@ def test_a_late_edit_is_named_in_changes_and_alone_in_the_supplement(plan_copy, 
     assert "Risk Management Update — paragraphs 1.1 reworded" in (out / "changes.md").read_text(encoding="utf-8")
     kinds = {d.path: d.kind for d in result.documents}
     assert kinds["supplement-public.pdf"] == kinds["supplement-members.pdf"] == "supplement"
-    from boardpack.pdftext import page_texts
+    from boardpack.pack.pdftext import page_texts
 
     pages = page_texts(out / "supplement-public.pdf")
     assert "Supplementary agenda" in pages[0] and "Changed: paragraphs 1.1 reworded." in pages[0]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from boardpack.convert import PDF_FILTER, convert_to_pdf, find_soffice
+from boardpack.convert.converter import PDF_FILTER, convert_to_pdf, find_soffice
 from boardpack.errors import ConvertError
 
 
@@ -112,7 +112,7 @@ def test_remote_unoserver_gets_the_document_and_the_tagged_pdf_options(tmp_path)
 
     from unoserver.client import API_VERSION
 
-    from boardpack.convert import Converter
+    from boardpack.convert.converter import Converter
 
     received = []
     server = SimpleXMLRPCServer(("127.0.0.1", 0), allow_none=True, logRequests=False)
@@ -174,7 +174,7 @@ def test_a_hung_unoserver_fails_the_conversion_and_lets_boardpack_exit(tmp_path)
         from pathlib import Path
         from xmlrpc.server import SimpleXMLRPCServer
         from unoserver.client import API_VERSION
-        from boardpack.convert import Converter
+        from boardpack.convert.converter import Converter
         from boardpack.errors import ConvertError
         server = SimpleXMLRPCServer(("127.0.0.1", 0), allow_none=True, logRequests=False)
         info = {{"api": API_VERSION, "unoserver": "t", "import_filters": [], "export_filters": ["writer_pdf_Export"]}}

@@ -9,9 +9,9 @@ import pytest
 from pypdf import PdfReader
 
 from boardpack.cli import main
-from boardpack.manifest import sha256
-from boardpack.pdftext import body_text, page_texts
-from boardpack.pipeline import build
+from boardpack.pack.pdftext import body_text, page_texts
+from boardpack.pipeline.builder import build
+from boardpack.util import sha256
 
 from .conftest import EXAMPLE, GOLDEN, PAPER
 

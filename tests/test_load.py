@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from boardpack.errors import PlanError, Problems
-from boardpack.load import load_plan, read_plan
-from boardpack.model import Paragraph, StatusSummary, Subheading
+from boardpack.plan.load import load_plan, read_plan
+from boardpack.plan.model import Paragraph, StatusSummary, Subheading
 
 from .conftest import EXAMPLE, PAPER, paper_of
 
@@ -209,7 +209,7 @@ def test_every_documented_field_is_read(tmp_path):
     """A key the schema allows but the loader forgets would be silently dropped: set each, find each."""
     from dataclasses import MISSING, fields, is_dataclass
 
-    from boardpack.model import SCHEMA
+    from boardpack.plan.model import SCHEMA
 
     plan = load_plan(write_plan(tmp_path, FULL_PAPER, FULL_MEETING))
     seen: dict[type, list] = {}

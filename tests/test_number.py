@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from boardpack.errors import Problems
-from boardpack.load import load_plan
-from boardpack.number import letter, number_paper
+from boardpack.paper.number import letter, number_paper
+from boardpack.plan.load import load_plan
 
 from .conftest import EXAMPLE, paper_of
 

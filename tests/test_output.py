@@ -15,8 +15,8 @@ import time
 import pytest
 
 from boardpack.cli import main
-from boardpack.leaks import pdf_text
-from boardpack.output import _exchange, locked
+from boardpack.pack.leaks import pdf_text
+from boardpack.pipeline.output import _exchange, locked
 
 from .bad.test_bad import base_plan
 

@@ -10,11 +10,11 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from boardpack.assemble import Bookmark, page_starts
 from boardpack.cli import main
-from boardpack.leaks import pdf_text, runs
-from boardpack.pack import PackBuilder, highest_marking
-from boardpack.pdftext import page_texts
+from boardpack.pack.assemble import Bookmark, page_starts
+from boardpack.pack.leaks import pdf_text, runs
+from boardpack.pack.packs import PackBuilder, highest_marking
+from boardpack.pack.pdftext import page_texts
 
 from .conftest import PAPER
 
@@ -195,8 +195,8 @@ def test_page_starts_and_markings():
 
 
 def test_the_leak_check_accounts_for_every_page_and_reads_text_only_when_it_cannot(built_example, tmp_path):
-    from boardpack.assemble import PackInfo, Part, assemble
-    from boardpack.leaks import accounted_for, find_leaks
+    from boardpack.pack.assemble import PackInfo, Part, assemble
+    from boardpack.pack.leaks import accounted_for, find_leaks
 
     minutes, risk = built_example / "minutes" / "report.pdf", built_example / "risk-management-update" / "report.pdf"
     restricted = built_example / PAPER / "appendix-1.pdf"

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from boardpack.errors import Location, Problems
-from boardpack.model import Contact, Paper, Paragraph, Section, Subheading, Summary
-from boardpack.number import number_paper
-from boardpack.refs import resolve_text
+from boardpack.paper.number import number_paper
+from boardpack.paper.refs import resolve_text
+from boardpack.plan.model import Contact, Paper, Paragraph, Section, Subheading, Summary
 
 HERE = Location(Path("paper.yaml"), 1, 1)
 # An edit: insert a paragraph or sub-heading, delete, or move a block, at positions taken modulo length.

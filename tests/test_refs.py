@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from boardpack.errors import Location, Problems
-from boardpack.model import Target
-from boardpack.refs import resolve_text
+from boardpack.paper.refs import resolve_text
+from boardpack.plan.model import Target
 
 HERE = Location(Path("paper.yaml"), 7, 9)
 LABELS = {

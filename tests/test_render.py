@@ -13,8 +13,8 @@ from docx import Document
 from lxml import etree
 
 from boardpack.errors import RenderError
-from boardpack.pipeline import check
-from boardpack.render import TEMPLATES_DIR, render_report
+from boardpack.pipeline.builder import check
+from boardpack.render.docx import TEMPLATES_DIR, render_report
 
 from .conftest import EXAMPLE, GOLDEN, PAPER, paper_of
 

@@ -6,7 +6,7 @@ import re
 import subprocess
 import sys
 
-from boardpack.schema import schema_markdown
+from boardpack.plan.schema import schema_markdown
 
 from .conftest import ROOT
 
@@ -15,7 +15,7 @@ def test_readme_tables_equal_the_model():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     found = re.search(r"<!-- schema:begin -->\n(.*)<!-- schema:end -->", readme, re.S)
     assert found, "README lost its schema markers"
-    assert found.group(1) == schema_markdown(), "run: python -m boardpack.schema, and paste into README.md"
+    assert found.group(1) == schema_markdown(), "run: python -m boardpack.plan.schema, and paste into README.md"
 
 
 def test_code_passes_ruff():

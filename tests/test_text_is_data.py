@@ -8,8 +8,8 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from boardpack.leaks import pdf_text
-from boardpack.pipeline import build
+from boardpack.pack.leaks import pdf_text
+from boardpack.pipeline.builder import build
 
 from .conftest import PAPER
 

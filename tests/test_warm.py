@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from boardpack import warm
-from boardpack.convert import Converter, find_soffice
+from boardpack.convert import warm
+from boardpack.convert.converter import Converter, find_soffice
 from boardpack.errors import ConvertError
 
 FAKE_WORKER = """
@@ -167,8 +167,8 @@ def test_libreoffice_stops_when_boardpack_exits(tmp_path):
     script = textwrap.dedent(f"""\
         from pathlib import Path
         from docx import Document
-        from boardpack import warm
-        from boardpack.convert import find_soffice
+        from boardpack.convert import warm
+        from boardpack.convert.converter import find_soffice
         doc = Document(); doc.add_paragraph("x"); doc.save({str(tmp_path / "a.docx")!r})
         pool = warm.pool(warm.find_uno_python(), find_soffice(), 1)
         pool.convert([Path({str(tmp_path / "a.docx")!r})], 120)

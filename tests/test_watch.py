@@ -13,17 +13,17 @@ import time
 import pytest
 
 from boardpack.cli import _watch_line
-from boardpack.convert import Converter
+from boardpack.convert.converter import Converter
 from boardpack.errors import PlanError
-from boardpack.render import TEMPLATES_DIR
-from boardpack.watch import watch
+from boardpack.pipeline.watch import watch
+from boardpack.render.docx import TEMPLATES_DIR
 
 from .conftest import PAPER
 
 
 def test_watch_builds_once_then_once_per_change(plan_copy, tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setattr("boardpack.watch.build", lambda *a, **k: calls.append(a[0]) or "result")
+    monkeypatch.setattr("boardpack.pipeline.watch.build", lambda *a, **k: calls.append(a[0]) or "result")
     seen = []
     watch(plan_copy, tmp_path / "out", TEMPLATES_DIR, Converter(), lambda r, s: seen.append(r), changes=[{1}, {2}])
     assert calls == [plan_copy] * 3 and seen == ["result"] * 3

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from openpyxl import load_workbook
 
+from boardpack.appendix.actions import load_action_plan, parse_date
 from boardpack.errors import Problems
-from boardpack.workbook import load_action_plan, parse_date
 
 from .workbooks import SOURCE, THEMES, action, make_workbook, previous
 
@@ -178,7 +178,7 @@ def test_workbooks_are_parsed_with_defusedxml():
 
 
 def test_a_workbook_read_again_in_the_same_process_repeats_its_problems_and_sees_edits(tmp_path, monkeypatch):
-    from boardpack import workbook
+    from boardpack.appendix import actions as workbook
 
     reads = []
     real_open = workbook._open

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from boardpack.model import ActionsSource
-from boardpack.workbook import ACTION_COLUMNS, PREVIOUS_COLUMNS
+from boardpack.appendix.actions import ACTION_COLUMNS, PREVIOUS_COLUMNS
+from boardpack.plan.model import ActionsSource
 
 THEMES = ("Core internal processes", "Oversight of the MPS")
 SOURCE = ActionsSource(workbook="appendix.xlsx", themes=THEMES, owners=("Head of HR", "Head of Finance"))

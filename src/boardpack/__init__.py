@@ -5,7 +5,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .errors import BoardpackError, ConvertError, PlanError, RenderError  # noqa: E402
-from .pipeline import BuildResult, Prepared, build, check  # noqa: E402
+from .pipeline.builder import BuildResult, Prepared, build, check  # noqa: E402
 
 __all__ = [
     "BoardpackError",

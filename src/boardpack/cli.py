@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .convert import MODES, Converter, parse_remote
+from .convert.converter import MODES, Converter, parse_remote
 from .errors import EXIT_OK, EXIT_USAGE, BoardpackError, display_path
-from .pipeline import BuildResult, build, check, default_out
-from .render import TEMPLATES_DIR
+from .pipeline.builder import BuildResult, build, check, default_out
+from .render.docx import TEMPLATES_DIR
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,7 +114,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _watch(args: argparse.Namespace) -> int:
-    from .watch import watch  # imported here: only this command needs watchfiles
+    from .pipeline.watch import watch  # imported here: only this command needs watchfiles
 
     converter = _converter(args)
     if converter is None:
@@ -126,7 +126,7 @@ def _watch(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .serve import serve  # imported here: only this command serves
+    from .convert.serve import serve  # imported here: only this command serves
 
     def ready(url: str) -> None:
         print(f"converting for builds run with --converter {url}; Ctrl-C to stop", flush=True)

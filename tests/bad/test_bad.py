@@ -17,7 +17,7 @@ import yaml
 from openpyxl import load_workbook
 
 from boardpack.cli import main
-from boardpack.render import TEMPLATES_DIR
+from boardpack.render.docx import TEMPLATES_DIR
 
 from ..workbooks import action, make_workbook, previous
 

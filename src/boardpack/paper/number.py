@@ -8,8 +8,9 @@ labels its counts (``gip:total``, ``gip:On track``) and can be summarised in a n
 
 from __future__ import annotations
 
-from .errors import Problems
-from .model import (
+from ..appendix.status import status_table
+from ..errors import Problems
+from ..plan.model import (
     ActionPlan,
     Item,
     NumberedAppendix,
@@ -23,8 +24,7 @@ from .model import (
     Subheading,
     Target,
 )
-from .status import status_table
-from .yamlsrc import did_you_mean
+from ..util import did_you_mean
 
 SUMMARY_HEADINGS = (
     ("purpose", "Overall Summary of the Purpose of the Report"),

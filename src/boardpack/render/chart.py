@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from .model import StatusTable
+from ..plan.model import StatusTable
 
 FONT = ["Liberation Sans", "Arial", "DejaVu Sans"]
 

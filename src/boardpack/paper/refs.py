@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from .errors import Location, Problems
-from .model import Item, NumberedBlock, NumberedPaper, Target
-from .yamlsrc import did_you_mean
+from ..errors import Location, Problems
+from ..plan.model import Item, NumberedBlock, NumberedPaper, Target
+from ..util import did_you_mean
 
 REFERENCE = re.compile(r"\\\[\[|\[\[\s*(#?)([^\[\]]*)\]\]|\[\[")
 WORDS = {"section": "section", "paragraph": "paragraph", "appendix": "Appendix"}

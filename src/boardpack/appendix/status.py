@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import NumberedAppendix, StatusCount, StatusTable
+from ..plan.model import NumberedAppendix, StatusCount, StatusTable
 
 
 def status_table(appendix: NumberedAppendix) -> StatusTable:

@@ -23,7 +23,7 @@ import threading
 import time
 from pathlib import Path
 
-from .errors import ConvertError, Problem
+from ..errors import ConvertError, Problem
 
 WORKER = Path(__file__).with_name("unoworker.py")
 UNO_PYTHONS = ("/usr/bin/python3", "/usr/lib/libreoffice/program/python")

@@ -19,9 +19,10 @@ from pathlib import Path
 from socketserver import ThreadingMixIn
 from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
 
-from . import __version__, warm
-from .convert import DEFAULT_TIMEOUT, UNO_HINT, find_soffice
-from .errors import ConvertError, Problem
+from .. import __version__
+from ..errors import ConvertError, Problem
+from . import warm
+from .converter import DEFAULT_TIMEOUT, UNO_HINT, find_soffice
 
 API_VERSION = "3"
 EXPORT_FILTERS = ["writer_pdf_Export"]

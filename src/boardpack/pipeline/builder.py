@@ -12,23 +12,24 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
+from ..appendix.actions import load_action_plans
+from ..convert.converter import Converter
+from ..errors import AssembleError, ConvertError, Problem, Problems
+from ..pack.leaks import find_leaks, page_prints, pdf_text
+from ..pack.packs import SUPPLEMENTS, BuiltPack, PackBuilder, PackDocs, Supplement, assemble_packs
+from ..pack.packs import Doc as PackDoc
+from ..paper.number import number_paper
+from ..paper.refs import resolve_paper
+from ..plan.load import read_plan
+from ..plan.model import ActionPlan, NumberedPaper, Paper, Plan
+from ..plan.validate import validate_plan
+from ..render.docx import APPENDIX_TEMPLATE, REPORT_TEMPLATE, TEMPLATES_DIR, render_appendix, render_report
+from ..util import long_date
+from ..util import sha256 as file_digest
 from .cache import CACHE_DIR, Cache, Job, Progress, fingerprint, produce
 from .changes import Changes, compare, read_state, snapshot, write_state
-from .convert import Converter
-from .errors import AssembleError, ConvertError, Problem, Problems
-from .leaks import find_leaks, page_prints, pdf_text
-from .load import read_plan
 from .manifest import Document, describe, page_count, write_manifest
-from .manifest import sha256 as file_digest
-from .model import ActionPlan, NumberedPaper, Paper, Plan
-from .number import number_paper
 from .output import locked, staged, staging_path
-from .pack import SUPPLEMENTS, BuiltPack, PackBuilder, PackDocs, Supplement, assemble_packs
-from .pack import Doc as PackDoc
-from .refs import resolve_paper
-from .render import APPENDIX_TEMPLATE, REPORT_TEMPLATE, TEMPLATES_DIR, long_date, render_appendix, render_report
-from .validate import validate_plan
-from .workbook import load_action_plans
 
 OUTPUT_ROOT = Path("output")
 

@@ -6,9 +6,9 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .convert import Converter
-from .errors import BoardpackError
-from .pipeline import BuildResult, build
+from ..convert.converter import Converter
+from ..errors import BoardpackError
+from .builder import BuildResult, build
 
 Report = Callable[[BuildResult | BoardpackError, float], None]
 

@@ -20,8 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
-from .convert import Converter
+from .. import __version__
+from ..convert.converter import Converter
 from .normalize import normalize_docx, normalize_pdf
 
 CACHE_DIR = ".boardpack-cache"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .errors import CellLocation, Location
+from ..errors import CellLocation, Location
 
 
 def doc(text: str, **kwargs):  # noqa: ANN201 - a dataclass field

@@ -8,7 +8,6 @@ interpreted by what the schema expects of it.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,7 +15,8 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import Location, PlanError, Problem, Problems
+from ..errors import Location, PlanError, Problem, Problems
+from ..util import closest, did_you_mean
 
 MAX_BYTES = 2_000_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -171,18 +171,6 @@ class Reader:
             self.error(node, f"{what}: '{value}' is not one of {options}{did_you_mean(value, choices)}")
             return None
         return value
-
-
-def closest(word: str, candidates: Iterable[str]) -> str | None:
-    """Return the candidate closest to *word*, if any is close enough to be a typo of it."""
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return close[0] if close else None
-
-
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """Return ` (did you mean 'x'?)` for the closest candidate, or an empty string."""
-    match = closest(word, candidates)
-    return f" (did you mean '{match}'?)" if match else ""
 
 
 def _kind(node: Node) -> str:

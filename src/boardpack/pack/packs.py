@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..convert.converter import Converter
+from ..pipeline.cache import Cache, Job, fingerprint, produce
+from ..pipeline.manifest import page_count
+from ..plan.model import AgendaItem, Meeting, NumberedPaper
+from ..render.docx import render_plain
+from ..util import long_date
+from ..util import sha256 as file_digest
 from .assemble import Assembler, Bookmark, PackInfo, Part, page_starts
-from .cache import Cache, Job, fingerprint, produce
-from .convert import Converter
-from .manifest import page_count
-from .manifest import sha256 as file_digest
-from .model import AgendaItem, Meeting, NumberedPaper
-from .render import long_date, render_plain
 
 MARKINGS = ("OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET", "TOP SECRET")
 PUBLIC_PACK, MEMBERS_PACK = "public-pack.pdf", "members-pack.pdf"

@@ -18,10 +18,9 @@ import openpyxl
 from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.exceptions import InvalidFileException
 
-from .errors import CellLocation, Location, Problems
-from .manifest import sha256
-from .model import Action, ActionPlan, ActionsSource, Plan, PreviousItem
-from .yamlsrc import did_you_mean
+from ..errors import CellLocation, Location, Problems
+from ..plan.model import Action, ActionPlan, ActionsSource, Plan, PreviousItem
+from ..util import did_you_mean, sha256
 
 ACTIONS, PREVIOUS = "Actions", "Previous"
 ACTION_COLUMNS = ("Ref", "Theme", "Area", "Action", "Owner", "Due", "Status", "Progress", "Previous refs")

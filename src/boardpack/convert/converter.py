@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..errors import ConvertError, Problem
 from . import warm
-from .errors import ConvertError, Problem
 
 INSTALL_HINT = "install LibreOffice: sudo apt-get install -y libreoffice-writer-nogui (or set BOARDPACK_SOFFICE)"
 DEFAULT_TIMEOUT = 300.0

@@ -14,7 +14,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .model import NumberedPaper
+from ..plan.model import NumberedPaper
 
 STATE = "state.json"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pikepdf
 
-from .errors import Location, Problem
+from ..errors import Location, Problem
 from .pdftext import page_texts
 
 RUN = 8

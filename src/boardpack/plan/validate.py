@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .errors import Problems
+from ..errors import Problems
+from ..util import long_date
 from .model import Plan
-from .render import long_date
 
 
 def validate_plan(plan: Plan, problems: Problems) -> None:

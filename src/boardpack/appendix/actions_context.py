@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import Action, Meeting, NumberedAppendix, NumberedPaper
+from ..plan.model import Action, Meeting, NumberedAppendix, NumberedPaper
 
 
 def due(action: Action) -> str:

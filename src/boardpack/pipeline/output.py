@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import BoardpackError, ConvertError, Location, Problem
+from ..errors import BoardpackError, ConvertError, Location, Problem
 from .manifest import MANIFEST
 
 LOCK_TIMEOUT = 600.0

@@ -21,20 +21,16 @@ from docx.shared import Cm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2.sandbox import SandboxedEnvironment
 
-from .appendix import appendix_context
+from ..appendix.actions_context import appendix_context
+from ..errors import Location, Problem, RenderError
+from ..plan.model import Meeting, NumberedAppendix, NumberedBlock, NumberedPaper
+from ..util import long_date
 from .chart import alt_text, draw_status_chart
-from .errors import Location, Problem, RenderError
-from .model import Meeting, NumberedAppendix, NumberedBlock, NumberedPaper
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "templates"
 REPORT_TEMPLATE = "report.docx"
 APPENDIX_TEMPLATE = "appendix.docx"
 STATUS_TABLE_STYLE = "Status Table"
-
-
-def long_date(day: dt.date) -> str:
-    """Return a date as MOPAC prints it: "Tuesday, 19 December 2017"."""
-    return f"{day:%A}, {day.day} {day:%B %Y}"
 
 
 def render_report(paper: NumberedPaper, meeting: Meeting, out: Path, template_dir: Path = TEMPLATES_DIR) -> Path:

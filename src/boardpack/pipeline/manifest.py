@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pikepdf
+
+from ..util import sha256
 
 MANIFEST = "manifest.json"
 
@@ -54,11 +55,6 @@ def page_count(pdf: Path) -> int:
 
 
 _pages: dict[tuple[int, int, int, int], int] = {}
-
-
-def sha256(path: Path) -> str:
-    """Return the hex SHA-256 of a file."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def write_manifest(root: Path, documents: list[Document]) -> Path:

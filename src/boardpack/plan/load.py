@@ -13,7 +13,7 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import Location, PlanError, Problem, Problems
+from ..errors import Location, PlanError, Problem, Problems
 from .model import (
     RAG_COLOURS,
     ActionsSource,

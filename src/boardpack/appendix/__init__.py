@@ -1,0 +1,1 @@
+"""Appendix kinds: how each kind of appendix is read from its source and what it prints."""

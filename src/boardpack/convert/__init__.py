@@ -1,0 +1,1 @@
+"""Converting .docx to PDF with LibreOffice: started per build, kept warm, or a unoserver elsewhere."""

@@ -1,0 +1,1 @@
+"""A paper as numbers: sections, paragraphs and appendices numbered, references resolved."""

@@ -1,0 +1,1 @@
+"""Rendering numbered papers into documents (.docx through docxtpl), with their charts."""
