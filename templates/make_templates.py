@@ -33,7 +33,8 @@ FIXED_DATE = dt.datetime(2017, 1, 1)
 def main() -> int:
     """Write templates/report.docx and templates/appendix.docx."""
     builds = (("report.docx", _report), ("appendix.docx", _appendix), ("frontsheet.docx", _frontsheet))
-    for name, build in builds + (("withheld.docx", _withheld),):
+    builds += (("withheld.docx", _withheld), ("table.docx", _sheet_table), ("written.docx", _written))
+    for name, build in builds:
         doc = Document()
         build(doc)
         _clean_properties(doc)
@@ -117,6 +118,35 @@ def _withheld(doc) -> None:
     _para(doc, "{{ item_line }}", "Report By")
     _flush_left(_para(doc, "Not for publication", "Heading 1"))
     _para(doc, "{{ explanation }}", "Body Text").paragraph_format.left_indent = Cm(0)
+
+
+def _sheet_table(doc) -> None:
+    """A table appendix: A4 landscape, one table of any number of columns from a worksheet."""
+    _page_setup(doc, landscape=True)
+    _defaults(doc)
+    _styles(doc, width=LANDSCAPE_WIDTH)
+    _header_footer(doc)
+    _para(doc, "{{ heading }}", "Title")
+    _para(doc, "{{ paper_line }}", "Report By")
+    _para(doc, "{{ caption }}", "Caption")
+    table = doc.add_table(rows=4, cols=3)
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _row(table.rows[0], ("{%tc for h in header %}", "{{ h }}", "{%tc endfor %}"), "Table Heading", header=True)
+    _loop_row(table.rows[1], "{%tr for row in rows %}")
+    _row(table.rows[2], ("{%tc for c in row %}", "{{ c }}", "{%tc endfor %}"), "Table Text")
+    _loop_row(table.rows[3], "{%tr endfor %}")
+
+
+def _written(doc) -> None:
+    """A written appendix: A4 portrait, numbered sections like the covering report's."""
+    _page_setup(doc)
+    _defaults(doc)
+    _styles(doc)
+    _header_footer(doc)
+    _para(doc, "{{ heading }}", "Title")
+    _para(doc, "{{ paper_line }}", "Report By")
+    _sections(doc)
 
 
 def _page_setup(doc, landscape: bool = False) -> None:
@@ -299,6 +329,11 @@ def _body(doc) -> None:
     _para(doc, "{{ text }}", "Summary Text")
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endfor %}")
+    _sections(doc)
+
+
+def _sections(doc) -> None:
+    """Numbered sections and their blocks: the covering report's body, and a written appendix's."""
     _para(doc, "{%p for s in sections %}")
     _para(doc, "{{ s.number }}.\t{{ s.heading }}", "Heading 1", tab=True)
     _para(doc, "{%p for b in s.blocks %}")

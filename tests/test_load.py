@@ -116,7 +116,8 @@ def test_missing_required_fields_are_each_named(tmp_path):
 
 def test_wrong_types_are_named(tmp_path):
     paper = MINIMAL.replace("title: A paper", "title: [A, paper]").replace(
-        "  author: A. Person", "  author: A. Person\nappendices:\n  - title: X\n    restricted: maybe"
+        "  author: A. Person",
+        "  author: A. Person\nappendices:\n  - title: X\n    restricted: maybe\n    sections: [{heading: A, text: B}]",
     )
     found = problems_of(write_plan(tmp_path, paper))
     assert [f.split(":", 3)[1:] for f in found] == [
@@ -197,6 +198,16 @@ appendices:
         - name: Done
           colour: "#123456"
       owners: [Someone]
+  - title: Attached
+    file: attached.pdf
+  - title: Tracker
+    table:
+      workbook: tracker.xlsx
+      sheet: Tracker
+  - title: Written
+    sections:
+      - heading: Terms
+        text: Words.
 background_papers: [A paper]
 properties:
   author: An author
@@ -211,7 +222,9 @@ def test_every_documented_field_is_read(tmp_path):
 
     from boardpack.plan.model import SCHEMA
 
-    plan = load_plan(write_plan(tmp_path, FULL_PAPER, FULL_MEETING))
+    plan_dir = write_plan(tmp_path, FULL_PAPER, FULL_MEETING)
+    (plan_dir / "p" / "attached.pdf").write_bytes(b"%PDF-1.4")
+    plan = load_plan(plan_dir)
     seen: dict[type, list] = {}
 
     def walk(obj):

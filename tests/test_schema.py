@@ -1,4 +1,4 @@
-"""The README documents every plan field: its tables are the model's, generated."""
+"""docs/plan-format.md documents every plan field: its tables are the model's, generated."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from boardpack.plan.schema import schema_markdown
 from .conftest import ROOT
 
 
-def test_readme_tables_equal_the_model():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_plan_format_tables_equal_the_model():
+    readme = (ROOT / "docs" / "plan-format.md").read_text(encoding="utf-8")
     found = re.search(r"<!-- schema:begin -->\n(.*)<!-- schema:end -->", readme, re.S)
-    assert found, "README lost its schema markers"
-    assert found.group(1) == schema_markdown(), "run: python -m boardpack.plan.schema, and paste into README.md"
+    assert found, "docs/plan-format.md lost its schema markers"
+    assert found.group(1) == schema_markdown(), "run: python -m boardpack.plan.schema --update docs/plan-format.md"
 
 
 def test_code_passes_ruff():

@@ -181,8 +181,8 @@ def test_a_workbook_read_again_in_the_same_process_repeats_its_problems_and_sees
     from boardpack.appendix import actions as workbook
 
     reads = []
-    real_open = workbook._open
-    monkeypatch.setattr(workbook, "_open", lambda *a: reads.append(a[0]) or real_open(*a))
+    real_open = workbook.open_workbook
+    monkeypatch.setattr(workbook, "open_workbook", lambda *a: reads.append(a[0]) or real_open(*a))
     path = make_workbook(tmp_path / "a.xlsx", actions=[action("CIP-01", status="Late", previous="")], earlier=[])
 
     def remembered():

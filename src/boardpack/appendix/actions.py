@@ -10,44 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
-import openpyxl
 from openpyxl.utils.datetime import from_excel
-from openpyxl.utils.exceptions import InvalidFileException
 
 from ..errors import CellLocation, Location, Problems
 from ..plan.model import Action, ActionPlan, ActionsSource, Plan, PreviousItem
+from ..plan.sheets import REPORTED, Row, open_workbook, read_rows
 from ..util import did_you_mean, sha256
 
 ACTIONS, PREVIOUS = "Actions", "Previous"
 ACTION_COLUMNS = ("Ref", "Theme", "Area", "Action", "Owner", "Due", "Status", "Progress", "Previous refs")
 PREVIOUS_COLUMNS = ("Ref", "Source", "Recommendation", "Disposition")
-OPTIONAL = {"Area", "Progress", "Previous refs", "Disposition"}
-MAX_BYTES = 20_000_000
-MAX_CELL = 5_000
-OLE_MAGIC = b"\xd0\xcf\x11\xe0"
-
-
-class _Reported:
-    """A cell whose problem (a formula, a merge, an overlong text) is reported already: not "blank" too."""
-
-    def __bool__(self) -> bool:
-        return True
-
-
-REPORTED = _Reported()
-
-
-@dataclass(frozen=True)
-class Row:
-    """One non-blank data row: its number and its values by column header."""
-
-    number: int
-    values: dict[str, str | dt.date | dt.datetime | float | int]
-    columns: dict[str, int]
+OPTIONAL = frozenset({"Area", "Progress", "Previous refs", "Disposition"})
 
 
 def load_action_plans(plan: Plan, problems: Problems) -> dict[tuple[str, int], ActionPlan]:
@@ -88,7 +63,7 @@ def _load_remembered(path: Path, source: ActionsSource, problems: Problems) -> A
 
 def load_action_plan(path: Path, source: ActionsSource, problems: Problems) -> ActionPlan | None:
     """Return the checked action plan in the workbook at *path*; record every problem found."""
-    book = _open(path, source, problems)
+    book = open_workbook(path, source.workbook, source.loc, problems)
     if book is None:
         return None
     sheets = {}
@@ -97,7 +72,7 @@ def load_action_plan(path: Path, source: ActionsSource, problems: Problems) -> A
             present = ", ".join(book.sheetnames)
             problems.add(Location(path), f"no sheet '{name}' (sheets: {present}){did_you_mean(name, book.sheetnames)}")
             continue
-        rows = _rows(path, book[name], columns, problems)
+        rows = read_rows(path, book[name], columns, problems, OPTIONAL)
         if rows is not None:
             sheets[name] = rows
     if len(sheets) < 2:
@@ -122,91 +97,6 @@ def _cell_text(value) -> str:
 def split_refs(text: str) -> tuple[str, ...]:
     """Return the refs in a Previous refs cell, separated by ';' or ','."""
     return tuple(r for r in (part.strip() for part in re.split(r"[;,]", text)) if r)
-
-
-def _open(path: Path, source: ActionsSource, problems: Problems):
-    if not path.is_file():
-        problems.add(source.loc, f"workbook '{source.workbook}' not found beside paper.yaml")
-        return None
-    if path.stat().st_size > MAX_BYTES:
-        problems.add(Location(path), f"workbook is larger than {MAX_BYTES // 1_000_000} MB")
-        return None
-    with path.open("rb") as f:
-        if f.read(4) == OLE_MAGIC:
-            problems.add(
-                Location(path), "workbook is password-protected or an old .xls: save it as an unprotected .xlsx"
-            )
-            return None
-    try:
-        return openpyxl.load_workbook(path, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        problems.add(Location(path), f"not an Excel workbook (.xlsx): {exc}")
-        return None
-
-
-def _rows(path: Path, sheet, columns: tuple[str, ...], problems: Problems) -> list[Row] | None:
-    """Return the data rows of *sheet* with their values by header, or None if its header is unusable."""
-    covered = set()
-    for merged in sheet.merged_cells.ranges:
-        where = CellLocation(path, sheet.title, merged.min_row, merged.min_col)
-        problems.add(where, f"merged cells {merged.coord}: unmerge them, one value per cell")
-        covered |= {(r, c) for r, c in merged.cells} - {(merged.min_row, merged.min_col)}
-    header = _header(path, sheet, columns, problems)
-    if header is None:
-        return None
-    rows = []
-    for cells in sheet.iter_rows(min_row=2):
-        values = {}
-        for name, col in header.items():
-            cell = cells[col - 1] if col <= len(cells) else None
-            value = REPORTED if cell is not None and (cell.row, cell.column) in covered else None
-            value = value or _value(path, sheet.title, cell, problems)
-            if value not in (None, ""):
-                values[name] = value
-        if values:
-            rows.append(Row(cells[0].row, values, header))
-    return rows
-
-
-def _header(path: Path, sheet, columns: tuple[str, ...], problems: Problems) -> dict[str, int] | None:
-    wanted = {_norm(c): c for c in columns}
-    found: dict[str, int] = {}
-    first_row = next(sheet.iter_rows(min_row=1, max_row=1), ())
-    for cell in first_row:
-        if cell.value is None or str(cell.value).strip() == "":
-            continue
-        where = CellLocation(path, sheet.title, cell.row, cell.column)
-        name = wanted.get(_norm(str(cell.value)))
-        if name is None:
-            problems.warn(where, f"column '{cell.value}' ignored{did_you_mean(str(cell.value), columns)}")
-        elif name in found:
-            problems.add(where, f"column '{name}' appears twice")
-        else:
-            found[name] = cell.column
-    missing = [c for c in columns if c not in found and c not in OPTIONAL]
-    for name in missing:
-        problems.add(CellLocation(path, sheet.title, 1), f"missing column '{name}' in the header row")
-    return None if missing else found
-
-
-def _value(path: Path, sheet: str, cell, problems: Problems):
-    if cell is None or cell.value is None:
-        return None
-    where = CellLocation(path, sheet, cell.row, cell.column)
-    if cell.data_type == "f":
-        problems.add(where, f"formula {str(cell.value)[:40]}: type the value itself")
-        return REPORTED
-    value = cell.value
-    if isinstance(value, str):
-        value = " ".join(value.split())
-        if len(value) > MAX_CELL:
-            problems.add(where, f"text of {len(value)} characters is longer than {MAX_CELL}")
-            return REPORTED
-    return value
-
-
-def _norm(name: str) -> str:
-    return " ".join(name.lower().split())
 
 
 class _Checker:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem
 
-from .stampfont import stamp_font
+from ..stampfont import stamp_font
 
 STAMP_SIZE = 9
 STAMP_BOTTOM = 16  # points above the bottom edge: below the papers' own footers

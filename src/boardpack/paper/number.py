@@ -8,6 +8,8 @@ labels its counts (``gip:total``, ``gip:On track``) and can be summarised in a n
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..appendix.status import status_table
 from ..errors import Problems
 from ..plan.model import (
@@ -20,6 +22,7 @@ from ..plan.model import (
     Paper,
     Paragraph,
     Section,
+    SheetData,
     StatusSummary,
     Subheading,
     Target,
@@ -34,16 +37,23 @@ SUMMARY_HEADINGS = (
 )
 
 
-def number_paper(paper: Paper, problems: Problems, action_plans: dict[int, ActionPlan] | None = None) -> NumberedPaper:
+def number_paper(
+    paper: Paper,
+    problems: Problems,
+    action_plans: dict[int, ActionPlan] | None = None,
+    sheets: dict[int, SheetData] | None = None,
+) -> NumberedPaper:
     """Return *paper* numbered; record duplicate labels and misplaced summaries in *problems*.
 
-    *action_plans* maps an appendix's index to the action plan read from its workbook.
+    *action_plans* maps an appendix's index to the action plan read from its workbook, *sheets* to the
+    table read from its worksheet.
     """
     labels: dict[str, Target] = {}
-    plans = action_plans or {}
-    appendices = tuple(_number_appendix(paper, i, plans.get(i)) for i in range(len(paper.appendices)))
+    plans, sheets = action_plans or {}, sheets or {}
+    appendices = tuple(_number_appendix(paper, i, plans.get(i), sheets.get(i)) for i in range(len(paper.appendices)))
     for numbered in appendices:
         _add_appendix_labels(labels, numbered, problems)
+    appendices = tuple(_number_written(a, appendices, labels, problems) for a in appendices)
     tables = _Tables(appendices, problems)
     sections = [_number_section(str(i), s, labels, tables, problems) for i, s in enumerate(paper.sections, 1)]
     sections.append(_contact_section(paper, len(sections) + 1))
@@ -67,10 +77,24 @@ def letter(index: int) -> str:
     return out
 
 
-def _number_appendix(paper: Paper, index: int, plan: ActionPlan | None) -> NumberedAppendix:
+def _number_appendix(paper: Paper, index: int, plan: ActionPlan | None, sheet: SheetData | None) -> NumberedAppendix:
     appendix = paper.appendices[index]
     marking = appendix.marking or ("OFFICIAL-SENSITIVE" if appendix.restricted else paper.marking)
-    return NumberedAppendix(str(index + 1), appendix, marking, plan)
+    return NumberedAppendix(str(index + 1), appendix, marking, plan, sheet)
+
+
+def _number_written(
+    numbered: NumberedAppendix, appendices: tuple[NumberedAppendix, ...], labels, problems: Problems
+) -> NumberedAppendix:
+    """Number a written appendix's sections 1, 2 … within it; its labels point into the appendix."""
+    sections = numbered.appendix.sections
+    if not sections:
+        return numbered
+    tables = _Tables(appendices, problems)
+    numbered_sections = tuple(
+        _number_section(str(i), s, labels, tables, problems, numbered.number) for i, s in enumerate(sections, 1)
+    )
+    return replace(numbered, sections=numbered_sections)
 
 
 def _add_appendix_labels(labels: dict[str, Target], numbered: NumberedAppendix, problems: Problems) -> None:
@@ -107,8 +131,11 @@ class _Tables:
         return NumberedBlock("status", "", summary.loc, str(self.count), table=status_table(appendix))
 
 
-def _number_section(number: str, section: Section, labels, tables: _Tables, problems: Problems) -> NumberedSection:
-    _add_label(labels, section.label, Target("section", number, section.loc), problems)
+def _number_section(
+    number: str, section: Section, labels, tables: _Tables, problems: Problems, document: str = ""
+) -> NumberedSection:
+    """Number *section* as section *number* of *document* ("" the report, "2" Appendix 2)."""
+    _add_label(labels, section.label, Target("section", number, section.loc, document), problems)
     blocks = [NumberedBlock("text", text, section.text_loc) for text in section.text]
     count = 0
     for block in section.paragraphs:
@@ -119,7 +146,7 @@ def _number_section(number: str, section: Section, labels, tables: _Tables, prob
         else:
             count += 1
             para_number = f"{number}.{count}"
-            _add_label(labels, block.label, Target("paragraph", para_number, block.loc), problems)
+            _add_label(labels, block.label, Target("paragraph", para_number, block.loc, document), problems)
             blocks.append(
                 NumberedBlock("paragraph", block.text, block.text_loc, para_number, _items(block), label=block.label)
             )

@@ -20,12 +20,18 @@ WORDS = {"section": "section", "paragraph": "paragraph", "appendix": "Appendix"}
 
 
 def resolve_text(
-    text: str, labels: dict[str, Target], loc: Location, problems: Problems, own_label: str | None = None
+    text: str,
+    labels: dict[str, Target],
+    loc: Location,
+    problems: Problems,
+    own_label: str | None = None,
+    document: str = "",
 ) -> str:
     """Return *text* with every reference replaced by its target's number.
 
     A reference to *own_label* (the paragraph the text is in) is an error: "see paragraph 1.4" inside
-    paragraph 1.4 is always a slip.
+    paragraph 1.4 is always a slip. *document* is where the text is printed ("" the report, "2" Appendix
+    2): a paragraph or section printed in another document is named with it ("paragraph 1.2 of Appendix 2").
     """
 
     def substitute(match: re.Match) -> str:
@@ -43,18 +49,32 @@ def resolve_text(
         if target is None:
             problems.add(loc, f"unknown reference '{label}'{did_you_mean(label, labels)}")
             return whole
-        return target.number if bare or target.kind == "count" else f"{WORDS[target.kind]} {target.number}"
+        if bare or target.kind == "count":
+            return target.number
+        return f"{WORDS[target.kind]} {target.number}{_elsewhere(target, document)}"
 
     return REFERENCE.sub(substitute, text)
 
 
-def resolve_paper(paper: NumberedPaper, problems: Problems) -> NumberedPaper:
-    """Return *paper* with the references in all its text resolved."""
+def _elsewhere(target: Target, document: str) -> str:
+    """Return " of Appendix 2" (or " of the covering report") for a target printed in another document."""
+    if target.kind not in ("paragraph", "section") or target.document == document:
+        return ""
+    return f" of Appendix {target.document}" if target.document else " of the covering report"
 
-    def block(b: NumberedBlock) -> NumberedBlock:
-        items = tuple(Item(i.marker, resolve_text(i.text, paper.labels, b.loc, problems, b.label)) for i in b.items)
-        return replace(b, text=resolve_text(b.text, paper.labels, b.loc, problems, b.label), items=items)
+
+def resolve_paper(paper: NumberedPaper, problems: Problems) -> NumberedPaper:
+    """Return *paper* with the references in all its text resolved, its written appendices' too."""
+
+    def block(b: NumberedBlock, document: str = "") -> NumberedBlock:
+        def resolve(text: str) -> str:
+            return resolve_text(text, paper.labels, b.loc, problems, b.label, document)
+
+        return replace(b, text=resolve(b.text), items=tuple(Item(i.marker, resolve(i.text)) for i in b.items))
+
+    def sections(of: tuple, document: str = "") -> tuple:
+        return tuple(replace(s, blocks=tuple(block(b, document) for b in s.blocks)) for s in of)
 
     summary = tuple((heading, tuple(block(b) for b in blocks)) for heading, blocks in paper.summary)
-    sections = tuple(replace(s, blocks=tuple(block(b) for b in s.blocks)) for s in paper.sections)
-    return replace(paper, summary=summary, sections=sections)
+    appendices = tuple(replace(a, sections=sections(a.sections, a.number)) for a in paper.appendices)
+    return replace(paper, summary=summary, sections=sections(paper.sections), appendices=appendices)

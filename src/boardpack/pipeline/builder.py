@@ -13,6 +13,8 @@ from functools import partial
 from pathlib import Path
 
 from ..appendix.actions import load_action_plans
+from ..appendix.attached import prepare_docx, stamp_pdf
+from ..appendix.table import load_tables
 from ..convert.converter import Converter
 from ..errors import AssembleError, ConvertError, Problem, Problems
 from ..pack.leaks import find_leaks, page_prints, pdf_text
@@ -21,9 +23,28 @@ from ..pack.packs import Doc as PackDoc
 from ..paper.number import number_paper
 from ..paper.refs import resolve_paper
 from ..plan.load import read_plan
-from ..plan.model import ActionPlan, NumberedPaper, Paper, Plan
+from ..plan.model import (
+    ActionsSource,
+    AttachedFile,
+    NumberedAppendix,
+    NumberedPaper,
+    Paper,
+    Plan,
+    SheetTable,
+    Written,
+)
 from ..plan.validate import validate_plan
-from ..render.docx import APPENDIX_TEMPLATE, REPORT_TEMPLATE, TEMPLATES_DIR, render_appendix, render_report
+from ..render.docx import (
+    APPENDIX_TEMPLATE,
+    REPORT_TEMPLATE,
+    TABLE_TEMPLATE,
+    TEMPLATES_DIR,
+    WRITTEN_TEMPLATE,
+    render_appendix,
+    render_report,
+    render_table_appendix,
+    render_written_appendix,
+)
 from ..util import long_date
 from ..util import sha256 as file_digest
 from .cache import CACHE_DIR, Cache, Job, Progress, fingerprint, produce
@@ -59,16 +80,18 @@ def check(plan_dir: Path) -> Prepared:
     problems = Problems()
     plan = read_plan(Path(plan_dir), problems)
     action_plans = load_action_plans(plan, problems)
+    tables = load_tables(plan, problems)
     validate_plan(plan, problems)
     papers = tuple(
-        resolve_paper(number_paper(paper, problems, _plans_of(paper, action_plans)), problems) for paper in plan.papers
+        resolve_paper(number_paper(p, problems, _of(p, action_plans), _of(p, tables)), problems) for p in plan.papers
     )
     problems.raise_if_any()
-    return Prepared(replace(plan, action_plans=action_plans), papers, tuple(problems.warnings))
+    return Prepared(replace(plan, action_plans=action_plans, tables=tables), papers, tuple(problems.warnings))
 
 
-def _plans_of(paper: Paper, action_plans: dict[tuple[str, int], ActionPlan]) -> dict[int, ActionPlan]:
-    return {index: found for (slug, index), found in action_plans.items() if slug == paper.slug}
+def _of(paper: Paper, found: dict[tuple[str, int], object]) -> dict[int, object]:
+    """Return what was read for *paper*'s appendices (action plans, tables), by appendix index."""
+    return {index: value for (slug, index), value in found.items() if slug == paper.slug}
 
 
 def default_out(plan_dir: Path) -> Path:
@@ -207,6 +230,17 @@ class Rendered:
     marking: str
     title: str
     appendix: str = ""  # the appendix number, for an appendix
+    converts: bool = True  # made by LibreOffice from a .docx, which the output keeps too
+
+    @property
+    def pdf(self) -> Path:
+        """Return where its PDF is."""
+        return self.docx.with_suffix(".pdf")
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """Return the files of it in the output: its .docx (when converted) and its PDF."""
+        return (self.docx, self.pdf) if self.converts else (self.pdf,)
 
 
 def _paper_jobs(prepared: Prepared, root: Path, templates: Path) -> tuple[list[Job], list[Rendered]]:
@@ -214,7 +248,6 @@ def _paper_jobs(prepared: Prepared, root: Path, templates: Path) -> tuple[list[J
     meeting = prepared.plan.meeting
     restricted_items = {item.paper for item in meeting.agenda if item.restricted}
     report_template = file_digest(templates / REPORT_TEMPLATE)
-    appendix_template = file_digest(templates / APPENDIX_TEMPLATE)
     jobs, rendered = [], []
     for paper in prepared.papers:
         slug = paper.paper.slug
@@ -225,25 +258,55 @@ def _paper_jobs(prepared: Prepared, root: Path, templates: Path) -> tuple[list[J
         jobs.append(Job(key, docx, render, f"{slug} report"))
         rendered.append(Rendered(docx, "report", slug, item_restricted, paper.paper.marking, paper.paper.title))
         for appendix in paper.appendices:
-            if appendix.plan is None:
-                continue
             docx = root / slug / f"appendix-{appendix.number}.docx"
-            key = fingerprint("appendix", appendix_template, meeting.committee, meeting.date, paper.paper, appendix)
-            render = partial(_render_appendix_to, appendix, paper, meeting, templates)
-            jobs.append(Job(key, docx, render, f"{slug} appendix {appendix.number}"))
+            jobs.append(_appendix_job(appendix, paper, meeting, templates, docx))
             restricted = appendix.appendix.restricted or item_restricted
             rendered.append(
-                Rendered(docx, "appendix", slug, restricted, appendix.marking, appendix.heading, appendix.number)
+                Rendered(
+                    docx,
+                    "appendix",
+                    slug,
+                    restricted,
+                    appendix.marking,
+                    appendix.heading,
+                    appendix.number,
+                    jobs[-1].converts,
+                )
             )
     return jobs, rendered
+
+
+def _appendix_job(appendix: NumberedAppendix, paper: NumberedPaper, meeting, templates: Path, docx: Path) -> Job:
+    """Return the job that makes *appendix*, of whichever kind, keyed by what it prints."""
+    label = f"{paper.paper.slug} appendix {appendix.number}"
+    source = appendix.appendix.source
+    head = (meeting.committee, meeting.date, paper.paper.title, appendix.heading, appendix.marking)
+    if isinstance(source, AttachedFile):
+        path = paper.paper.loc.file.parent / source.file
+        key = fingerprint("attached", file_digest(path), head)
+        if source.is_pdf:
+            number_line, marking = f"Appendix {appendix.number}", appendix.marking
+            stamp = partial(stamp_pdf, path, number_line=number_line, marking=marking, title=appendix.heading)
+            return Job(key, docx, stamp, label, converts=False)
+        return Job(key, docx, partial(prepare_docx, path, heading=appendix.heading, marking=appendix.marking), label)
+    template, render = _APPENDIX_RENDERERS[type(source)]
+    key = fingerprint("appendix", file_digest(templates / template), head, appendix)
+    return Job(key, docx, partial(_render_appendix_to, render, appendix, paper, meeting, templates), label)
+
+
+_APPENDIX_RENDERERS = {
+    ActionsSource: (APPENDIX_TEMPLATE, render_appendix),
+    SheetTable: (TABLE_TEMPLATE, render_table_appendix),
+    Written: (WRITTEN_TEMPLATE, render_written_appendix),
+}
 
 
 def _render_report_to(paper: NumberedPaper, meeting, templates: Path, out: Path) -> Path:
     return render_report(paper, meeting, out, templates)
 
 
-def _render_appendix_to(appendix, paper: NumberedPaper, meeting, templates: Path, out: Path) -> Path:
-    return render_appendix(appendix, paper, meeting, out, templates)
+def _render_appendix_to(render, appendix, paper: NumberedPaper, meeting, templates: Path, out: Path) -> Path:
+    return render(appendix, paper, meeting, out, templates)
 
 
 def _report_inputs(paper: NumberedPaper) -> tuple:
@@ -306,8 +369,4 @@ def _describe_pack(root: Path, pack: BuiltPack) -> Document:
 
 
 def _describe(root: Path, rendered: list[Rendered]) -> list[Document]:
-    return [
-        describe(root, path, r.kind, r.paper, r.restricted, r.marking)
-        for r in rendered
-        for path in (r.docx, r.docx.with_suffix(".pdf"))
-    ]
+    return [describe(root, path, r.kind, r.paper, r.restricted, r.marking) for r in rendered for path in r.files]

@@ -108,17 +108,27 @@ class Cache:
 
 @dataclass
 class Job:
-    """A document to produce: its key, where its .docx goes and how to render it."""
+    """A document to produce: its key, where its .docx goes and how to render it.
+
+    A job that *converts* renders a .docx that LibreOffice turns into its PDF; one that does not (an
+    attached PDF) renders its PDF directly and has no .docx.
+    """
 
     key: str
     docx: Path
     render: Callable[[Path], object]
     label: str
+    converts: bool = True
 
     @property
     def pdf(self) -> Path:
         """Return where its PDF goes."""
         return self.docx.with_suffix(".pdf")
+
+    @property
+    def outputs(self) -> dict[str, Path]:
+        """Return the files the job writes, by suffix: what the cache keeps of it."""
+        return {".docx": self.docx, ".pdf": self.pdf} if self.converts else {".pdf": self.pdf}
 
 
 Progress = Callable[[str, int, int], None]  # (what is happening, steps done, steps in all)
@@ -137,28 +147,32 @@ def produce(
     *meanwhile*, when given and something is to be converted, runs while LibreOffice converts: it is
     told which PDFs are not there yet (every other job's PDF is in place and final).
     """
-    built = [job for job in jobs if not cache.fetch(job.key, {".docx": job.docx, ".pdf": job.pdf})]
+    built = [job for job in jobs if not cache.fetch(job.key, job.outputs)]
     steps = 2 * len(built)
     for done, job in enumerate(built):
         if progress:
             progress(f"rendering {job.label}", done, steps)
         job.docx.parent.mkdir(parents=True, exist_ok=True)
-        job.render(job.docx)
-        normalize_docx(job.docx, day)
-    if built and progress:
-        progress(f"converting {len(built)} documents with LibreOffice", len(built), steps)
-    if built and meanwhile is not None:
+        if job.converts:
+            job.render(job.docx)
+            normalize_docx(job.docx, day)
+        else:
+            job.render(job.pdf)
+    converting = [job for job in built if job.converts]
+    if converting and progress:
+        progress(f"converting {len(converting)} documents with LibreOffice", len(built), steps)
+    if converting and meanwhile is not None:
         with ThreadPoolExecutor(max_workers=1) as pool:  # LibreOffice works in its own processes
-            converting = pool.submit(converter.convert, [job.docx for job in built])
+            running = pool.submit(converter.convert, [job.docx for job in converting])
             try:
-                meanwhile({job.pdf for job in built})
+                meanwhile({job.pdf for job in converting})
             finally:
-                converting.result()
-    else:
-        converter.convert([job.docx for job in built])
+                running.result()
+    elif converting:
+        converter.convert([job.docx for job in converting])
     for job in built:
         normalize_pdf(job.pdf, day)
-        cache.store(job.key, {".docx": job.docx, ".pdf": job.pdf})
+        cache.store(job.key, job.outputs)
     if built and progress:
         progress("converted", steps, steps)
     return built

@@ -27,6 +27,7 @@ from .model import (
     Plan,
     Properties,
     Section,
+    SheetTable,
     Status,
     StatusSummary,
     Subheading,
@@ -263,6 +264,9 @@ def _block(r: Reader, node: Node, what: str) -> Block | None:
     )
 
 
+APPENDIX_KINDS = ("actions", "file", "table", "sections")
+
+
 def _appendix(r: Reader, node: Node, what: str) -> Appendix | None:
     keys = _mapping(r, node, what, Appendix)
     if keys is None:
@@ -271,18 +275,70 @@ def _appendix(r: Reader, node: Node, what: str) -> Appendix | None:
     label = _label(r, keys.get("label"), f"{what}.label")
     restricted, reason = _restriction(r, node, keys, what)
     marking = _opt(keys, "marking", r.string, f"{what}.marking")
-    actions = _opt(keys, "actions", _with(r, _actions), f"{what}.actions")
+    kinds = [k for k in APPENDIX_KINDS if k in keys]
+    if len(kinds) != 1:
+        given = f"it has {' and '.join(f'`{k}`' for k in kinds)}" if kinds else "it has none"
+        r.error(node, f"{what}: an appendix needs exactly one of `actions`, `file`, `table` or `sections` ({given})")
+    content = {
+        "actions": _opt(keys, "actions", _with(r, _actions), f"{what}.actions"),
+        "file": _opt(keys, "file", _with(r, _attached), f"{what}.file"),
+        "table": _opt(keys, "table", _with(r, _sheet_table), f"{what}.table"),
+        "sections": _appendix_sections(r, keys.get("sections"), f"{what}.sections"),
+    }
     if title is None:
         return None
+    source_loc = r.loc(keys[kinds[0]]) if kinds else r.loc(node)
     return Appendix(
         title=title,
         label=label,
         restricted=restricted,
         reason=reason,
         marking=marking,
-        actions=actions,
+        **content,
         loc=r.loc(node),
+        source_loc=source_loc,
     )
+
+
+ATTACHABLE = (".pdf", ".docx")
+
+
+def _attached(r: Reader, node: Node, what: str) -> str | None:
+    name = r.string(node, what)
+    if name is None:
+        return None
+    if Path(name).name != name or Path(name).suffix.lower() not in ATTACHABLE:
+        r.error(node, f"{what}: must be the name of a .pdf or .docx file beside paper.yaml, got '{name}'")
+        return None
+    if not (r.path.parent / name).is_file():
+        r.error(node, f"{what}: '{name}' not found beside paper.yaml")
+        return None
+    return name
+
+
+def _sheet_table(r: Reader, node: Node, what: str) -> SheetTable | None:
+    keys = _mapping(r, node, what, SheetTable)
+    if keys is None:
+        return None
+    workbook = _opt(keys, "workbook", r.string, f"{what}.workbook")
+    if workbook and (Path(workbook).name != workbook or not workbook.lower().endswith(".xlsx")):
+        r.error(keys["workbook"], f"{what}.workbook: must be the name of an .xlsx file beside paper.yaml")
+        workbook = None
+    sheet = _opt(keys, "sheet", r.string, f"{what}.sheet")
+    if not workbook or not sheet:
+        return None
+    return SheetTable(workbook=workbook, sheet=sheet, loc=r.loc(node))
+
+
+def _appendix_sections(r: Reader, node: Node | None, what: str) -> tuple[Section, ...] | None:
+    if node is None:
+        return None
+    empty = (isinstance(node, SequenceNode) and not node.value) or (
+        isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+    )
+    if empty:
+        r.error(node, f"{what}: a written appendix needs at least one section")
+    return _list(r, node, what, _section)
 
 
 def _actions(r: Reader, node: Node, what: str) -> ActionsSource | None:

@@ -128,8 +128,46 @@ class ActionsSource:
 
 
 @dataclass(frozen=True)
+class AttachedFile:
+    """An appendix that is an existing document: a PDF attached as it is, or a Word document converted."""
+
+    file: str = doc(
+        "A `.pdf` or `.docx` beside `paper.yaml`: a PDF's pages go in as they are, stamped with the "
+        "appendix's marking and number; a Word document is converted with the papers, under the "
+        "appendix's heading and marking."
+    )
+    loc: Location = field(default=Location(__file__), compare=False)
+
+    @property
+    def is_pdf(self) -> bool:
+        """Return True for a PDF, False for a Word document."""
+        return self.file.lower().endswith(".pdf")
+
+
+@dataclass(frozen=True)
+class SheetTable:
+    """An appendix that is a plain table kept in a worksheet: the first row is the header."""
+
+    workbook: str = doc("The workbook's file name, beside `paper.yaml`, e.g. `tracker.xlsx`.")
+    sheet: str = doc("The worksheet whose table is printed, e.g. `Tracker`.")
+    loc: Location = field(default=Location(__file__), compare=False)
+
+
+@dataclass(frozen=True)
+class Written:
+    """An appendix written out in the plan, in sections like the report's, numbered within the appendix."""
+
+    sections: tuple[Section, ...]
+    loc: Location = field(default=Location(__file__), compare=False)
+
+
+AppendixSource = ActionsSource | AttachedFile | SheetTable | Written
+
+
+@dataclass(frozen=True)
 class Appendix:
-    """An appendix to the report, numbered 1, 2 … in the order listed."""
+    """An appendix to the report, numbered 1, 2 … in the order listed; exactly one of `actions`, `file`,
+    `table` or `sections` says what it is."""
 
     title: str = doc("The appendix title, e.g. `Governance Improvement Plan`.")
     label: str | None = doc("A name other text can refer to: `[[label]]` prints `Appendix 1`.", default=None)
@@ -142,7 +180,32 @@ class Appendix:
         default=None,
     )
     actions: ActionsSource | None = doc("Build the appendix from a workbook of actions.", default=None)
+    file: str | None = doc(
+        "Attach an existing document beside `paper.yaml`: `NAME.pdf` (its pages as they are, stamped) or "
+        "`NAME.docx` (converted with the papers, under the appendix heading and marking).",
+        default=None,
+    )
+    table: SheetTable | None = doc(
+        "Print a plain table from a worksheet: `{workbook: NAME.xlsx, sheet: SHEET}`.", default=None
+    )
+    sections: tuple[Section, ...] | None = doc(
+        "Write the appendix in the plan, in sections like the report's; its paragraphs are numbered within "
+        "the appendix and can be referred to.",
+        default=None,
+    )
     loc: Location = field(default=Location(__file__), compare=False)
+    source_loc: Location = field(default=Location(__file__), compare=False)
+
+    @property
+    def source(self) -> AppendixSource:
+        """Return what the appendix is made from: one of the four kinds."""
+        if self.actions is not None:
+            return self.actions
+        if self.file is not None:
+            return AttachedFile(self.file, self.source_loc)
+        if self.table is not None:
+            return self.table
+        return Written(self.sections or (), self.source_loc)
 
 
 @dataclass(frozen=True)
@@ -249,12 +312,23 @@ class ActionPlan:
 
 
 @dataclass(frozen=True)
+class SheetData:
+    """A worksheet read as a table: its header and rows, every cell as Excel shows it."""
+
+    source: SheetTable
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric: tuple[bool, ...] = ()  # per column: every value a number, so printed flush right
+
+
+@dataclass(frozen=True)
 class Plan:
     """A whole meeting plan: the meeting, its papers in agenda order, and their action plans."""
 
     meeting: Meeting
     papers: tuple[Paper, ...]
     action_plans: dict[tuple[str, int], ActionPlan] = field(default_factory=dict)  # (paper slug, appendix index)
+    tables: dict[tuple[str, int], SheetData] = field(default_factory=dict)  # (paper slug, appendix index)
 
 
 SCHEMA = (
@@ -269,6 +343,7 @@ SCHEMA = (
     Contact,
     Appendix,
     ActionsSource,
+    SheetTable,
     Status,
     Properties,
 )
@@ -281,9 +356,10 @@ SCHEMA = (
 class Target:
     """Something a reference can point at: its kind and the number boardpack gave it."""
 
-    kind: str  # "section", "paragraph" or "appendix"
+    kind: str  # "section", "paragraph", "appendix" or "count"
     number: str
     loc: Location
+    document: str = ""  # where it is printed: "" for the covering report, "1" for Appendix 1
 
 
 @dataclass(frozen=True)
@@ -343,7 +419,9 @@ class NumberedAppendix:
     number: str
     appendix: Appendix
     marking: str
-    plan: ActionPlan | None = None
+    plan: ActionPlan | None = None  # an actions appendix: its workbook, read and checked
+    table: SheetData | None = None  # a table appendix: its worksheet, read and formatted
+    sections: tuple[NumberedSection, ...] = ()  # a written appendix: its sections, numbered
 
     @property
     def heading(self) -> str:

@@ -1,8 +1,8 @@
-"""Write the plan format's reference tables from the model, for the README.
+"""Write the plan format's reference tables from the model, for docs/plan-format.md.
 
-The model's field docstrings are the one source; ``python -m boardpack.schema`` prints the tables
-that the README carries between its ``schema:begin`` and ``schema:end`` markers
-(``python -m boardpack.schema --update README.md`` rewrites them), and a test keeps the two equal.
+The model's field docstrings are the one source; ``python -m boardpack.plan.schema`` prints the tables
+that docs/plan-format.md carries between its ``schema:begin`` and ``schema:end`` markers
+(``python -m boardpack.plan.schema --update docs/plan-format.md`` rewrites them), and a test keeps the two equal.
 """
 
 from __future__ import annotations

@@ -30,6 +30,8 @@ from .chart import alt_text, draw_status_chart
 TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "templates"
 REPORT_TEMPLATE = "report.docx"
 APPENDIX_TEMPLATE = "appendix.docx"
+TABLE_TEMPLATE = "table.docx"
+WRITTEN_TEMPLATE = "written.docx"
 STATUS_TABLE_STYLE = "Status Table"
 
 
@@ -55,10 +57,59 @@ def render_appendix(
     template = template_dir / APPENDIX_TEMPLATE
     doc = _load(template)
     _render(doc, template, appendix_context(appendix, paper, meeting, long_date(meeting.date)))
+    _finish_appendix(doc, appendix, paper, meeting, out)
+    return out
+
+
+def render_table_appendix(
+    appendix: NumberedAppendix, paper: NumberedPaper, meeting: Meeting, out: Path, template_dir: Path = TEMPLATES_DIR
+) -> Path:
+    """Render a table appendix (a worksheet's table) to *out* (.docx) and return the path."""
+    template = template_dir / TABLE_TEMPLATE
+    doc = _load(template)
+    data = appendix.table
+    assert data is not None
+    context = {
+        **_appendix_head(appendix, paper, meeting),
+        "caption": f"Table 1: {appendix.appendix.title}",
+        "header": list(data.header),
+        "rows": [list(row) for row in data.rows],
+    }
+    _render(doc, template, context)
+    _fit_sheet_table(doc, data)
+    _finish_appendix(doc, appendix, paper, meeting, out)
+    return out
+
+
+def render_written_appendix(
+    appendix: NumberedAppendix, paper: NumberedPaper, meeting: Meeting, out: Path, template_dir: Path = TEMPLATES_DIR
+) -> Path:
+    """Render a written appendix (numbered sections from the plan) to *out* (.docx) and return the path."""
+    template = template_dir / WRITTEN_TEMPLATE
+    doc = _load(template)
+    with tempfile.TemporaryDirectory(prefix="boardpack-charts-") as charts:
+        sections = _sections_context(doc, appendix.sections, Path(charts))
+        _render(doc, template, {**_appendix_head(appendix, paper, meeting), "sections": sections})
+    blocks = [b for s in appendix.sections for b in s.blocks if b.table is not None]
+    _describe_charts(doc, [alt_text(b.table) for b in blocks])
+    _fit_status_tables(doc)
+    _finish_appendix(doc, appendix, paper, meeting, out)
+    return out
+
+
+def paper_line(meeting: Meeting, paper: NumberedPaper) -> str:
+    """Return the line under an appendix's heading: "Audit Panel, Tuesday, 19 December 2017 – Title"."""
+    return f"{meeting.committee}, {long_date(meeting.date)} – {paper.paper.title}"
+
+
+def _appendix_head(appendix: NumberedAppendix, paper: NumberedPaper, meeting: Meeting) -> dict:
+    return {"heading": appendix.heading, "marking": appendix.marking, "paper_line": paper_line(meeting, paper)}
+
+
+def _finish_appendix(doc, appendix: NumberedAppendix, paper: NumberedPaper, meeting: Meeting, out: Path) -> None:
     src = paper.paper
     _set_properties(doc, appendix.heading, src.properties.subject, src.properties.author or src.report_by, meeting)
     doc.save(out)
-    return out
 
 
 def render_plain(
@@ -73,8 +124,8 @@ def render_plain(
     return out
 
 
-def _report_context(doc: DocxTemplate, paper: NumberedPaper, meeting: Meeting, charts: Path) -> dict:
-    src = paper.paper
+def _sections_context(doc: DocxTemplate, sections, charts: Path) -> list[SimpleNamespace]:
+    """Return numbered sections as the template's `sections` loop reads them, charts drawn into *charts*."""
 
     def block(b: NumberedBlock) -> SimpleNamespace:
         # Namespaces, not dicts: in Jinja `b.items` on a dict is the dict's method.
@@ -84,9 +135,12 @@ def _report_context(doc: DocxTemplate, paper: NumberedPaper, meeting: Meeting, c
             values.chart = InlineImage(doc, str(image), width=Cm(15))
         return values
 
-    sections = [
-        SimpleNamespace(number=s.number, heading=s.heading, blocks=[block(b) for b in s.blocks]) for s in paper.sections
-    ]
+    return [SimpleNamespace(number=s.number, heading=s.heading, blocks=[block(b) for b in s.blocks]) for s in sections]
+
+
+def _report_context(doc: DocxTemplate, paper: NumberedPaper, meeting: Meeting, charts: Path) -> dict:
+    src = paper.paper
+    sections = _sections_context(doc, paper.sections, charts)
     return {
         "committee": meeting.committee,
         "date_long": long_date(meeting.date),
@@ -173,14 +227,47 @@ def _fit_status_tables(doc: DocxTemplate) -> None:
             continue
         count = len(table.rows[0].cells)
         widths = [Cm(5.6)] + [Cm(10.4 / (count - 1))] * (count - 1)
-        grid = table._tbl.tblGrid
-        for col in list(grid):
-            grid.remove(col)
-        for width in widths:
-            grid.append(parse_xml(f'<w:gridCol {nsdecls("w")} w:w="{width.twips}"/>'))
-        for row in table.rows:
-            for cell, width in zip(row._tr.findall(qn("w:tc")), widths, strict=False):
-                cell.get_or_add_tcPr().get_or_add_tcW().set(qn("w:w"), str(width.twips))
+        _set_widths(table, [w.twips for w in widths])
+
+
+LANDSCAPE_TEXT_TWIPS = Cm(26.7).twips
+CHAR_TWIPS = 120  # a wide character of Arial 9 pt bold, so that no word breaks
+CELL_PADDING_TWIPS = 230
+
+
+def column_widths(columns: list[list[str]], total: int) -> list[int]:
+    """Return widths (twips) for columns of text: each at least its longest word, the rest by its text."""
+    longest = [max((len(w) for text in col for w in text.split()), default=1) for col in columns]
+    least = [n * CHAR_TWIPS + CELL_PADDING_TWIPS for n in longest]
+    if sum(least) >= total:
+        return [round(w * total / sum(least)) for w in least]
+    weight = [sum(len(text) for text in col) / max(len(col), 1) for col in columns]
+    spare = total - sum(least)
+    return [m + round(spare * w / (sum(weight) or 1)) for m, w in zip(least, weight, strict=True)]
+
+
+def _set_widths(table, widths: list[int]) -> None:
+    """Set a table's grid and every cell to *widths* (twips): LibreOffice lays a table out by its grid."""
+    grid = table._tbl.tblGrid
+    for col in list(grid):
+        grid.remove(col)
+    for width in widths:
+        grid.append(parse_xml(f'<w:gridCol {nsdecls("w")} w:w="{width}"/>'))
+    for row in table.rows:
+        for cell, width in zip(row._tr.findall(qn("w:tc")), widths, strict=False):
+            cell.get_or_add_tcPr().get_or_add_tcW().set(qn("w:w"), str(width))
+
+
+def _fit_sheet_table(doc: DocxTemplate, data) -> None:
+    """Size a table appendix's columns to their content and set numbers flush right."""
+    (table,) = doc.docx.tables
+    columns = [[data.header[i], *(row[i] for row in data.rows)] for i in range(len(data.header))]
+    _set_widths(table, column_widths(columns, LANDSCAPE_TEXT_TWIPS))
+    for row in table.rows:
+        for cell, numeric in zip(row.cells, data.numeric, strict=False):
+            if numeric:
+                for para in cell.paragraphs:
+                    para.alignment = 2  # right
 
 
 def _set_properties(doc: DocxTemplate, title: str, subject: str | None, author: str, meeting: Meeting) -> None:

@@ -1,4 +1,5 @@
-"""The font of the "Page N" stamp: a subset of Liberation Sans (or DejaVu Sans), embedded in the pack.
+"""The font of stamps on PDF pages ("Page N" on a pack, an attached appendix's number and marking): a
+subset of Liberation Sans (or DejaVu Sans), embedded in the PDF.
 
 Embedded fonts are required of an accessible PDF; fontTools (already a matplotlib dependency) cuts
 the font down to the few characters a stamp uses and gives their widths.
@@ -36,11 +37,11 @@ class StampFont:
 
     def width(self, text: str, size: float) -> float:
         """Return the width of *text* at *size* points."""
-        return sum(self.widths[c] for c in text) * size / 1000
+        return sum(self.widths.get(c, 500) for c in text) * size / 1000
 
     def to_pdf(self, pdf: pikepdf.Pdf) -> pikepdf.Object:
-        """Return an indirect /Font dictionary embedding this font in *pdf* (WinAnsi, chars 32–57, 80–103)."""
-        first, last = 32, 122
+        """Return an indirect /Font dictionary embedding this font in *pdf* (WinAnsi, printable ASCII)."""
+        first, last = 32, 126
         widths = [self.widths.get(chr(code), 0) for code in range(first, last + 1)]
         font_file = pikepdf.Stream(pdf, self.data)
         font_file.Length1 = len(self.data)
@@ -69,9 +70,15 @@ class StampFont:
         return pdf.make_indirect(font)
 
 
+def stampable(text: str) -> str:
+    """Return *text* with every character a stamp cannot print (beyond printable ASCII) as "?"."""
+    return "".join(c if " " <= c <= "~" else "?" for c in text)
+
+
 @cache
-def stamp_font() -> StampFont:
-    """Return the stamp font, subset to the characters of "Page N"."""
+def stamp_font(text: str = STAMP_TEXT) -> StampFont:
+    """Return the stamp font, subset to the characters of *text* (by default those of "Page N")."""
+    text = stampable(text)
     from fontTools import subset  # imported here, with matplotlib: packs made from the cache need neither
     from fontTools.ttLib import TTFont
     from matplotlib import get_data_path
@@ -83,11 +90,11 @@ def stamp_font() -> StampFont:
     options.name_IDs = ["*"]
     options.notdef_outline = True
     subsetter = subset.Subsetter(options)
-    subsetter.populate(text=STAMP_TEXT)
+    subsetter.populate(text=text)
     subsetter.subset(font)
     scale = 1000 / font["head"].unitsPerEm
     cmap = font.getBestCmap()
-    widths = {c: round(font["hmtx"][cmap[ord(c)]][0] * scale) for c in set(STAMP_TEXT)}
+    widths = {c: round(font["hmtx"][cmap[ord(c)]][0] * scale) for c in set(text) if ord(c) in cmap}
     head, hhea = font["head"], font["hhea"]
     bbox = tuple(round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax))
     cap = getattr(font["OS/2"], "sCapHeight", 0) or hhea.ascent

@@ -1,0 +1,131 @@
+"""The attached appendix: an existing PDF put in as it is, or a Word document converted with the papers.
+
+A PDF's pages are copied unchanged and stamped, as artifacts a screen reader skips, with the
+appendix's marking at the head and foot and "Appendix N" at the head. A Word document gets the
+appendix heading as its first paragraph and the marking in every header and footer; neither is ever
+read as a template, so whatever it says prints as typed. Both have their properties replaced by the
+plan's, so nothing of the file's own metadata (an author, a path, a title) is published.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pikepdf
+from docx import Document
+from docx.shared import Pt
+from pikepdf import Dictionary, Name
+
+from ..stampfont import stamp_font, stampable
+
+STAMP_SIZE = 9
+FONT_KEY = "/BPMark"
+MARGIN = 14  # points from the page edge
+
+
+def stamp_pdf(src: Path, out: Path, number_line: str, marking: str, title: str) -> Path:
+    """Copy the PDF *src* to *out* with *number_line* ("Appendix 2") and *marking* stamped on every page."""
+    top_right, centre = stampable(number_line), stampable(marking)
+    font = stamp_font(top_right + centre)
+    with pikepdf.open(src) as pdf:
+        font_ref = font.to_pdf(pdf)
+        for page in pdf.pages:
+            _stamp_page(pdf, page, font, font_ref, top_right, centre)
+        _replace_metadata(pdf, title)
+        pdf.save(out, deterministic_id=True)
+    return out
+
+
+def _stamp_page(pdf: pikepdf.Pdf, page: pikepdf.Page, font, font_ref, top_right: str, centre: str) -> None:
+    box = [float(v) for v in page.mediabox]
+    left, bottom, right, top = box
+    resources = page.obj.get("/Resources")
+    if resources is None:
+        page.obj.Resources = resources = Dictionary()
+    if "/Font" not in resources:
+        resources.Font = Dictionary()
+    resources.Font[FONT_KEY] = font_ref
+    middle = (left + right - font.width(centre, STAMP_SIZE)) / 2
+    placed = [
+        (middle, top - MARGIN - STAMP_SIZE, centre, "/Header"),
+        (right - MARGIN - font.width(top_right, STAMP_SIZE) - 22, top - MARGIN - STAMP_SIZE, top_right, "/Header"),
+        (middle, bottom + MARGIN + 16, centre, "/Footer"),
+    ]
+    stamps = "".join(
+        f"/Artifact <</Type /Pagination /Subtype {kind}>> BDC\n"
+        f"q BT {FONT_KEY} {STAMP_SIZE} Tf 0 g {x:.2f} {y:.2f} Td ({_escape(text)}) Tj ET Q\nEMC\n"
+        for x, y, text, kind in placed
+    )
+    page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+    page.contents_add(pikepdf.Stream(pdf, f"Q\n{stamps}".encode("ascii")), prepend=False)
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def _replace_metadata(pdf: pikepdf.Pdf, title: str) -> None:
+    """Nothing of the attached file's own information survives: only the appendix heading."""
+    for key in list(pdf.docinfo.keys()):
+        del pdf.docinfo[key]
+    if "/Metadata" in pdf.Root:
+        del pdf.Root["/Metadata"]
+    pdf.docinfo.Title = title
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta["dc:title"] = title
+    pdf.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
+    pdf.Root.Lang = pdf.Root.get("/Lang", "en-GB")
+    if "/MarkInfo" not in pdf.Root:
+        pdf.Root.MarkInfo = Dictionary(Marked=False)
+    pdf.Root.PageMode = Name.UseNone
+
+
+def prepare_docx(src: Path, out: Path, heading: str, marking: str) -> Path:
+    """Write *src* to *out* with *heading* as its first paragraph and *marking* in every header and footer."""
+    doc = Document(str(src))
+    body = doc.element.body
+    first = body[0] if len(body) else None
+    para = doc.add_paragraph(style=_title_style(doc))
+    run = para.add_run(heading)
+    if para.style.name == "Normal":
+        run.bold, run.font.size = True, Pt(16)
+    if first is not None:
+        first.addprevious(para._p)
+    even = doc.settings.odd_and_even_pages_header_footer
+    for index, section in enumerate(doc.sections):
+        for part in _headers(section, "header", index, even):
+            _add_marking(part, marking, first=True)
+        for part in _headers(section, "footer", index, even):
+            _add_marking(part, marking, first=False)
+    doc.save(str(out))
+    return out
+
+
+def _title_style(doc) -> str:
+    names = {s.name for s in doc.styles}
+    return next((name for name in ("Title", "Heading 1") if name in names), "Normal")
+
+
+def _headers(section, kind: str, index: int, even: bool) -> list:
+    """Return the section's headers (or footers) that print and are its own: default, first page, even.
+
+    A later section's header that is linked to the one before prints that one, marked already.
+    """
+    parts = [getattr(section, kind)]
+    if section.different_first_page_header_footer:
+        parts.append(getattr(section, f"first_page_{kind}"))
+    if even:
+        parts.append(getattr(section, f"even_page_{kind}"))
+    return [p for p in parts if index == 0 or not p.is_linked_to_previous]
+
+
+def _add_marking(part, marking: str, first: bool) -> None:
+    """Put *marking*, bold and centred, at the top of a header or the bottom of a footer."""
+    para = part.add_paragraph()
+    para.alignment = 1  # centred
+    run = para.add_run(marking)
+    run.bold = True
+    if first and len(part.paragraphs) > 1:
+        part.paragraphs[0]._p.addprevious(copy.deepcopy(para._p))
+        para._p.getparent().remove(para._p)
