@@ -12,9 +12,9 @@ from boardpack.plan.model import Target
 
 HERE = Location(Path("paper.yaml"), 7, 9)
 LABELS = {
-    "gip": Target("appendix", "1", HERE),
-    "trail": Target("paragraph", "1.4", HERE),
-    "legal": Target("section", "4", HERE),
+    "gip": Target("appendix", "1", HERE, text="Appendix 1"),
+    "trail": Target("paragraph", "1.4", HERE, text="paragraph 1.4"),
+    "legal": Target("section", "4", HERE, text="section 4"),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..plan.model import Action, Meeting, NumberedAppendix, NumberedPaper
+from ..plan.wording import Wording
 
 
 def due(action: Action) -> str:
@@ -14,6 +15,7 @@ def appendix_context(appendix: NumberedAppendix, paper: NumberedPaper, meeting: 
     """Return the template context of *appendix*: plain values only."""
     plan = appendix.plan
     assert plan is not None
+    w = paper.wording
     fills = {s.name: s.fill for s in plan.source.statuses}
 
     def action(a: Action) -> dict:
@@ -34,7 +36,7 @@ def appendix_context(appendix: NumberedAppendix, paper: NumberedPaper, meeting: 
             "source": p.source,
             "recommendation": p.recommendation,
             "answered": ", ".join(plan.answers(p.ref)) or "–",
-            "disposition": p.disposition or "Open",
+            "disposition": p.disposition or w("actions.open"),
         }
         for p in plan.previous
     ]
@@ -44,23 +46,30 @@ def appendix_context(appendix: NumberedAppendix, paper: NumberedPaper, meeting: 
         "heading": appendix.heading,
         "title": title,
         "marking": appendix.marking,
-        "paper_line": f"{meeting.committee}, {date_long} – {paper.paper.title}",
-        "intro": (
-            f"This appendix sets out the {len(plan.actions)} actions of the {title} in {len(themes)} themes. "
-            f"Each action's status is written in words and shown by colour: {statuses}."
+        "paper_line": w("appendix.paper_line", committee=meeting.committee, date=date_long, paper=paper.paper.title),
+        "intro": w.count(
+            "actions.intro",
+            len(plan.actions),
+            total=len(plan.actions),
+            title=title,
+            themes=len(themes),
+            statuses=statuses,
         ),
-        "trail_intro": _trail_summary(appendix),
+        "caption_by_theme": w("actions.caption_by_theme", title=title),
+        "trail_intro": _trail_summary(appendix, w),
         "themes": themes,
         "previous": previous,
     }
 
 
-def _trail_summary(appendix: NumberedAppendix) -> str:
+def _trail_summary(appendix: NumberedAppendix, w: Wording) -> str:
     plan = appendix.plan
     assert plan is not None
     answered = sum(1 for p in plan.previous if plan.answers(p.ref))
     closed = sum(1 for p in plan.previous if p.disposition and not plan.answers(p.ref))
-    return (
-        f"All {len(plan.previous)} earlier recommendations are accounted for: {answered} are answered by at least "
-        f"one action and {closed} are closed, with the reason given. None has been removed."
+    return w(
+        "actions.trail",
+        previous=len(plan.previous),
+        answered=w.count("actions.trail_answered", answered),
+        closed=w.count("actions.trail_closed", closed),
     )

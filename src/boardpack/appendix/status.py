@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from ..plan.model import NumberedAppendix, StatusCount, StatusTable
+from ..plan.wording import Wording
 
 
-def status_table(appendix: NumberedAppendix) -> StatusTable:
+def status_table(appendix: NumberedAppendix, wording: Wording, number: str = "") -> StatusTable:
     """Return the actions of *appendix* counted by theme (rows, in plan order) and status (columns)."""
     import pandas as pd  # imported here: only a plan with an actions workbook needs it
 
@@ -25,6 +26,8 @@ def status_table(appendix: NumberedAppendix) -> StatusTable:
     rows = tuple(
         StatusCount(theme, tuple(int(n) for n in counts.loc[theme]), int(counts.loc[theme].sum())) for theme in themes
     )
-    totals = StatusCount("Total", tuple(int(n) for n in counts.sum(axis=0)), int(counts.values.sum()))
-    title = f"{appendix.appendix.title}: actions by theme and status (Appendix {appendix.number})"
-    return StatusTable(title=title, statuses=statuses, rows=rows, totals=totals)
+    total = wording("report.status_total")
+    totals = StatusCount(total, tuple(int(n) for n in counts.sum(axis=0)), int(counts.values.sum()))
+    title = wording("report.status_title", title=appendix.appendix.title, appendix=appendix.number)
+    caption = wording("report.status_caption", number=number, title=title)
+    return StatusTable(title=title, statuses=statuses, rows=rows, totals=totals, caption=caption)

@@ -15,6 +15,7 @@ from ..convert.converter import Converter
 from ..pipeline.cache import Cache, Job, fingerprint, produce
 from ..pipeline.manifest import page_count
 from ..plan.model import AgendaItem, Meeting, NumberedPaper
+from ..plan.wording import Wording, shipped_wording
 from ..render.docx import render_plain
 from ..util import long_date
 from ..util import sha256 as file_digest
@@ -132,9 +133,17 @@ class PackBuilder:
     """Build the public and members' packs of one meeting; extra pages are made in a work folder."""
 
     def __init__(
-        self, meeting: Meeting, docs: PackDocs, work: Path, templates: Path, cache: Cache, converter: Converter
+        self,
+        meeting: Meeting,
+        docs: PackDocs,
+        work: Path,
+        templates: Path,
+        cache: Cache,
+        converter: Converter,
+        wording: Wording | None = None,
     ):
         self.meeting, self.docs, self.work, self.templates, self.cache = meeting, docs, work, templates, cache
+        self.w = wording or shipped_wording()
         self.converter = converter
         self.pending: list[Job] = []  # withheld pages, produced together
         self.page_counts: dict[Path, int] = {}
@@ -223,8 +232,9 @@ class PackBuilder:
     def _slots(self, plan: ItemPlan, members: bool) -> None:
         item, number = plan.item, plan.number
         if item.restricted and not members:
-            withheld = self._withheld(item.title, number, f"the paper for item {number}", item.reason or "")
-            plan.slots.append(Slot(withheld, f"{number}. Not for publication"))
+            explanation = self.w("withheld.paper", number=number, reason=item.reason or "")
+            withheld = self._withheld(item.title, number, explanation)
+            plan.slots.append(Slot(withheld, self.w("pack.bookmark_withheld", number=number)))
             return
         plan.slots.append(Slot(self.docs.reports[item.paper], f"{number}. {item.title}"))
         for appendix in self.docs.papers[item.paper].appendices:
@@ -232,26 +242,30 @@ class PackBuilder:
             if doc is None:
                 continue
             if appendix.appendix.restricted and not members:
-                what = f"Appendix {appendix.number} to item {number}"
-                doc = self._withheld(appendix.heading, number, what, appendix.appendix.reason or "")
-                bookmark = f"Appendix {appendix.number} (not for publication)"
+                reason = appendix.appendix.reason or ""
+                explanation = self.w("withheld.appendix", appendix=appendix.number, number=number, reason=reason)
+                doc = self._withheld(appendix.heading, number, explanation)
+                bookmark = self.w("pack.bookmark_appendix_withheld", appendix=appendix.number)
             else:
                 bookmark = appendix.heading
             plan.appendix_rows.append((appendix.heading, len(plan.slots)))
             plan.slots.append(Slot(doc, bookmark, level=1))
 
-    def _withheld(self, title: str, number: int, what: str, reason: str) -> Doc:
+    def _withheld(self, title: str, number: int, explanation: str) -> Doc:
+        meeting, heading = self.meeting, self.w("withheld.heading")
         context = {
             "title": title,
             "marking": "OFFICIAL",
-            "item_line": f"{self.meeting.committee}, {long_date(self.meeting.date)} – agenda item {number}",
-            "explanation": f"{what[0].upper()}{what[1:]} is not for publication by virtue of {reason}. "
-            "It is included in the members' pack only.",
+            "item_line": self.w(
+                "withheld.item_line", committee=meeting.committee, date=long_date(meeting.date), number=number
+            ),
+            "explanation": explanation,
+            "w": self.w.for_templates(),
         }
-        job = self._job("withheld.docx", context, "Not for publication", f"withheld page for item {number}")
+        job = self._job("withheld.docx", context, heading, f"withheld page for item {number}")
         if job.key not in {j.key for j in self.pending}:
             self.pending.append(job)
-        return Doc(job.pdf, False, "OFFICIAL", "Not for publication")
+        return Doc(job.pdf, False, "OFFICIAL", heading)
 
     def _job(self, template: str, context: dict, title: str, label: str) -> Job:
         key = fingerprint(template, file_digest(self.templates / template), context, title, self.meeting)
@@ -278,16 +292,14 @@ class PackBuilder:
     ) -> Job:
         """Return the front sheet's job, with the pages that follow a front sheet of *front_pages*."""
         starts = iter(page_starts([self._pages(s.doc.pdf) for i in items for s in i.slots], first=front_pages + 1))
-        rows = [_agenda_row(plan, [next(starts) for _ in plan.slots], restricted) for plan in items]
-        notes = _notes(items, restricted)
+        rows = [_agenda_row(plan, [next(starts) for _ in plan.slots], restricted, self.w) for plan in items]
+        notes = _notes(items, restricted, self.w)
         if supplement is not None:
             for row, plan in zip(rows, items, strict=True):
-                what = supplement.what[plan.item.paper][restricted]
-                row["note"] = (row["note"] + " " if row["note"] else "") + f"Changed: {what}."
-            notes = [
-                "Only the papers changed since the packs were last built are here; the full packs hold all."
-            ] + notes
-        pack_title = _pack_title(restricted, supplement is not None)
+                what = self.w("pack.changed", what=supplement.what[plan.item.paper][restricted])
+                row["note"] = (row["note"] + " " if row["note"] else "") + what
+            notes = [self.w("pack.note_supplement")] + notes
+        pack_title = _pack_title(restricted, supplement is not None, self.w)
         context = {
             "committee": self.meeting.committee,
             "pack_title": pack_title,
@@ -297,50 +309,48 @@ class PackBuilder:
             "marking": marking,
             "items": rows,
             "notes": notes,
+            "w": self.w.for_templates(),
         }
         return self._job("frontsheet.docx", context, pack_title, f"{'members' if restricted else 'public'} front sheet")
 
     def _info(self, restricted: bool, supplementary: bool) -> PackInfo:
         meeting = self.meeting
         when = long_date(meeting.date) + (f", {meeting.time}" if meeting.time else "")
+        pack = _pack_title(restricted, supplementary, self.w).lower()
         return PackInfo(
-            title=f"{meeting.committee}, {long_date(meeting.date)}: {_pack_title(restricted, supplementary).lower()}",
-            subject=f"Agenda and papers for the meeting of the {meeting.committee} on {when}",
+            title=self.w("pack.info_title", committee=meeting.committee, date=long_date(meeting.date), pack=pack),
+            subject=self.w("pack.info_subject", committee=meeting.committee, when=when),
             author=meeting.author or meeting.committee,
             keywords=f"{meeting.committee}; agenda; {meeting.date.isoformat()}",
         )
 
 
-def _pack_title(restricted: bool, supplementary: bool = False) -> str:
-    if supplementary:
-        return "Supplementary agenda, members' pack" if restricted else "Supplementary agenda"
-    return "Members' pack, with restricted papers" if restricted else "Agenda and public reports pack"
+def _pack_title(restricted: bool, supplementary: bool, w: Wording) -> str:
+    side = "members" if restricted else "public"
+    return w(f"pack.supplement_{side}_title" if supplementary else f"pack.{side}_title")
 
 
-def _agenda_row(plan: ItemPlan, slot_pages: list[int], members: bool) -> dict:
+def _agenda_row(plan: ItemPlan, slot_pages: list[int], members: bool, w: Wording) -> dict:
     item = plan.item
     note = item.note or ""
     if item.restricted:
-        note = (note + " " if note else "") + f"Not for publication: {item.reason}."
+        note = (note + " " if note else "") + w("pack.item_withheld", reason=item.reason)
     appendices = []
     for title, index in plan.appendix_rows:
         appendix = plan.slots[index]
-        suffix = "" if members or appendix.bookmark == title else " – not for publication"
-        appendices.append({"title": title + suffix, "page": str(slot_pages[index])})
+        shown = title if members or appendix.bookmark == title else w("pack.appendix_withheld", title=title)
+        appendices.append({"title": shown, "page": str(slot_pages[index])})
     page = str(slot_pages[0]) if slot_pages else "–"
     return {"number": str(plan.number), "title": item.title, "note": note, "page": page, "appendices": appendices}
 
 
-def _notes(items: list[ItemPlan], members: bool) -> list[str]:
+def _notes(items: list[ItemPlan], members: bool, w: Wording) -> list[str]:
     restricted = [str(p.number) for p in items if p.item.restricted]
-    notes = ["Page numbers are those printed at the foot of each page of this pack."]
+    notes = [w("pack.note_pages")]
     if restricted and not members:
-        notes.append(
-            f"The press and public are likely to be excluded for item {', '.join(restricted)}; its papers are "
-            "not published and appear in the members' pack only."
-        )
+        notes.append(w.count("pack.note_excluded", len(restricted), items=", ".join(restricted)))
     if members:
-        notes.append("This pack contains restricted papers: do not forward or publish it.")
+        notes.append(w("pack.note_members"))
     return notes
 
 

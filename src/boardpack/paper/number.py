@@ -27,14 +27,10 @@ from ..plan.model import (
     Subheading,
     Target,
 )
+from ..plan.wording import Wording, shipped_wording
 from ..util import did_you_mean
 
-SUMMARY_HEADINGS = (
-    ("purpose", "Overall Summary of the Purpose of the Report"),
-    ("key_considerations", "Key Considerations for the Panel"),
-    ("interdependencies", "Interdependencies/Cross Cutting Issues"),
-    ("recommendations", "Recommendations"),
-)
+SUMMARY_KEYS = ("purpose", "key_considerations", "interdependencies", "recommendations")
 
 
 def number_paper(
@@ -42,29 +38,56 @@ def number_paper(
     problems: Problems,
     action_plans: dict[int, ActionPlan] | None = None,
     sheets: dict[int, SheetData] | None = None,
+    wording: Wording | None = None,
 ) -> NumberedPaper:
     """Return *paper* numbered; record duplicate labels and misplaced summaries in *problems*.
 
     *action_plans* maps an appendix's index to the action plan read from its workbook, *sheets* to the
-    table read from its worksheet.
+    table read from its worksheet; *wording* is the paper's (by default, boardpack's own).
     """
-    labels: dict[str, Target] = {}
+    w = wording or shipped_wording()
+    labels = _Labels(w, problems)
     plans, sheets = action_plans or {}, sheets or {}
-    appendices = tuple(_number_appendix(paper, i, plans.get(i), sheets.get(i)) for i in range(len(paper.appendices)))
+    count = len(paper.appendices)
+    appendices = tuple(_number_appendix(paper, i, plans.get(i), sheets.get(i), w) for i in range(count))
     for numbered in appendices:
-        _add_appendix_labels(labels, numbered, problems)
-    appendices = tuple(_number_written(a, appendices, labels, problems) for a in appendices)
-    tables = _Tables(appendices, problems)
+        _add_appendix_labels(labels, numbered, problems, w)
+    appendices = tuple(_number_written(a, appendices, labels, problems, w) for a in appendices)
+    tables = _Tables(appendices, problems, w)
     sections = [_number_section(str(i), s, labels, tables, problems) for i, s in enumerate(paper.sections, 1)]
-    sections.append(_contact_section(paper, len(sections) + 1))
-    sections.append(_appendices_section(paper, appendices, len(sections) + 1))
+    sections.append(_contact_section(paper, len(sections) + 1, w))
+    sections.append(_appendices_section(paper, appendices, len(sections) + 1, w))
     return NumberedPaper(
         paper=paper,
-        summary=_summary(paper),
+        summary=_summary(paper, w),
         sections=tuple(sections),
         appendices=appendices,
-        labels=labels,
+        labels=labels.targets,
+        wording=w,
     )
+
+
+class _Labels:
+    """The paper's labels, each with what a reference to it prints, in the paper's wording."""
+
+    def __init__(self, wording: Wording, problems: Problems):
+        self.wording, self.problems = wording, problems
+        self.targets: dict[str, Target] = {}
+
+    def add(self, label: str | None, kind: str, number: str, loc, document: str = "") -> None:
+        """Label a section, paragraph or appendix; a label used twice is a problem naming both places."""
+        text = self.wording(f"ref.{kind}", number=number)
+        if document:
+            elsewhere = self.wording("ref.in_appendix", target=text, appendix=document)
+        else:
+            elsewhere = self.wording("ref.in_report", target=text)
+        _add_label(self.targets, label, Target(kind, number, loc, document, text, elsewhere), self.problems)
+
+    def __setitem__(self, label: str, target: Target) -> None:
+        self.targets[label] = target
+
+    def __contains__(self, label: str) -> bool:
+        return label in self.targets
 
 
 def letter(index: int) -> str:
@@ -77,33 +100,41 @@ def letter(index: int) -> str:
     return out
 
 
-def _number_appendix(paper: Paper, index: int, plan: ActionPlan | None, sheet: SheetData | None) -> NumberedAppendix:
+def _number_appendix(
+    paper: Paper, index: int, plan: ActionPlan | None, sheet: SheetData | None, w: Wording
+) -> NumberedAppendix:
     appendix = paper.appendices[index]
     marking = appendix.marking or ("OFFICIAL-SENSITIVE" if appendix.restricted else paper.marking)
-    return NumberedAppendix(str(index + 1), appendix, marking, plan, sheet)
+    number = str(index + 1)
+    heading = w(
+        "appendix.heading_restricted" if appendix.restricted else "appendix.heading",
+        number=number,
+        title=appendix.title,
+    )
+    return NumberedAppendix(number, appendix, marking, heading, plan, sheet)
 
 
 def _number_written(
-    numbered: NumberedAppendix, appendices: tuple[NumberedAppendix, ...], labels, problems: Problems
+    numbered: NumberedAppendix, appendices: tuple[NumberedAppendix, ...], labels, problems: Problems, w: Wording
 ) -> NumberedAppendix:
     """Number a written appendix's sections 1, 2 … within it; its labels point into the appendix."""
     sections = numbered.appendix.sections
     if not sections:
         return numbered
-    tables = _Tables(appendices, problems)
+    tables = _Tables(appendices, problems, w)
     numbered_sections = tuple(
         _number_section(str(i), s, labels, tables, problems, numbered.number) for i, s in enumerate(sections, 1)
     )
     return replace(numbered, sections=numbered_sections)
 
 
-def _add_appendix_labels(labels: dict[str, Target], numbered: NumberedAppendix, problems: Problems) -> None:
+def _add_appendix_labels(labels: _Labels, numbered: NumberedAppendix, problems: Problems, w: Wording) -> None:
     """Label the appendix, and its counts: ``label:total`` and ``label:<status>``."""
     appendix = numbered.appendix
-    _add_label(labels, appendix.label, Target("appendix", numbered.number, appendix.loc), problems)
+    labels.add(appendix.label, "appendix", numbered.number, appendix.loc)
     if appendix.label is None or numbered.plan is None:
         return
-    table = status_table(numbered)
+    table = status_table(numbered, w)
     labels[f"{appendix.label}:total"] = Target("count", str(table.totals.total), appendix.loc)
     for status, count in zip(table.statuses, table.totals.counts, strict=True):
         labels[f"{appendix.label}:{status.name}"] = Target("count", str(count), appendix.loc)
@@ -112,9 +143,9 @@ def _add_appendix_labels(labels: dict[str, Target], numbered: NumberedAppendix, 
 class _Tables:
     """Number the status-summary tables of a paper, finding each one's appendix by label."""
 
-    def __init__(self, appendices: tuple[NumberedAppendix, ...], problems: Problems):
+    def __init__(self, appendices: tuple[NumberedAppendix, ...], problems: Problems, wording: Wording):
         self.by_label = {a.appendix.label: a for a in appendices if a.appendix.label}
-        self.problems = problems
+        self.problems, self.wording = problems, wording
         self.count = 0
 
     def block(self, summary: StatusSummary) -> NumberedBlock | None:
@@ -128,14 +159,15 @@ class _Tables:
                 self.problems.add(summary.loc, f"status_summary: '{summary.status_summary}' {why}{hint}")
             return None
         self.count += 1
-        return NumberedBlock("status", "", summary.loc, str(self.count), table=status_table(appendix))
+        table = status_table(appendix, self.wording, str(self.count))
+        return NumberedBlock("status", "", summary.loc, str(self.count), table=table)
 
 
 def _number_section(
     number: str, section: Section, labels, tables: _Tables, problems: Problems, document: str = ""
 ) -> NumberedSection:
     """Number *section* as section *number* of *document* ("" the report, "2" Appendix 2)."""
-    _add_label(labels, section.label, Target("section", number, section.loc, document), problems)
+    labels.add(section.label, "section", number, section.loc, document)
     blocks = [NumberedBlock("text", text, section.text_loc) for text in section.text]
     count = 0
     for block in section.paragraphs:
@@ -146,7 +178,7 @@ def _number_section(
         else:
             count += 1
             para_number = f"{number}.{count}"
-            _add_label(labels, block.label, Target("paragraph", para_number, block.loc, document), problems)
+            labels.add(block.label, "paragraph", para_number, block.loc, document)
             blocks.append(
                 NumberedBlock("paragraph", block.text, block.text_loc, para_number, _items(block), label=block.label)
             )
@@ -169,25 +201,34 @@ def _add_label(labels: dict[str, Target], label: str | None, target: Target, pro
     labels[label] = target
 
 
-def _summary(paper: Paper):
+def _summary(paper: Paper, w: Wording):
     return tuple(
-        (heading, tuple(NumberedBlock("text", t, paper.summary.where[key]) for t in getattr(paper.summary, key)))
-        for key, heading in SUMMARY_HEADINGS
+        (
+            w(f"report.summary.{key}"),
+            tuple(NumberedBlock("text", t, paper.summary.where[key]) for t in getattr(paper.summary, key)),
+        )
+        for key in SUMMARY_KEYS
     )
 
 
-def _contact_section(paper: Paper, number: int) -> NumberedSection:
+def _contact_section(paper: Paper, number: int, w: Wording) -> NumberedSection:
     contact = paper.contact
-    lines = [f"Report author: {contact.author}"]
+    lines = [w("report.contact_author", author=contact.author)]
     if contact.phone:
-        lines.append(f"Telephone: {contact.phone}")
+        lines.append(w("report.contact_phone", phone=contact.phone))
     if contact.email:
-        lines.append(f"Email: {contact.email}")
+        lines.append(w("report.contact_email", email=contact.email))
     blocks = tuple(NumberedBlock("text", line, contact.loc) for line in lines)
-    return NumberedSection(str(number), "Contact Details", blocks, contact.loc)
+    return NumberedSection(str(number), w("report.contact_heading"), blocks, contact.loc)
 
 
-def _appendices_section(paper: Paper, appendices: tuple[NumberedAppendix, ...], number: int) -> NumberedSection:
-    lines = [a.heading for a in appendices] + list(paper.background_papers)
-    blocks = tuple(NumberedBlock("text", line, paper.loc) for line in lines or ["None"])
-    return NumberedSection(str(number), "Appendices and Background Papers", blocks, paper.loc)
+def _appendices_section(
+    paper: Paper, appendices: tuple[NumberedAppendix, ...], number: int, w: Wording
+) -> NumberedSection:
+    blocks = [NumberedBlock("text", a.heading, paper.loc) for a in appendices]
+    if paper.background_papers:
+        items = tuple(Item("", text) for text in paper.background_papers)
+        blocks.append(NumberedBlock("lead", w("report.background_papers"), paper.loc, items=items))
+    if not blocks:
+        blocks.append(NumberedBlock("text", w("report.no_appendices"), paper.loc))
+    return NumberedSection(str(number), w("report.appendices_heading"), tuple(blocks), paper.loc)

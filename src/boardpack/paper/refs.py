@@ -16,7 +16,6 @@ from ..plan.model import Item, NumberedBlock, NumberedPaper, Target
 from ..util import did_you_mean
 
 REFERENCE = re.compile(r"\\\[\[|\[\[\s*(#?)([^\[\]]*)\]\]|\[\[")
-WORDS = {"section": "section", "paragraph": "paragraph", "appendix": "Appendix"}
 
 
 def resolve_text(
@@ -51,16 +50,10 @@ def resolve_text(
             return whole
         if bare or target.kind == "count":
             return target.number
-        return f"{WORDS[target.kind]} {target.number}{_elsewhere(target, document)}"
+        elsewhere = target.kind in ("paragraph", "section") and target.document != document
+        return target.elsewhere if elsewhere else target.text
 
     return REFERENCE.sub(substitute, text)
-
-
-def _elsewhere(target: Target, document: str) -> str:
-    """Return " of Appendix 2" (or " of the covering report") for a target printed in another document."""
-    if target.kind not in ("paragraph", "section") or target.document == document:
-        return ""
-    return f" of Appendix {target.document}" if target.document else " of the covering report"
 
 
 def resolve_paper(paper: NumberedPaper, problems: Problems) -> NumberedPaper:

@@ -33,6 +33,7 @@ from ..plan.model import (
     SheetTable,
     Written,
 )
+from ..plan.templates import TemplateFolders
 from ..plan.validate import validate_plan
 from ..render.docx import (
     APPENDIX_TEMPLATE,
@@ -75,15 +76,21 @@ class BuildResult:
     changes: Changes | None = None
 
 
-def check(plan_dir: Path) -> Prepared:
-    """Load and check the plan in *plan_dir*; raise PlanError listing every problem. Write nothing."""
+def check(plan_dir: Path, templates: Path | TemplateFolders = TEMPLATES_DIR) -> Prepared:
+    """Load and check the plan in *plan_dir*; raise PlanError listing every problem. Write nothing.
+
+    *templates* is the template folder (the plan's own ``templates/`` comes first): its wording counts.
+    """
     problems = Problems()
-    plan = read_plan(Path(plan_dir), problems)
+    plan = read_plan(Path(plan_dir), problems, TemplateFolders.for_plan(plan_dir, templates))
     action_plans = load_action_plans(plan, problems)
     tables = load_tables(plan, problems)
     validate_plan(plan, problems)
     papers = tuple(
-        resolve_paper(number_paper(p, problems, _of(p, action_plans), _of(p, tables)), problems) for p in plan.papers
+        resolve_paper(
+            number_paper(p, problems, _of(p, action_plans), _of(p, tables), plan.wording_of(p.slug)), problems
+        )
+        for p in plan.papers
     )
     problems.raise_if_any()
     return Prepared(replace(plan, action_plans=action_plans, tables=tables), papers, tuple(problems.warnings))
@@ -110,11 +117,12 @@ def build(
 
     Documents whose inputs are unchanged since the last build into *out_dir* come from its cache.
     """
-    prepared = check(plan_dir)
+    folders = TemplateFolders.for_plan(plan_dir, templates)
+    prepared = check(plan_dir, folders)
     out_dir = Path(out_dir) if out_dir else default_out(plan_dir)
     converter = converter or Converter()
     with locked(out_dir):
-        return _build(prepared, out_dir, templates, progress, converter)
+        return _build(prepared, out_dir, folders, progress, converter)
 
 
 def _build(prepared: Prepared, out_dir: Path, templates: Path, progress, converter: Converter) -> BuildResult:
@@ -137,7 +145,8 @@ def _build_staged(prepared: Prepared, out_dir: Path, templates: Path, progress, 
         state = snapshot(list(prepared.papers), _keys_by_paper(jobs, rendered), _restricted_items(meeting))
         changes = compare(previous.get("papers"), state)
         supplement = _supplement(changes, state)
-        packer = PackBuilder(meeting, _pack_docs(prepared, rendered), Path(work), templates, cache, converter)
+        docs = _pack_docs(prepared, rendered)
+        packer = PackBuilder(meeting, docs, Path(work), templates, cache, converter, prepared.plan.wording)
         try:
             # One LibreOffice run, in the usual case, for everything: the papers; the withheld pages, which
             # depend on nothing converted; and the front sheets, rendered with last build's page counts.
@@ -280,12 +289,12 @@ def _appendix_job(appendix: NumberedAppendix, paper: NumberedPaper, meeting, tem
     """Return the job that makes *appendix*, of whichever kind, keyed by what it prints."""
     label = f"{paper.paper.slug} appendix {appendix.number}"
     source = appendix.appendix.source
-    head = (meeting.committee, meeting.date, paper.paper.title, appendix.heading, appendix.marking)
+    head = (meeting.committee, meeting.date, paper.paper.title, appendix.heading, appendix.marking, paper.wording)
     if isinstance(source, AttachedFile):
         path = paper.paper.loc.file.parent / source.file
         key = fingerprint("attached", file_digest(path), head)
         if source.is_pdf:
-            number_line, marking = f"Appendix {appendix.number}", appendix.marking
+            number_line, marking = paper.wording("appendix.stamp", number=appendix.number), appendix.marking
             stamp = partial(stamp_pdf, path, number_line=number_line, marking=marking, title=appendix.heading)
             return Job(key, docx, stamp, label, converts=False)
         return Job(key, docx, partial(prepare_docx, path, heading=appendix.heading, marking=appendix.marking), label)
@@ -311,7 +320,7 @@ def _render_appendix_to(render, appendix, paper: NumberedPaper, meeting, templat
 
 def _report_inputs(paper: NumberedPaper) -> tuple:
     """What a covering report shows: not the appendices' actions, only their headings and counts."""
-    return (paper.paper, paper.summary, paper.sections, [a.heading for a in paper.appendices])
+    return (paper.paper, paper.summary, paper.sections, [a.heading for a in paper.appendices], paper.wording)
 
 
 def _pack_docs(prepared: Prepared, rendered: list[Rendered]) -> PackDocs:

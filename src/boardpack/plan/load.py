@@ -33,6 +33,8 @@ from .model import (
     Subheading,
     Summary,
 )
+from .templates import TEMPLATES_DIR, TemplateFolders
+from .wording import WORDING_FILE, read_wording
 from .yamlsrc import Reader, compose_file
 
 MEETING_FILE = "meeting.yaml"
@@ -42,15 +44,15 @@ LABEL = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
 HEX_COLOUR = re.compile(r"#?[0-9A-Fa-f]{6}")
 
 
-def load_plan(plan_dir: Path) -> Plan:
+def load_plan(plan_dir: Path, templates: Path | TemplateFolders = TEMPLATES_DIR) -> Plan:
     """Return the plan in *plan_dir*, or raise PlanError listing every problem found."""
     problems = Problems()
-    plan = read_plan(Path(plan_dir), problems)
+    plan = read_plan(Path(plan_dir), problems, templates)
     problems.raise_if_any()
     return plan
 
 
-def read_plan(plan_dir: Path, problems: Problems) -> Plan:
+def read_plan(plan_dir: Path, problems: Problems, templates: Path | TemplateFolders = TEMPLATES_DIR) -> Plan:
     """Return what can be read of the plan in *plan_dir*, recording every problem in *problems*.
 
     What is missing or wrong is replaced by a placeholder (already reported) so that later stages can
@@ -79,7 +81,18 @@ def read_plan(plan_dir: Path, problems: Problems) -> Plan:
     for stray in sorted(p.parent.name for p in plan_dir.glob(f"*/{PAPER_FILE}")):
         if stray not in on_agenda:
             problems.warn(Location(plan_dir / stray / PAPER_FILE), "not on the agenda in meeting.yaml: not built")
-    return Plan(meeting=meeting, papers=tuple(papers))
+    wording = read_wording(_wording_layers(plan_dir, templates), problems)
+    own = {p.slug: read_wording([p.loc.file.parent / WORDING_FILE], problems, wording) for p in papers}
+    own = {slug: w for slug, w in own.items() if w is not wording}
+    return Plan(meeting=meeting, papers=tuple(papers), wording=wording, paper_wording=own)
+
+
+def _wording_layers(plan_dir: Path, templates: Path | TemplateFolders) -> list[Path]:
+    """Return the wording files that stack for a meeting: boardpack's (every phrase), the template
+    folders' from the last to the first, then the meeting's own beside meeting.yaml."""
+    shipped = TEMPLATES_DIR / WORDING_FILE
+    folders = TemplateFolders.for_plan(plan_dir, templates).layers(WORDING_FILE)
+    return [shipped, *(p for p in folders if p.resolve() != shipped.resolve()), plan_dir / WORDING_FILE]
 
 
 def _where(path: Path, message: str) -> Problem:

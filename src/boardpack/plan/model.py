@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ..errors import CellLocation, Location
+from .wording import Wording
 
 
 def doc(text: str, **kwargs):  # noqa: ANN201 - a dataclass field
@@ -329,6 +330,14 @@ class Plan:
     papers: tuple[Paper, ...]
     action_plans: dict[tuple[str, int], ActionPlan] = field(default_factory=dict)  # (paper slug, appendix index)
     tables: dict[tuple[str, int], SheetData] = field(default_factory=dict)  # (paper slug, appendix index)
+    wording: Wording | None = None  # the meeting's: the packs' and every paper's unless it has its own
+    paper_wording: dict[str, Wording] = field(default_factory=dict)  # by paper folder, where it has its own
+
+    def wording_of(self, slug: str) -> Wording:
+        """Return the wording in force for the paper in folder *slug*."""
+        wording = self.paper_wording.get(slug, self.wording)
+        assert wording is not None
+        return wording
 
 
 SCHEMA = (
@@ -360,6 +369,8 @@ class Target:
     number: str
     loc: Location
     document: str = ""  # where it is printed: "" for the covering report, "1" for Appendix 1
+    text: str = ""  # what a reference prints: "paragraph 1.4", "Appendix 2"
+    elsewhere: str = ""  # what a reference from another document prints: "paragraph 1.2 of Appendix 2"
 
 
 @dataclass(frozen=True)
@@ -387,6 +398,7 @@ class StatusTable:
     statuses: tuple[Status, ...]
     rows: tuple[StatusCount, ...]
     totals: StatusCount
+    caption: str = ""  # "Table 1: …", in the paper's wording
 
 
 @dataclass(frozen=True)
@@ -419,15 +431,10 @@ class NumberedAppendix:
     number: str
     appendix: Appendix
     marking: str
+    heading: str  # "Appendix 1 – Title (Restricted)", in the paper's wording
     plan: ActionPlan | None = None  # an actions appendix: its workbook, read and checked
     table: SheetData | None = None  # a table appendix: its worksheet, read and formatted
     sections: tuple[NumberedSection, ...] = ()  # a written appendix: its sections, numbered
-
-    @property
-    def heading(self) -> str:
-        """Return "Appendix 1 – Title", with "(Restricted)" when it is."""
-        restricted = " (Restricted)" if self.appendix.restricted else ""
-        return f"Appendix {self.number} – {self.appendix.title}{restricted}"
 
 
 @dataclass(frozen=True)
@@ -439,3 +446,4 @@ class NumberedPaper:
     sections: tuple[NumberedSection, ...]
     appendices: tuple[NumberedAppendix, ...]
     labels: dict[str, Target] = field(compare=False)
+    wording: Wording = field(default_factory=lambda: Wording({}))

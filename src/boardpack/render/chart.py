@@ -6,11 +6,12 @@ import textwrap
 from pathlib import Path
 
 from ..plan.model import StatusTable
+from ..plan.wording import Wording
 
 FONT = ["Liberation Sans", "Arial", "DejaVu Sans"]
 
 
-def draw_status_chart(table: StatusTable, out: Path) -> Path:
+def draw_status_chart(table: StatusTable, out: Path, axis_label: str = "Number of actions") -> Path:
     """Draw *table* as horizontal bars, one per theme, stacked by status in RAG colours; return *out*."""
     import matplotlib  # imported here: a third of a second that only a redrawn chart should pay
 
@@ -27,7 +28,7 @@ def draw_status_chart(table: StatusTable, out: Path) -> Path:
         ax.bar_label(bars, labels=[str(c) if c else "" for c in counts], label_type="center", fontsize=8)
         left = [a + b for a, b in zip(left, counts, strict=True)]
         bars.set_label(status.name)
-    ax.set_xlabel("Number of actions")
+    ax.set_xlabel(axis_label, usetex=False)
     ax.spines[["top", "right"]].set_visible(False)
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(loc="upper center", bbox_to_anchor=(0.4, -0.28), ncol=len(table.statuses), frameon=False, fontsize=8)
@@ -37,7 +38,7 @@ def draw_status_chart(table: StatusTable, out: Path) -> Path:
     return out
 
 
-def alt_text(table: StatusTable) -> str:
+def alt_text(table: StatusTable, wording: Wording) -> str:
     """Return the chart's alternative text: every number it shows, in words."""
     names = [s.name for s in table.statuses]
 
@@ -45,6 +46,4 @@ def alt_text(table: StatusTable) -> str:
         return ", ".join(f"{n} {name}" for n, name in zip(row.counts, names, strict=True))
 
     rows = "; ".join(f"{row.theme}: {counts(row)}" for row in table.rows)
-    return (
-        f"Stacked bar chart of {table.totals.total} actions by theme and status. {rows}. Total: {counts(table.totals)}."
-    )
+    return wording("report.chart_alt", total=table.totals.total, rows=rows, totals=counts(table.totals))

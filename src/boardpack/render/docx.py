@@ -24,10 +24,11 @@ from jinja2.sandbox import SandboxedEnvironment
 from ..appendix.actions_context import appendix_context
 from ..errors import Location, Problem, RenderError
 from ..plan.model import Meeting, NumberedAppendix, NumberedBlock, NumberedPaper
+from ..plan.templates import TEMPLATES_DIR
+from ..plan.wording import Wording
 from ..util import long_date
 from .chart import alt_text, draw_status_chart
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "templates"
 REPORT_TEMPLATE = "report.docx"
 APPENDIX_TEMPLATE = "appendix.docx"
 TABLE_TEMPLATE = "table.docx"
@@ -41,7 +42,7 @@ def render_report(paper: NumberedPaper, meeting: Meeting, out: Path, template_di
     with tempfile.TemporaryDirectory(prefix="boardpack-charts-") as charts:
         context = _report_context(doc, paper, meeting, Path(charts))
         _render(doc, template_dir / REPORT_TEMPLATE, context)
-    _describe_charts(doc, [alt_text(b.table) for b in _status_blocks(paper)])
+    _describe_charts(doc, [alt_text(b.table, paper.wording) for b in _status_blocks(paper)])
     _fit_status_tables(doc)
     src = paper.paper
     _set_properties(doc, src.title, src.properties.subject, src.properties.author or src.report_by, meeting)
@@ -56,7 +57,8 @@ def render_appendix(
     """Render an appendix built from a workbook of actions to *out* (.docx) and return the path."""
     template = template_dir / APPENDIX_TEMPLATE
     doc = _load(template)
-    _render(doc, template, appendix_context(appendix, paper, meeting, long_date(meeting.date)))
+    context = appendix_context(appendix, paper, meeting, long_date(meeting.date))
+    _render(doc, template, {**context, "w": paper.wording.for_templates()})
     _finish_appendix(doc, appendix, paper, meeting, out)
     return out
 
@@ -71,7 +73,7 @@ def render_table_appendix(
     assert data is not None
     context = {
         **_appendix_head(appendix, paper, meeting),
-        "caption": f"Table 1: {appendix.appendix.title}",
+        "caption": paper.wording("appendix.table_caption", title=appendix.appendix.title),
         "header": list(data.header),
         "rows": [list(row) for row in data.rows],
     }
@@ -88,10 +90,10 @@ def render_written_appendix(
     template = template_dir / WRITTEN_TEMPLATE
     doc = _load(template)
     with tempfile.TemporaryDirectory(prefix="boardpack-charts-") as charts:
-        sections = _sections_context(doc, appendix.sections, Path(charts))
+        sections = _sections_context(doc, appendix.sections, Path(charts), paper.wording)
         _render(doc, template, {**_appendix_head(appendix, paper, meeting), "sections": sections})
     blocks = [b for s in appendix.sections for b in s.blocks if b.table is not None]
-    _describe_charts(doc, [alt_text(b.table) for b in blocks])
+    _describe_charts(doc, [alt_text(b.table, paper.wording) for b in blocks])
     _fit_status_tables(doc)
     _finish_appendix(doc, appendix, paper, meeting, out)
     return out
@@ -99,11 +101,17 @@ def render_written_appendix(
 
 def paper_line(meeting: Meeting, paper: NumberedPaper) -> str:
     """Return the line under an appendix's heading: "Audit Panel, Tuesday, 19 December 2017 – Title"."""
-    return f"{meeting.committee}, {long_date(meeting.date)} – {paper.paper.title}"
+    date = long_date(meeting.date)
+    return paper.wording("appendix.paper_line", committee=meeting.committee, date=date, paper=paper.paper.title)
 
 
 def _appendix_head(appendix: NumberedAppendix, paper: NumberedPaper, meeting: Meeting) -> dict:
-    return {"heading": appendix.heading, "marking": appendix.marking, "paper_line": paper_line(meeting, paper)}
+    return {
+        "heading": appendix.heading,
+        "marking": appendix.marking,
+        "paper_line": paper_line(meeting, paper),
+        "w": paper.wording.for_templates(),
+    }
 
 
 def _finish_appendix(doc, appendix: NumberedAppendix, paper: NumberedPaper, meeting: Meeting, out: Path) -> None:
@@ -124,14 +132,14 @@ def render_plain(
     return out
 
 
-def _sections_context(doc: DocxTemplate, sections, charts: Path) -> list[SimpleNamespace]:
+def _sections_context(doc: DocxTemplate, sections, charts: Path, wording: Wording) -> list[SimpleNamespace]:
     """Return numbered sections as the template's `sections` loop reads them, charts drawn into *charts*."""
 
     def block(b: NumberedBlock) -> SimpleNamespace:
         # Namespaces, not dicts: in Jinja `b.items` on a dict is the dict's method.
         values = SimpleNamespace(kind=b.kind, text=b.text, number=b.number, items=b.items, table=b.table, chart=None)
         if b.table is not None:
-            image = draw_status_chart(b.table, charts / f"chart-{b.number}.png")
+            image = draw_status_chart(b.table, charts / f"chart-{b.number}.png", wording("report.chart_axis"))
             values.chart = InlineImage(doc, str(image), width=Cm(15))
         return values
 
@@ -140,16 +148,21 @@ def _sections_context(doc: DocxTemplate, sections, charts: Path) -> list[SimpleN
 
 def _report_context(doc: DocxTemplate, paper: NumberedPaper, meeting: Meeting, charts: Path) -> dict:
     src = paper.paper
-    sections = _sections_context(doc, paper.sections, charts)
+    sections = _sections_context(doc, paper.sections, charts, paper.wording)
     return {
         "committee": meeting.committee,
         "date_long": long_date(meeting.date),
         "title": src.title,
         "report_by": src.report_by,
         "marking": src.marking,
-        "summary": [(heading, [b.text for b in blocks]) for heading, blocks in paper.summary],
+        "summary": [(heading, [_summary_entry(b) for b in blocks]) for heading, blocks in paper.summary],
+        "w": paper.wording.for_templates(),
         "sections": sections,
     }
+
+
+def _summary_entry(b: NumberedBlock) -> SimpleNamespace:
+    return SimpleNamespace(text=b.text, items=[i.text for i in b.items], letters=[i.marker for i in b.items])
 
 
 def _status_blocks(paper: NumberedPaper) -> list[NumberedBlock]:

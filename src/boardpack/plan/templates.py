@@ -1,0 +1,44 @@
+"""Where templates are found: a committee's own template folder first, then the shipped one.
+
+A plan may carry its own ``templates/`` folder beside ``meeting.yaml`` (another body's banner,
+layout and wording); each template it holds replaces the one of the same name, and a template it
+lacks comes from the folder given with ``--templates`` (by default, boardpack's own). A template
+path is asked for as ``folders / "report.docx"``, so stages that only read templates see a folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "templates"
+PLAN_TEMPLATES = "templates"
+
+
+class TemplateFolders:
+    """Template folders searched in order; ``folders / name`` is the first that holds *name*."""
+
+    def __init__(self, *folders: Path):
+        self.folders = tuple(Path(f) for f in folders)
+
+    @classmethod
+    def for_plan(cls, plan_dir: Path, templates: Path | TemplateFolders = TEMPLATES_DIR) -> TemplateFolders:
+        """Return the folders a plan's build uses: its own ``templates/`` when it has one, then *templates*."""
+        base = templates.folders if isinstance(templates, TemplateFolders) else (Path(templates),)
+        own = Path(plan_dir) / PLAN_TEMPLATES
+        return cls(*((own,) if own.is_dir() and own.resolve() not in {b.resolve() for b in base} else ()), *base)
+
+    def __truediv__(self, name: str) -> Path:
+        for folder in self.folders:
+            if (folder / name).is_file():
+                return folder / name
+        return self.folders[-1] / name
+
+    def layers(self, name: str) -> list[Path]:
+        """Return every folder's *name*, the last folder's first: the order in which overrides stack."""
+        return [folder / name for folder in reversed(self.folders)]
+
+    def __str__(self) -> str:
+        return str(self.folders[0])
+
+    def __fspath__(self) -> str:
+        return str(self.folders[0])
