@@ -109,7 +109,7 @@ class _Tables:
 
 def _number_section(number: str, section: Section, labels, tables: _Tables, problems: Problems) -> NumberedSection:
     _add_label(labels, section.label, Target("section", number, section.loc), problems)
-    blocks = [NumberedBlock("text", text, section.text_loc) for text in section.text]
+    blocks = [NumberedBlock("text", text, section.text_loc, source=text) for text in section.text]
     count = 0
     for block in section.paragraphs:
         if isinstance(block, Subheading):
@@ -120,8 +120,12 @@ def _number_section(number: str, section: Section, labels, tables: _Tables, prob
             count += 1
             para_number = f"{number}.{count}"
             _add_label(labels, block.label, Target("paragraph", para_number, block.loc), problems)
+            items = _items(block)
+            source = " ".join([block.text, *(f"{i.marker} {i.text}".strip() for i in items)])
             blocks.append(
-                NumberedBlock("paragraph", block.text, block.text_loc, para_number, _items(block), label=block.label)
+                NumberedBlock(
+                    "paragraph", block.text, block.text_loc, para_number, items, label=block.label, source=source
+                )
             )
     return NumberedSection(number, section.heading, tuple(blocks), section.loc)
 
