@@ -26,6 +26,7 @@ from ..errors import Location, Problem, RenderError
 from ..plan.model import Meeting, NumberedAppendix, NumberedBlock, NumberedPaper
 from ..util import long_date
 from .chart import alt_text, draw_status_chart
+from .layout import fit_document_tables
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "templates"
 REPORT_TEMPLATE = "report.docx"
@@ -55,6 +56,7 @@ def render_appendix(
     template = template_dir / APPENDIX_TEMPLATE
     doc = _load(template)
     _render(doc, template, appendix_context(appendix, paper, meeting, long_date(meeting.date)))
+    fit_document_tables(doc.docx)
     src = paper.paper
     _set_properties(doc, appendix.heading, src.properties.subject, src.properties.author or src.report_by, meeting)
     doc.save(out)
