@@ -40,7 +40,21 @@ def fit_document_tables(document) -> None:
     width = Length(section.page_width - section.left_margin - section.right_margin).twips
     for table in document.tables:
         keep_refs_whole(table)
+        keep_rows_together(table)
         fit_columns(table, width)
+
+
+def keep_rows_together(table) -> None:
+    """Keep a table's header, its group rows (one cell across the table) and its last two rows each with
+    the row after, so no page ends on a header or group row and no table ends with one row alone."""
+    rows = table._tbl.tr_lst
+    count = len(table._tbl.tblGrid.findall(qn("w:gridCol")))
+    for n, tr in enumerate(rows[:-1]):
+        header = tr.trPr is not None and tr.trPr.find(qn("w:tblHeader")) is not None
+        group = len(tr.tc_lst) == 1 and count > 1
+        if header or group or n == len(rows) - 2:
+            for p in tr.iter(qn("w:p")):
+                p.get_or_add_pPr().keepNext_val = True
 
 
 def fit_columns(table, total_width_twips: int, min_widths: Sequence[int | None] | None = None) -> list[int]:
@@ -55,7 +69,8 @@ def fit_columns(table, total_width_twips: int, min_widths: Sequence[int | None] 
         max(c.least, (min_widths[i] if min_widths and i < len(min_widths) else None) or 0)
         for i, c in enumerate(columns)
     ]
-    widths = _share(total_width_twips, least, [c.most for c in columns], [c.text for c in columns])
+    most = [max(c.most, low) for c, low in zip(columns, least, strict=True)]
+    widths = _share(total_width_twips, least, most, [c.text for c in columns])
     _set_widths(table, widths)
     return widths
 
@@ -211,9 +226,9 @@ def _advances(bold: bool) -> tuple[dict[int, int], int] | None:
     try:
         from fontTools.ttLib import TTFont
 
-        font = TTFont(FONT_DIR / FONT_FILES[bold], lazy=True)
-        cmap, hmtx = font.getBestCmap(), font["hmtx"]
-        return {code: hmtx[glyph][0] for code, glyph in cmap.items()}, font["head"].unitsPerEm
+        with TTFont(FONT_DIR / FONT_FILES[bold]) as font:
+            cmap, hmtx = font.getBestCmap(), font["hmtx"]
+            return {code: hmtx[glyph][0] for code, glyph in cmap.items()}, font["head"].unitsPerEm
     except Exception:  # noqa: BLE001 - no font file, or not a font: fall back on an average
         return None
 
