@@ -248,8 +248,12 @@ def _styles(doc, width=TEXT_WIDTH) -> None:
     _hanging(_style(doc, "Numbered Paragraph", after=8), 1.0, 1.0)
     body = _style(doc, "Body Text", after=8)
     body.paragraph_format.left_indent = Cm(1.0)
-    _hanging(_style(doc, "List Bullet", after=4), 2.0, 0.6)
-    _hanging(_style(doc, "List Letter", base="List Paragraph", after=4), 2.0, 1.0)
+    # A list's items sit close (contextual spacing: no space between paragraphs of one style); its last
+    # item has a numbered paragraph's space after, whichever kind of list it is.
+    for name, base, hang in (("List Bullet", "Normal", 0.6), ("List Letter", "List Paragraph", 1.0)):
+        items = _style(doc, name, base=base, after=8)
+        _hanging(items, 2.0, hang)
+        _contextual(items)
     _style(doc, "Caption", size=10, bold=True, before=6, after=4).paragraph_format.keep_with_next = True
     _style(doc, "Table Text", size=9, after=0).paragraph_format.line_spacing = 1.0
     _style(doc, "Table Heading", size=9, bold=True, after=0).paragraph_format.line_spacing = 1.0
@@ -265,6 +269,13 @@ def _styles(doc, width=TEXT_WIDTH) -> None:
         style.paragraph_format.tab_stops.clear_all()
         style.paragraph_format.tab_stops.add_tab_stop(width // 2, WD_TAB_ALIGNMENT.CENTER)
         style.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+
+
+def _contextual(style) -> None:
+    """No space between consecutive paragraphs of *style*: the space after comes after the last."""
+    ppr = style.element.get_or_add_pPr()
+    if ppr.find(qn("w:contextualSpacing")) is None:
+        ppr.append(parse_xml(f"<w:contextualSpacing {nsdecls('w')}/>"))
 
 
 def _header_footer(doc, page_number: bool = True) -> None:
@@ -400,6 +411,7 @@ def _row(row, texts, style: str, header: bool = False, widths=None) -> None:
         para = cell.paragraphs[0]
         para.style = style
         para.add_run(text)
+        para.paragraph_format.keep_with_next = header or None  # a header row never ends a page alone
         if widths:
             cell.width = widths[i]
         if header:
@@ -445,7 +457,7 @@ def _appendix_body(doc) -> None:
     _para(doc, "Table 1: {{ title }} actions, by theme", "Caption")
     _grouped_table(doc, ACTION_COLUMNS)
     _para(doc, "2.\tTrail from earlier recommendations", "Heading 1", tab=True)
-    _para(doc, "{{ trail_intro }}", "Normal")
+    _para(doc, "{{ trail_intro }}", "Normal").paragraph_format.keep_with_next = True  # with its table
     _para(doc, "Table 2: Every earlier recommendation, with the actions that answer it or its disposition", "Caption")
     table = _table(doc, TRAIL_COLUMNS, rows=3)
     _loop_row(table.rows[1], "{%tr for p in previous %}")

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from boardpack.errors import Location, Problems
+from boardpack.paper.number import number_paper
+from boardpack.paper.refs import resolve_paper
 from boardpack.pipeline.builder import build
-from boardpack.pipeline.changes import compare
+from boardpack.pipeline.changes import compare, snapshot
+from boardpack.plan.model import Contact, Paper, Paragraph, Section, Summary
 
 from .conftest import PAPER
 
@@ -64,6 +69,63 @@ def test_actions_added_removed_and_changed():
 def test_papers_added_removed_and_unchanged():
     changes = compare({"a": state(BEFORE), "b": state(BEFORE)}, {"a": state(BEFORE), "c": state(BEFORE)})
     assert (changes.added, changes.removed, changes.changed) == (["c"], ["b"], [])
+
+
+def numbered_state(paragraphs: list[Paragraph], key: str) -> dict:
+    """The snapshot of a one-section paper of *paragraphs*, numbered and with its references resolved."""
+    here = Location(Path("paper.yaml"), 1, 1)
+    summary = Summary(("x",), ("x",), ("x",), ("x",), where={k: here for k in Summary.__dataclass_fields__})
+    paper = Paper("T", "R", summary, (Section("Background", paragraphs=tuple(paragraphs)),), Contact("A"), loc=here)
+    problems = Problems()
+    numbered = resolve_paper(number_paper(paper, problems), problems)
+    assert not problems
+    return {"p": snapshot([numbered], {numbered.paper.slug: [key]}, set())[numbered.paper.slug]}
+
+
+FIRST = Paragraph("The panel asked for a plan in September.")
+REFERRING = Paragraph("The plan is attached.", items=("Its trail is described at [[trail]].", "Its cost at [[cost]]."))
+TRAIL = Paragraph("Every earlier recommendation is accounted for.", label="trail")
+COST = Paragraph("The plan costs nothing new.", label="cost")
+
+
+def test_a_renumbered_reference_is_not_a_rewording():
+    old = numbered_state([FIRST, REFERRING, TRAIL, COST], "k1")
+    new = numbered_state([FIRST, Paragraph("A wholly new paragraph about the budget."), REFERRING, TRAIL, COST], "k2")
+    assert (
+        old["p"]["paragraphs"][1][1]
+        == "The plan is attached. Its trail is described at paragraph 1.3. Its cost at paragraph 1.4."
+    )
+    assert (
+        new["p"]["paragraphs"][2][1]
+        == "The plan is attached. Its trail is described at paragraph 1.4. Its cost at paragraph 1.5."
+    )
+    (change,) = compare(old, new).changed
+    assert change.paragraphs == {"added": ["1.2"], "removed": [], "reworded": []}
+    assert change.references_renumbered == ["1.3"]
+    assert change.summary() == "paragraphs 1.2 added"
+
+
+def test_a_paper_whose_only_change_is_renumbered_references_says_so():
+    old = {"p": state([("1.1", "see paragraph 1.4", "see [[x]]")])}
+    new = {"p": state([("1.1", "see paragraph 1.5", "see [[x]]")], keys=("k2",))}
+    (change,) = compare(old, new).changed
+    assert change.paragraphs == {"added": [], "removed": [], "reworded": []}
+    assert change.summary() == change.summary(public=True) == "cross-references renumbered"
+    assert "A paper — cross-references renumbered" in compare(old, new).to_markdown("the panel")
+
+
+def test_a_rewording_is_still_found_by_the_words_as_written():
+    old = {"p": state([("1.1", "see paragraph 1.4 for the plan", "see [[x]] for the plan")])}
+    new = {"p": state([("1.1", "see paragraph 1.5 for the budget", "see [[x]] for the budget")], keys=("k2",))}
+    (change,) = compare(old, new).changed
+    assert change.paragraphs["reworded"] == ["1.1"] and change.references_renumbered == []
+
+
+def test_a_snapshot_from_an_older_build_without_words_as_written_compares_resolved_words():
+    old = {"p": state([("1.1", "alpha beta gamma see paragraph 1.4")])}
+    new = {"p": state([("1.1", "alpha beta gamma see paragraph 1.5", "alpha beta gamma see [[x]]")], keys=("k2",))}
+    (change,) = compare(old, new).changed
+    assert change.paragraphs["reworded"] == ["1.1"]
 
 
 @pytest.mark.e2e

@@ -168,7 +168,7 @@ def _number_section(
 ) -> NumberedSection:
     """Number *section* as section *number* of *document* ("" the report, "2" Appendix 2)."""
     labels.add(section.label, "section", number, section.loc, document)
-    blocks = [NumberedBlock("text", text, section.text_loc) for text in section.text]
+    blocks = [NumberedBlock("text", text, section.text_loc, source=text) for text in section.text]
     count = 0
     for block in section.paragraphs:
         if isinstance(block, Subheading):
@@ -179,8 +179,12 @@ def _number_section(
             count += 1
             para_number = f"{number}.{count}"
             labels.add(block.label, "paragraph", para_number, block.loc, document)
+            items = _items(block)
+            source = " ".join([block.text, *(f"{i.marker} {i.text}".strip() for i in items)])
             blocks.append(
-                NumberedBlock("paragraph", block.text, block.text_loc, para_number, _items(block), label=block.label)
+                NumberedBlock(
+                    "paragraph", block.text, block.text_loc, para_number, items, label=block.label, source=source
+                )
             )
     return NumberedSection(number, section.heading, tuple(blocks), section.loc)
 

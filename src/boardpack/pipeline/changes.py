@@ -5,6 +5,10 @@ actions by ref) in the cache folder. The next build compares: papers added, remo
 within a paper, paragraphs added, removed or reworded (matched by their words, named by their
 number, so an insertion is one added paragraph, not a renumbered rest), and actions added, removed,
 or with a new status or due date.
+
+Paragraphs are matched by their words as written (before ``[[label]]`` references were resolved), so
+a paragraph whose only change is a renumbered reference ("see paragraph 1.4" → "1.5") is not
+reworded. A snapshot left by an older build has only the resolved words: then those are compared.
 """
 
 from __future__ import annotations
@@ -40,15 +44,16 @@ def snapshot(papers: list[NumberedPaper], keys: dict[str, list[str]], restricted
 
 
 def _paragraphs(paper: NumberedPaper) -> list[list[str]]:
-    """Return [number, words] for every numbered paragraph (with its items) and unnumbered text."""
+    """Return [number, words, words as written] for every numbered paragraph (with its items) and
+    unnumbered text; "as written" is before references were resolved."""
     out = []
     for section in paper.sections:
         for block in section.blocks:
             if block.kind == "paragraph":
                 words = " ".join([block.text, *(f"{i.marker} {i.text}".strip() for i in block.items)])
-                out.append([block.number, words])
+                out.append([block.number, words, block.source or words])
             elif block.kind == "text":
-                out.append([f"section {section.number} text", block.text])
+                out.append([f"section {section.number} text", block.text, block.source or block.text])
     return out
 
 
@@ -62,6 +67,7 @@ class PaperChange:
     public_changed: bool
     paragraphs: dict[str, list[str]] = field(default_factory=lambda: {"added": [], "removed": [], "reworded": []})
     actions: dict[str, list] = field(default_factory=lambda: {"added": [], "removed": [], "status": [], "due": []})
+    references_renumbered: list[str] = field(default_factory=list)  # paragraphs worded as before, refs renumbered
 
     def summary(self, public: bool = False) -> str:
         """Return one line saying what changed (without action details when *public*)."""
@@ -73,7 +79,13 @@ class PaperChange:
             parts += [f"{c['ref']} due {c['from']} → {c['to']}" for c in acts["due"]]
         elif any(self.actions.values()):
             parts.append("progress figures updated")
-        return "; ".join(parts) or "changed (title, tables, layout or other details)"
+        if parts:
+            return "; ".join(parts)
+        return (
+            "cross-references renumbered"
+            if self.references_renumbered
+            else "changed (title, tables, layout or other details)"
+        )
 
 
 @dataclass
@@ -123,20 +135,28 @@ def compare(old: dict | None, new: dict) -> Changes:
 
 
 def _diff_paragraphs(change: PaperChange, old: list[list[str]], new: list[list[str]]) -> None:
-    matcher = difflib.SequenceMatcher(a=[w for _, w in old], b=[w for _, w in new], autojunk=False)
+    # Entries are [number, resolved words, words as written]; an older state.json has no third.
+    written = all(len(p) > 2 for p in old + new)
+    key = (lambda p: p[2]) if written else (lambda p: p[1])
+    matcher = difflib.SequenceMatcher(a=[key(p) for p in old], b=[key(p) for p in new], autojunk=False)
     for tag, a0, a1, b0, b1 in matcher.get_opcodes():
         if tag == "equal":
+            pairs = zip(old[a0:a1], new[b0:b1], strict=True)
+            change.references_renumbered += [n[0] for o, n in pairs if o[1] != n[1]]
             continue
         # Within a changed stretch, a new paragraph mostly worded like an old one is that one reworded.
         unmatched_old = list(old[a0:a1])
-        for number, words in new[b0:b1]:
-            best = max(unmatched_old, key=lambda o: _similarity(o[1], words), default=None)
-            if best is not None and _similarity(best[1], words) >= 0.6:
-                unmatched_old.remove(best)
-                change.paragraphs["reworded"].append(number)
-            else:
-                change.paragraphs["added"].append(number)
-        change.paragraphs["removed"] += [number for number, _ in unmatched_old]
+        for para in new[b0:b1]:
+            best = max(unmatched_old, key=lambda o: _similarity(key(o), key(para)), default=None)
+            if best is None or _similarity(key(best), key(para)) < 0.6:
+                change.paragraphs["added"].append(para[0])
+                continue
+            unmatched_old.remove(best)
+            if key(best) != key(para):
+                change.paragraphs["reworded"].append(para[0])
+            elif best[1] != para[1]:
+                change.references_renumbered.append(para[0])
+        change.paragraphs["removed"] += [number for number, *_ in unmatched_old]
 
 
 def _similarity(a: str, b: str) -> float:

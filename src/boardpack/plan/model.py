@@ -412,6 +412,7 @@ class NumberedBlock:
     items: tuple[Item, ...] = ()
     table: StatusTable | None = None
     label: str | None = None  # the paragraph's own label, so that it cannot refer to itself
+    source: str = ""  # its words (with its items) as written, before references were resolved
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import jinja2
-from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2.sandbox import SandboxedEnvironment
@@ -28,6 +26,7 @@ from ..plan.templates import TEMPLATES_DIR
 from ..plan.wording import Wording
 from ..util import long_date
 from .chart import alt_text, draw_status_chart
+from .layout import fit_document_tables, set_widths
 
 REPORT_TEMPLATE = "report.docx"
 APPENDIX_TEMPLATE = "appendix.docx"
@@ -59,6 +58,7 @@ def render_appendix(
     doc = _load(template)
     context = appendix_context(appendix, paper, meeting, long_date(meeting.date))
     _render(doc, template, {**context, "w": paper.wording.for_templates()})
+    fit_document_tables(doc.docx)
     _finish_appendix(doc, appendix, paper, meeting, out)
     return out
 
@@ -240,42 +240,13 @@ def _fit_status_tables(doc: DocxTemplate) -> None:
             continue
         count = len(table.rows[0].cells)
         widths = [Cm(5.6)] + [Cm(10.4 / (count - 1))] * (count - 1)
-        _set_widths(table, [w.twips for w in widths])
-
-
-LANDSCAPE_TEXT_TWIPS = Cm(26.7).twips
-CHAR_TWIPS = 120  # a wide character of Arial 9 pt bold, so that no word breaks
-CELL_PADDING_TWIPS = 230
-
-
-def column_widths(columns: list[list[str]], total: int) -> list[int]:
-    """Return widths (twips) for columns of text: each at least its longest word, the rest by its text."""
-    longest = [max((len(w) for text in col for w in text.split()), default=1) for col in columns]
-    least = [n * CHAR_TWIPS + CELL_PADDING_TWIPS for n in longest]
-    if sum(least) >= total:
-        return [round(w * total / sum(least)) for w in least]
-    weight = [sum(len(text) for text in col) / max(len(col), 1) for col in columns]
-    spare = total - sum(least)
-    return [m + round(spare * w / (sum(weight) or 1)) for m, w in zip(least, weight, strict=True)]
-
-
-def _set_widths(table, widths: list[int]) -> None:
-    """Set a table's grid and every cell to *widths* (twips): LibreOffice lays a table out by its grid."""
-    grid = table._tbl.tblGrid
-    for col in list(grid):
-        grid.remove(col)
-    for width in widths:
-        grid.append(parse_xml(f'<w:gridCol {nsdecls("w")} w:w="{width}"/>'))
-    for row in table.rows:
-        for cell, width in zip(row._tr.findall(qn("w:tc")), widths, strict=False):
-            cell.get_or_add_tcPr().get_or_add_tcW().set(qn("w:w"), str(width))
+        set_widths(table, [w.twips for w in widths])
 
 
 def _fit_sheet_table(doc: DocxTemplate, data) -> None:
-    """Size a table appendix's columns to their content and set numbers flush right."""
+    """Size a table appendix's columns to their content and set columns of numbers flush right."""
+    fit_document_tables(doc.docx)
     (table,) = doc.docx.tables
-    columns = [[data.header[i], *(row[i] for row in data.rows)] for i in range(len(data.header))]
-    _set_widths(table, column_widths(columns, LANDSCAPE_TEXT_TWIPS))
     for row in table.rows:
         for cell, numeric in zip(row.cells, data.numeric, strict=False):
             if numeric:
