@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..plan.model import Action, Meeting, NumberedAppendix, NumberedPaper
+from .counts import counts
 
 
 def due(action: Action) -> str:
@@ -58,9 +59,14 @@ def appendix_context(appendix: NumberedAppendix, paper: NumberedPaper, meeting: 
 def _trail_summary(appendix: NumberedAppendix) -> str:
     plan = appendix.plan
     assert plan is not None
-    answered = sum(1 for p in plan.previous if plan.answers(p.ref))
-    closed = sum(1 for p in plan.previous if p.disposition and not plan.answers(p.ref))
+    count = counts(plan)
+    answered, closed = count["answered"], count["closed"]
     return (
-        f"All {len(plan.previous)} earlier recommendations are accounted for: {answered} are answered by at least "
-        f"one action and {closed} are closed, with the reason given. None has been removed."
+        f"All {count['previous']} earlier recommendations are accounted for: {answered} {_is(answered)} answered by "
+        f"at least one action and {closed} {_is(closed)} closed, with the reason given. None has been removed."
     )
+
+
+def _is(count: int) -> str:
+    """Return the verb that agrees with *count*: "1 is", "3 are"."""
+    return "is" if count == 1 else "are"
