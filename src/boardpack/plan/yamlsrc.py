@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -58,6 +61,81 @@ def _compose(text: str) -> Node | None:
         except yaml.MarkedYAMLError:
             pass  # the pure-Python loader says what went wrong more precisely (e.g. names the tab)
     return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")  # YAML's line breaks
+
+
+@dataclass(frozen=True)
+class SourceMap:
+    """Where each node of a YAML file lies in its text, so that words inside a value can be given their own place.
+
+    The model keeps only where a value starts; a reference inside a long paragraph is found here again.
+    """
+
+    text: str
+    line_starts: tuple[int, ...]  # the offset of each line's first character
+    scalars: tuple[tuple[int, int], ...]  # (start, end) offsets of every scalar, in document order
+    regions: dict[tuple[int, int], int]  # a node's (line, col) -> where the node holding it ends
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """Return the 1-based line and column of *offset*."""
+        line = bisect_right(self.line_starts, offset)
+        return line, offset - self.line_starts[line - 1] + 1
+
+    def find(self, line: int, col: int, pattern: re.Pattern, after: int = 0) -> tuple[int, int] | None:
+        """Return the span of the first match of *pattern* in a scalar of the value at *line*:*col*.
+
+        The search starts at the value, or at *after* if that is later, and runs on through the values that
+        follow it in the same mapping or list (a paragraph's `items` after its `text`).
+        """
+        end = self.regions.get((line, col))
+        if end is None or line > len(self.line_starts):
+            return None
+        start = max(self.line_starts[line - 1] + col - 1, after)
+        first = bisect_left(self.scalars, (self.line_starts[line - 1] + col - 1, 0))
+        for lo, hi in self.scalars[first:]:
+            if lo >= end:
+                break
+            if hi > start and (found := pattern.search(self.text, max(lo, start), hi)):
+                return found.span()
+        return None
+
+
+def source_map(path: Path) -> SourceMap | None:
+    """Return the source map of the YAML file at *path*, or None if it cannot be read now."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _source_map(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _source_map(path: Path, mtime_ns: int, size: int) -> SourceMap | None:
+    """Compose *path* again (once per version of the file) and map its nodes; None if it no longer composes."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+        root = _compose(text)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    starts = (0, *(m.end() for m in _LINE_BREAK.finditer(text)))
+
+    def offset(mark) -> int:
+        return starts[mark.line] + mark.column if mark.line < len(starts) else len(text)
+
+    scalars, regions = [], {}
+    stack = [(root, len(text))] if root is not None else []
+    while stack:
+        node, parent_end = stack.pop()
+        key = (node.start_mark.line + 1, node.start_mark.column + 1)
+        regions[key] = max(regions.get(key, 0), parent_end)
+        if isinstance(node, ScalarNode):
+            scalars.append((offset(node.start_mark), offset(node.end_mark)))
+            continue
+        children = [n for pair in node.value for n in pair] if isinstance(node, MappingNode) else node.value
+        stack.extend((child, offset(node.end_mark)) for child in children)
+    return SourceMap(text, starts, tuple(sorted(scalars)), regions)
 
 
 class Reader:
