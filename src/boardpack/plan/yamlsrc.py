@@ -43,13 +43,47 @@ def compose_file(path: Path) -> Node:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
-        message = f"YAML syntax: {exc.problem or exc.context}"
-        if "<block" in message:  # PyYAML's words for a line indented unlike its neighbours
-            message += " (check the indentation of this line and the one before)"
+        message = f"YAML syntax: {exc.problem or exc.context}{_syntax_hint(exc, text)}"
         raise PlanError([Problem(where, message)]) from None
     if node is None:
         raise PlanError([Problem(Location(path, 1, 1), "file is empty")])
     return node
+
+
+def _syntax_hint(exc: yaml.MarkedYAMLError, text: str) -> str:
+    """Return a hint at the cause of a syntax error: a quote left open, or else the indentation."""
+    opened = exc.context_mark
+    if exc.context == "while scanning a quoted scalar" and opened is not None:  # the file ends inside the quote
+        return f" (a quote opened at line {opened.line + 1}, column {opened.column + 1}, is never closed)"
+    if "<block" not in str(exc.problem):
+        return ""
+    quoted = _quoted_before(text, exc.problem_mark)
+    if quoted is not None and quoted.start_mark.line < quoted.end_mark.line:
+        start = quoted.start_mark
+        return (
+            f" (a quote opened at line {start.line + 1}, column {start.column + 1}, is not closed on that line: "
+            f"it runs on to the quote at line {quoted.end_mark.line + 1})"
+        )
+    if quoted is not None and quoted.end_mark.line == exc.problem_mark.line:
+        return " (text follows a closing quote: quote the whole value, or none of it)"
+    # Else "<block" is PyYAML's words for a line indented unlike its neighbours.
+    return " (check the indentation of this line and the one before)"
+
+
+def _quoted_before(text: str, mark) -> yaml.ScalarToken | None:
+    """Return the token just before *mark* if it is a quoted scalar ending there (on its line), else None."""
+    last = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if token.start_mark.index >= mark.index:
+                break
+            last = token
+    except yaml.YAMLError:
+        pass  # scanned as far as it could
+    if not isinstance(last, yaml.ScalarToken) or last.style not in ("'", '"'):
+        return None
+    between = text[last.end_mark.index : mark.index]
+    return last if between.strip(" \t") == "" else None
 
 
 def _compose(text: str) -> Node | None:
