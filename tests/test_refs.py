@@ -185,3 +185,18 @@ def test_a_doubled_word_is_warned_at_the_reference(tmp_path):
     assert [str(w) for w in prepared.warnings] == [
         f'{path}:13:{col}: text would read "section section 1": write "section [[#a]]" or drop the word'
     ]
+
+
+def test_a_reference_not_found_in_the_source_falls_back_to_its_texts_start(tmp_path):
+    from .test_load import MINIMAL, write_plan
+
+    paper = MINIMAL.replace("      - First.", '      - "Escaped: [[\\x65lsewhere]]"\n      - And [[elsewhere]] plain.')
+    plan = write_plan(tmp_path, paper)
+    with pytest.raises(PlanError) as info:
+        check(plan)
+    lines = paper.splitlines()
+    escaped = next(i for i, line in enumerate(lines, 1) if "Escaped" in line)
+    assert [(p.where.line, p.where.col, p.message) for p in info.value.problems] == [
+        (escaped, lines[escaped - 1].index('"') + 1, "unknown reference 'elsewhere'"),  # not the next paragraph's
+        (escaped + 1, lines[escaped].index("[[") + 1, "unknown reference 'elsewhere'"),
+    ]

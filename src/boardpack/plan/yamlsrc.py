@@ -167,8 +167,10 @@ def _source_map(path: Path, mtime_ns: int, size: int) -> SourceMap | None:
         if isinstance(node, ScalarNode):
             scalars.append((offset(node.start_mark), offset(node.end_mark)))
             continue
-        children = [n for pair in node.value for n in pair] if isinstance(node, MappingNode) else node.value
-        stack.extend((child, offset(node.end_mark)) for child in children)
+        if isinstance(node, MappingNode):  # a value's search runs on through its mapping: `text`, then `items`
+            stack.extend((child, offset(node.end_mark)) for pair in node.value for child in pair)
+        else:  # an entry of a list: through itself only
+            stack.extend((child, offset(child.end_mark)) for child in node.value)
     return SourceMap(text, starts, tuple(sorted(scalars)), regions)
 
 
