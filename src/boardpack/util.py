@@ -1,4 +1,5 @@
-"""Small helpers every stage may use: dates as papers print them, did-you-mean hints, file digests.
+"""Small helpers every stage may use: dates as papers print them, numbers in words, did-you-mean hints,
+file digests.
 
 This module sits below every stage and imports none of them, so that each stage imports only downward.
 """
@@ -15,6 +16,53 @@ from pathlib import Path
 def long_date(day: dt.date) -> str:
     """Return a date as MOPAC prints it: "Tuesday, 19 December 2017"."""
     return f"{day:%A}, {day.day} {day:%B %Y}"
+
+
+_ONES = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen"
+).split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_SCALES = ("", " thousand", " million", " billion", " trillion", " quadrillion", " quintillion")
+
+
+def number_words(n: int) -> str:
+    """Return *n* in English words, British style: "twenty-one", "one hundred and five", "zero".
+
+    Numbers past the quintillions (no count ever is) come back in figures.
+    """
+    if n < 0:
+        return f"minus {number_words(-n)}"
+    if n == 0:
+        return "zero"
+    groups: list[int] = []  # in threes from the units up
+    rest = n
+    while rest:
+        rest, group = divmod(rest, 1000)
+        groups.append(group)
+    if len(groups) > len(_SCALES):
+        return f"{n:,}"  # beyond the named scales: figures
+    words = [f"{_hundreds(g)}{_SCALES[i]}" for i, g in reversed(list(enumerate(groups))) if g]
+    if len(groups) > 1 and 0 < groups[0] < 100:  # "one thousand and five"
+        words[-1] = f"and {words[-1]}"
+    return " ".join(words)
+
+
+def _hundreds(n: int) -> str:
+    """Return 1 ≤ *n* < 1000 in words."""
+    hundreds, rest = divmod(n, 100)
+    if not hundreds:
+        return _tens(rest)
+    head = f"{_ONES[hundreds]} hundred"
+    return f"{head} and {_tens(rest)}" if rest else head
+
+
+def _tens(n: int) -> str:
+    """Return 1 ≤ *n* < 100 in words."""
+    if n < 20:
+        return _ONES[n]
+    tens, ones = divmod(n, 10)
+    return f"{_TENS[tens]}-{_ONES[ones]}" if ones else _TENS[tens]
 
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..plan.model import Action, Meeting, NumberedAppendix, NumberedPaper
 from ..plan.wording import Wording
+from .counts import counts
 
 
 def due(action: Action) -> str:
@@ -65,11 +66,10 @@ def appendix_context(appendix: NumberedAppendix, paper: NumberedPaper, meeting: 
 def _trail_summary(appendix: NumberedAppendix, w: Wording) -> str:
     plan = appendix.plan
     assert plan is not None
-    answered = sum(1 for p in plan.previous if plan.answers(p.ref))
-    closed = sum(1 for p in plan.previous if p.disposition and not plan.answers(p.ref))
+    count = counts(plan)
     return w(
         "actions.trail",
-        previous=len(plan.previous),
-        answered=w.count("actions.trail_answered", answered),
-        closed=w.count("actions.trail_closed", closed),
+        previous=count["previous"],
+        answered=w.count("actions.trail_answered", count["answered"]),
+        closed=w.count("actions.trail_closed", count["closed"]),
     )

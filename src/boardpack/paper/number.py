@@ -3,13 +3,14 @@
 Authors never type a number. The contact and appendices sections are generated here, after the
 author's own sections, so that they are numbered like the rest. Every label is collected into one
 table; a label used twice is an error naming both places. An appendix built from a workbook also
-labels its counts (``gip:total``, ``gip:On track``) and can be summarised in a numbered table.
+labels its counts (``gip:total``, ``gip:closed``, ``gip:On track``) and can be summarised in a numbered table.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from ..appendix.counts import counts
 from ..appendix.status import status_table
 from ..errors import Problems
 from ..plan.model import (
@@ -129,15 +130,13 @@ def _number_written(
 
 
 def _add_appendix_labels(labels: _Labels, numbered: NumberedAppendix, problems: Problems, w: Wording) -> None:
-    """Label the appendix, and its counts: ``label:total`` and ``label:<status>``."""
+    """Label the appendix, and its counts: ``label:total``, ``label:closed``, ``label:<status>`` …."""
     appendix = numbered.appendix
     labels.add(appendix.label, "appendix", numbered.number, appendix.loc)
     if appendix.label is None or numbered.plan is None:
         return
-    table = status_table(numbered, w)
-    labels[f"{appendix.label}:total"] = Target("count", str(table.totals.total), appendix.loc)
-    for status, count in zip(table.statuses, table.totals.counts, strict=True):
-        labels[f"{appendix.label}:{status.name}"] = Target("count", str(count), appendix.loc)
+    for name, count in counts(numbered.plan).items():
+        labels[f"{appendix.label}:{name}"] = Target("count", str(count), appendix.loc)
 
 
 class _Tables:

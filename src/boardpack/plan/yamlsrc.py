@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -40,13 +43,47 @@ def compose_file(path: Path) -> Node:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
-        message = f"YAML syntax: {exc.problem or exc.context}"
-        if "<block" in message:  # PyYAML's words for a line indented unlike its neighbours
-            message += " (check the indentation of this line and the one before)"
+        message = f"YAML syntax: {exc.problem or exc.context}{_syntax_hint(exc, text)}"
         raise PlanError([Problem(where, message)]) from None
     if node is None:
         raise PlanError([Problem(Location(path, 1, 1), "file is empty")])
     return node
+
+
+def _syntax_hint(exc: yaml.MarkedYAMLError, text: str) -> str:
+    """Return a hint at the cause of a syntax error: a quote left open, or else the indentation."""
+    opened = exc.context_mark
+    if exc.context == "while scanning a quoted scalar" and opened is not None:  # the file ends inside the quote
+        return f" (a quote opened at line {opened.line + 1}, column {opened.column + 1}, is never closed)"
+    if "<block" not in str(exc.problem):
+        return ""
+    quoted = _quoted_before(text, exc.problem_mark)
+    if quoted is not None and quoted.start_mark.line < quoted.end_mark.line:
+        start = quoted.start_mark
+        return (
+            f" (a quote opened at line {start.line + 1}, column {start.column + 1}, is not closed on that line: "
+            f"it runs on to the quote at line {quoted.end_mark.line + 1})"
+        )
+    if quoted is not None and quoted.end_mark.line == exc.problem_mark.line:
+        return " (text follows a closing quote: quote the whole value, or none of it)"
+    # Else "<block" is PyYAML's words for a line indented unlike its neighbours.
+    return " (check the indentation of this line and the one before)"
+
+
+def _quoted_before(text: str, mark) -> yaml.ScalarToken | None:
+    """Return the token just before *mark* if it is a quoted scalar ending there (on its line), else None."""
+    last = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if token.start_mark.index >= mark.index:
+                break
+            last = token
+    except yaml.YAMLError:
+        pass  # scanned as far as it could
+    if not isinstance(last, yaml.ScalarToken) or last.style not in ("'", '"'):
+        return None
+    between = text[last.end_mark.index : mark.index]
+    return last if between.strip(" \t") == "" else None
 
 
 def _compose(text: str) -> Node | None:
@@ -58,6 +95,83 @@ def _compose(text: str) -> Node | None:
         except yaml.MarkedYAMLError:
             pass  # the pure-Python loader says what went wrong more precisely (e.g. names the tab)
     return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")  # YAML's line breaks
+
+
+@dataclass(frozen=True)
+class SourceMap:
+    """Where each node of a YAML file lies in its text, so that words inside a value can be given their own place.
+
+    The model keeps only where a value starts; a reference inside a long paragraph is found here again.
+    """
+
+    text: str
+    line_starts: tuple[int, ...]  # the offset of each line's first character
+    scalars: tuple[tuple[int, int], ...]  # (start, end) offsets of every scalar, in document order
+    regions: dict[tuple[int, int], int]  # a node's (line, col) -> where the node holding it ends
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """Return the 1-based line and column of *offset*."""
+        line = bisect_right(self.line_starts, offset)
+        return line, offset - self.line_starts[line - 1] + 1
+
+    def find(self, line: int, col: int, pattern: re.Pattern, after: int = 0) -> tuple[int, int] | None:
+        """Return the span of the first match of *pattern* in a scalar of the value at *line*:*col*.
+
+        The search starts at the value, or at *after* if that is later, and runs on through the values that
+        follow it in the same mapping or list (a paragraph's `items` after its `text`).
+        """
+        end = self.regions.get((line, col))
+        if end is None or line > len(self.line_starts):
+            return None
+        start = max(self.line_starts[line - 1] + col - 1, after)
+        first = bisect_left(self.scalars, (self.line_starts[line - 1] + col - 1, 0))
+        for lo, hi in self.scalars[first:]:
+            if lo >= end:
+                break
+            if hi > start and (found := pattern.search(self.text, max(lo, start), hi)):
+                return found.span()
+        return None
+
+
+def source_map(path: Path) -> SourceMap | None:
+    """Return the source map of the YAML file at *path*, or None if it cannot be read now."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _source_map(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _source_map(path: Path, mtime_ns: int, size: int) -> SourceMap | None:
+    """Compose *path* again (once per version of the file) and map its nodes; None if it no longer composes."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+        root = _compose(text)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    starts = (0, *(m.end() for m in _LINE_BREAK.finditer(text)))
+
+    def offset(mark) -> int:
+        return starts[mark.line] + mark.column if mark.line < len(starts) else len(text)
+
+    scalars, regions = [], {}
+    stack = [(root, len(text))] if root is not None else []
+    while stack:
+        node, parent_end = stack.pop()
+        key = (node.start_mark.line + 1, node.start_mark.column + 1)
+        regions[key] = max(regions.get(key, 0), parent_end)
+        if isinstance(node, ScalarNode):
+            scalars.append((offset(node.start_mark), offset(node.end_mark)))
+            continue
+        if isinstance(node, MappingNode):  # a value's search runs on through its mapping: `text`, then `items`
+            stack.extend((child, offset(node.end_mark)) for pair in node.value for child in pair)
+        else:  # an entry of a list: through itself only
+            stack.extend((child, offset(child.end_mark)) for child in node.value)
+    return SourceMap(text, starts, tuple(sorted(scalars)), regions)
 
 
 class Reader:
