@@ -72,12 +72,13 @@ def _frontsheet(doc) -> None:
     _banner(doc)
     _para(doc, "{{ committee }}", "Committee")
     _para(doc, "{{ pack_title }}", "Title")
-    for label, tag in (("Date: ", "{{ date_long }}"), ("Time: ", "{{ time }}"), ("Venue: ", "{{ venue }}")):
+    lines = (("date_label", "date_long"), ("time_label", "time"), ("venue_label", "venue"))
+    for label, tag in ((f"{{{{ w.pack.{a} }}}} ", f"{{{{ {b} }}}}") for a, b in lines):
         line = doc.add_paragraph(style="Report By")
         line.paragraph_format.space_after = Pt(2)
         line.add_run(label).bold = True
         line.add_run(tag)
-    _flush_left(_para(doc, "Agenda", "Heading 1"))
+    _flush_left(_para(doc, "{{ w.pack.agenda_heading }}", "Heading 1"))
     table = _table(doc, AGENDA_COLUMNS, rows=6)
     _loop_row(table.rows[1], "{%tr for item in items %}")
     _row(table.rows[2], [c[1] for c in AGENDA_COLUMNS], "Table Text", widths=[Cm(c[2]) for c in AGENDA_COLUMNS])
@@ -102,9 +103,9 @@ def _flush_left(para):
 
 
 AGENDA_COLUMNS = (
-    ("Item", "{{ item.number }}", 1.4),
-    ("Title", "{{ item.title }}", 13.4),
-    ("Page", "{{ item.page }}", 2.2),
+    ("{{ w.pack.col_item }}", "{{ item.number }}", 1.4),
+    ("{{ w.pack.col_title }}", "{{ item.title }}", 13.4),
+    ("{{ w.pack.col_page }}", "{{ item.page }}", 2.2),
 )
 
 
@@ -116,7 +117,7 @@ def _withheld(doc) -> None:
     _header_footer(doc, page_number=False)
     _para(doc, "{{ title }}", "Title")
     _para(doc, "{{ item_line }}", "Report By")
-    _flush_left(_para(doc, "Not for publication", "Heading 1"))
+    _flush_left(_para(doc, "{{ w.withheld.heading }}", "Heading 1"))
     _para(doc, "{{ explanation }}", "Body Text").paragraph_format.left_indent = Cm(0)
 
 
@@ -245,6 +246,8 @@ def _styles(doc, width=TEXT_WIDTH) -> None:
     summary_title.paragraph_format.first_line_indent = Cm(0)
     _box(summary_title)
     _box(_style(doc, "Summary Text", after=6))
+    summary_bullet = _style(doc, "Summary Bullet", base="List Bullet", after=3)
+    _box(summary_bullet)
     _hanging(_style(doc, "Numbered Paragraph", after=8), 1.0, 1.0)
     body = _style(doc, "Body Text", after=8)
     body.paragraph_format.left_indent = Cm(1.0)
@@ -331,13 +334,16 @@ def _body(doc) -> None:
     _para(doc, "{{ date_long }}", "Meeting Date")
     _para(doc, "{{ title }}", "Title")
     report_by = doc.add_paragraph(style="Report By")
-    report_by.add_run("Report by: ").bold = True
+    report_by.add_run("{{ w.report.report_by }} ").bold = True
     report_by.add_run("{{ report_by }}")
-    _para(doc, "Report Summary", "Summary Title")
+    _para(doc, "{{ w.report.summary_title }}", "Summary Title")
     _para(doc, "{%p for heading, paragraphs in summary %}")
     _para(doc, "{{ heading }}", "Summary Heading")
-    _para(doc, "{%p for text in paragraphs %}")
-    _para(doc, "{{ text }}", "Summary Text")
+    _para(doc, "{%p for entry in paragraphs %}")
+    _para(doc, "{{ entry.text }}", "Summary Text")
+    _para(doc, "{%p for i in entry.items %}")
+    _para(doc, "{{ i }}", "Summary Bullet")
+    _para(doc, "{%p endfor %}")
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endfor %}")
     _sections(doc)
@@ -363,6 +369,9 @@ def _sections(doc) -> None:
     _para(doc, "{{ b.text }}", "Heading 2")
     _para(doc, "{%p else %}")
     _para(doc, "{{ b.text }}", "Body Text")
+    _para(doc, "{%p for i in b.items %}")
+    _para(doc, "{{ i.text }}", "List Bullet")
+    _para(doc, "{%p endfor %}")
     _para(doc, "{%p endif %}")
     _para(doc, "{%p endfor %}")
     _para(doc, "{%p endfor %}")
@@ -370,17 +379,17 @@ def _sections(doc) -> None:
 
 def _status_block(doc) -> None:
     """Table N (themes x statuses, with totals) and the chart, for a `status_summary` block."""
-    caption = _para(doc, "Table {{ b.number }}: {{ b.table.title }}", "Caption")
+    caption = _para(doc, "{{ b.table.caption }}", "Caption")
     caption.paragraph_format.left_indent = Cm(1.0)
     table = doc.add_table(rows=4, cols=5)
     table.style = doc.styles["Status Table"]
     table.alignment = WD_TABLE_ALIGNMENT.RIGHT
     header = (
-        "Theme",
+        "{{ w.report.status_theme }}",
         "{%tc for s in b.table.statuses %}",
         "{% cellbg s.fill %}{{ s.name }}",
         "{%tc endfor %}",
-        "Total",
+        "{{ w.report.status_total }}",
     )
     _row(table.rows[0], header, "Table Heading", header=True)
     _row(table.rows[1], ("{%tr for row in b.table.rows %}",) + ("",) * 4, "Table Text")
@@ -389,7 +398,7 @@ def _status_block(doc) -> None:
     _row(table.rows[3], ("{%tr endfor %}",) + ("",) * 4, "Table Text")
     totals = table.add_row()
     cells = (
-        "Total",
+        "{{ w.report.status_total }}",
         "{%tc for n in b.table.totals.counts %}",
         "{{ n }}",
         "{%tc endfor %}",
@@ -425,27 +434,27 @@ def _shade(cell, fill: str) -> None:
 
 
 ACTION_COLUMNS = (
-    ("Ref", "{{ a.ref }}", 1.7),
-    ("Area", "{{ a.area }}", 3.0),
-    ("Action", "{{ a.action }}", 6.2),
-    ("Owner", "{{ a.owner }}", 3.2),
-    ("Due", "{{ a.due }}", 2.3),
-    ("Status", "{% cellbg a.fill %}{{ a.status }}", 2.2),
-    ("Progress", "{{ a.progress }}", 5.9),
-    ("Previous refs", "{{ a.previous }}", 2.2),
+    ("{{ w.actions.col_ref }}", "{{ a.ref }}", 1.7),
+    ("{{ w.actions.col_area }}", "{{ a.area }}", 3.0),
+    ("{{ w.actions.col_action }}", "{{ a.action }}", 6.2),
+    ("{{ w.actions.col_owner }}", "{{ a.owner }}", 3.2),
+    ("{{ w.actions.col_due }}", "{{ a.due }}", 2.3),
+    ("{{ w.actions.col_status }}", "{% cellbg a.fill %}{{ a.status }}", 2.2),
+    ("{{ w.actions.col_progress }}", "{{ a.progress }}", 5.9),
+    ("{{ w.actions.col_previous }}", "{{ a.previous }}", 2.2),
 )
 TRAIL_COLUMNS = (
-    ("Ref", "{{ p.ref }}", 2.2),
-    ("Source", "{{ p.source }}", 6.0),
-    ("Recommendation", "{{ p.recommendation }}", 9.0),
-    ("Answered by", "{{ p.answered }}", 3.5),
-    ("Disposition", "{{ p.disposition }}", 6.0),
+    ("{{ w.actions.col_ref }}", "{{ p.ref }}", 2.2),
+    ("{{ w.actions.col_source }}", "{{ p.source }}", 6.0),
+    ("{{ w.actions.col_recommendation }}", "{{ p.recommendation }}", 9.0),
+    ("{{ w.actions.col_answered }}", "{{ p.answered }}", 3.5),
+    ("{{ w.actions.col_disposition }}", "{{ p.disposition }}", 6.0),
 )
 CARRIED_COLUMNS = (
-    ("Ref", "{{ a.ref }}", 2.0),
-    ("Action", "{{ a.action }}", 13.0),
-    ("Status", "{% cellbg a.fill %}{{ a.status }}", 2.7),
-    ("Earlier recommendations", "{{ a.previous }}", 9.0),
+    ("{{ w.actions.col_ref }}", "{{ a.ref }}", 2.0),
+    ("{{ w.actions.col_action }}", "{{ a.action }}", 13.0),
+    ("{{ w.actions.col_status }}", "{% cellbg a.fill %}{{ a.status }}", 2.7),
+    ("{{ w.actions.col_earlier }}", "{{ a.previous }}", 9.0),
 )
 
 
@@ -453,18 +462,18 @@ def _appendix_body(doc) -> None:
     _para(doc, "{{ heading }}", "Title")
     _para(doc, "{{ paper_line }}", "Report By")
     _para(doc, "{{ intro }}", "Normal")
-    _para(doc, "1.\tActions by theme", "Heading 1", tab=True)
-    _para(doc, "Table 1: {{ title }} actions, by theme", "Caption")
+    _para(doc, "1.\t{{ w.actions.heading_by_theme }}", "Heading 1", tab=True)
+    _para(doc, "{{ caption_by_theme }}", "Caption")
     _grouped_table(doc, ACTION_COLUMNS)
-    _para(doc, "2.\tTrail from earlier recommendations", "Heading 1", tab=True)
+    _para(doc, "2.\t{{ w.actions.heading_trail }}", "Heading 1", tab=True)
     _para(doc, "{{ trail_intro }}", "Normal").paragraph_format.keep_with_next = True  # with its table
-    _para(doc, "Table 2: Every earlier recommendation, with the actions that answer it or its disposition", "Caption")
+    _para(doc, "{{ w.actions.caption_trail }}", "Caption")
     table = _table(doc, TRAIL_COLUMNS, rows=3)
     _loop_row(table.rows[1], "{%tr for p in previous %}")
     _row(table.rows[2], [c[1] for c in TRAIL_COLUMNS], "Table Text", widths=[Cm(c[2]) for c in TRAIL_COLUMNS])
     _loop_row(table.add_row(), "{%tr endfor %}")
-    _para(doc, "3.\tEarlier recommendations carried by each action", "Heading 1", tab=True)
-    _para(doc, "Table 3: Each action, by theme, with the earlier recommendations it carries", "Caption")
+    _para(doc, "3.\t{{ w.actions.heading_carried }}", "Heading 1", tab=True)
+    _para(doc, "{{ w.actions.caption_carried }}", "Caption")
     _grouped_table(doc, CARRIED_COLUMNS)
 
 

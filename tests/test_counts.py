@@ -14,6 +14,7 @@ from boardpack.paper.number import number_paper
 from boardpack.pipeline.builder import check
 from boardpack.plan.load import load_plan
 from boardpack.plan.model import Appendix, NumberedAppendix
+from boardpack.plan.wording import shipped_wording
 from boardpack.util import number_words
 
 from .conftest import EXAMPLE, PAPER, paper_of
@@ -112,7 +113,8 @@ def test_the_trail_sentence_gives_the_same_figures_as_counts(tmp_path, closed):
     refs = ["SEP-01", "SEP-02", "SEP-03"] + (["SEP-04"] if "SEP-04" in closed else [])  # no action cites SEP-04
     earlier = [previous(ref, disposition="Closed: done" if ref in closed else None) for ref in refs]
     plan = small_plan(tmp_path, earlier)
-    sentence = _trail_summary(NumberedAppendix("1", Appendix(title="Plan"), "OFFICIAL", plan))
+    appendix = NumberedAppendix("1", Appendix(title="Plan"), "OFFICIAL", "Appendix 1 – Plan", plan)
+    sentence = _trail_summary(appendix, shipped_wording())
     want = counts(plan)
     assert trail_figures(sentence) == {k: want[k] for k in ("previous", "answered", "closed")}
     assert want["closed"] == len(closed)
