@@ -101,93 +101,336 @@ PREVIOUS = [
 
 # Ref, Theme, Area (the audit report), Action, Owner, Due, Status, Progress, Previous refs
 ACTIONS = [
-    ("IAR-2017-01", FIN, "Payroll", "Reconcile the payroll to the general ledger each month and sign off the "
-     "reconciliation.", "Head of Payroll", D(2017, 12, 31), "Implemented", "Monthly reconciliations signed off "
-     "since November 2017.", "SEP17-A01"),
-    ("IAR-2017-02", FIN, "Payroll", "Check every new starter against an approved establishment post before "
-     "first payment.", "Head of Payroll", D(2018, 1, 31), "Implemented", "Establishment check built into the "
-     "starter form.", ""),
-    ("IAR-2017-03", FIN, "Payroll", "Review overtime claims over £500 a month with the service manager.",
-     "Head of Payroll", D(2018, 3, 31), "On track", "Report designed; first review due end of March.", ""),
-    ("IAR-2017-04", FIN, "Creditor payments", "Confirm every change of supplier bank details by telephone to a "
-     "known contact before it is made.", "Head of Exchequer Services", D(2017, 11, 30), "Implemented",
-     "Call-back procedure in place; checked in February sample.", "SEP17-A02"),
-    ("IAR-2017-05", FIN, "Creditor payments", "Run a monthly duplicate payments report and recover any "
-     "duplicates found.", "Head of Exchequer Services", D(2018, 2, 28), "Revised date agreed", "Software "
-     "licence for the duplicate-checking tool delayed; new date 30 April 2018.", "SEP17-A02"),
-    ("IAR-2017-06", FIN, "Council tax", "Review single person discounts against the electoral register each "
-     "year.", "Head of Revenues and Benefits", D(2018, 3, 31), "On track", "Data matching exercise under way.",
-     ""),
-    ("IAR-2017-07", FIN, "Council tax", "Reconcile the council tax base to the valuation list each quarter.",
-     "Head of Revenues and Benefits", D(2017, 12, 31), OVERDUE, "Quarter 3 reconciliation not yet completed.",
-     ""),
-    ("IAR-2017-08", FIN, "Fixed assets", "Revalue a fifth of land and buildings each year, and all assets "
-     "with a material change.", "Head of Financial Accounting", D(2018, 3, 31), "On track", "Valuer "
-     "instructed for the 2017/18 programme.", "EA-2016-01"),
-    ("IAR-2017-09", FIN, "Treasury management", "Have a second officer authorise every treasury deal over "
-     "£1 million.", "Head of Financial Accounting", D(2017, 10, 31), "Implemented", "Dual authorisation "
-     "enforced in the banking system.", ""),
-    ("IAR-2017-10", GOV, "Risk management", "Refresh the corporate risk register and report it to Cabinet "
-     "every quarter.", "Head of Audit and Risk", D(2018, 1, 31), "Implemented", "Refreshed register taken "
-     "to Cabinet in January 2018.", "SEP17-A05"),
-    ("IAR-2017-11", GOV, "Risk management", "Train every directorate risk champion in the revised risk "
-     "methodology.", "Head of Audit and Risk", D(2018, 4, 30), "On track", "Four of six directorates "
-     "trained.", "SEP17-A05"),
-    ("IAR-2017-12", GOV, "Decision making", "Publish all key decisions on the forward plan 28 days "
-     "ahead.", "Head of Democratic Services", D(2017, 12, 31), "Implemented", "Forward plan now published "
-     "monthly.", ""),
-    ("IAR-2017-13", GOV, "Declarations of interest", "Collect annual declarations of interest from all "
-     "senior officers.", "Monitoring Officer", D(2018, 3, 31), "Revised date agreed", "Return rate 78%; "
-     "reminders issued; new date 31 May 2018.", "JUL17-R03"),
-    ("IAR-2017-14", GOV, "Whistleblowing", "Publish the revised whistleblowing policy and report concerns "
-     "raised to this Committee.", "Monitoring Officer", D(2018, 6, 30), "On track", "Draft policy with the "
-     "trade unions.", ""),
-    ("IAR-2017-15", GOV, "Partnerships", "Keep a register of significant partnerships with their "
-     "governance arrangements.", "Head of Strategy", D(2018, 1, 31), OVERDUE, "Register started; "
-     "governance details missing for half the partnerships.", ""),
-    ("IAR-2017-16", ICT, "Access management", "Remove leavers' network accounts within five working days of "
-     "leaving.", "Head of ICT", D(2017, 12, 31), OVERDUE, "Automated feed from HR delayed by the system "
-     "upgrade.", "SEP17-A03"),
-    ("IAR-2017-17", ICT, "Access management", "Review privileged user accounts every quarter.",
-     "Head of ICT", D(2018, 3, 31), "On track", "First quarterly review completed in January.", "SEP17-A03"),
-    ("IAR-2017-18", ICT, "Disaster recovery", "Test the recovery of the revenues and benefits system from "
-     "backup.", "Head of ICT", D(2018, 2, 28), "Revised date agreed", "Test rescheduled to May 2018 to avoid "
-     "annual billing.", "JUL17-R02"),
-    ("IAR-2017-19", ICT, "Disaster recovery", "Agree recovery time objectives with each service for its "
-     "critical systems.", "Head of ICT", D(2018, 6, 30), "On track", "Objectives agreed for 9 of 14 "
-     "systems.", "JUL17-R02"),
-    ("IAR-2017-20", ICT, "Data protection", "Complete the record of processing activities for the General "
-     "Data Protection Regulation.", "Information Governance Manager", D(2018, 5, 25), "On track", "Record "
-     "70% complete.", ""),
-    ("IAR-2017-21", ICT, "Data protection", "Train all staff who handle personal data before 25 May 2018.",
-     "Information Governance Manager", D(2018, 5, 25), "On track", "E-learning launched; 55% complete.", ""),
-    ("IAR-2017-22", SCH, "Purchase cards", "Set a monthly limit on every school purchase card and review "
-     "statements monthly.", "Head of Schools Finance", D(2018, 1, 31), "Implemented", "Limits set; "
-     "statement reviews evidenced in all sampled schools.", "JUL17-R01"),
-    ("IAR-2017-23", SCH, "Purchase cards", "Withdraw purchase cards not used for six months.", "Head of "
-     "Schools Finance", D(2018, 3, 31), "On track", "Twelve unused cards identified and withdrawn.",
-     "JUL17-R01"),
-    ("IAR-2017-24", SCH, "School funds", "Have every school fund audited annually and the certificate sent "
-     "to the Council.", "Head of Schools Finance", D(2017, 12, 31), OVERDUE, "Certificates outstanding "
-     "from seven schools.", ""),
-    ("IAR-2017-25", SCH, "Schools Financial Value Standard", "Follow up schools that did not return the "
-     "Schools Financial Value Standard.", "Head of Schools Finance", D(2018, 3, 31), "On track", "Two of "
-     "three schools have now returned it.", ""),
-    ("IAR-2017-26", PRO, "Contract management", "Name a contract manager for every contract over £100,000 "
-     "in the contracts register.", "Head of Procurement", D(2017, 12, 31), "Implemented", "All contracts "
-     "over £100,000 now have a named manager.", "SEP17-A04"),
-    ("IAR-2017-27", PRO, "Contract management", "Hold quarterly performance meetings with suppliers of "
-     "contracts over £500,000.", "Head of Procurement", D(2018, 3, 31), "Revised date agreed", "Meetings "
-     "held for 6 of 11 contracts; new date 30 June 2018.", ""),
-    ("IAR-2017-28", PRO, "Waivers", "Report every waiver of the contract procedure rules to this Committee "
-     "twice a year.", "Head of Procurement", D(2018, 3, 14), "Implemented", "First report appended to the "
-     "internal audit progress report.", ""),
-    ("IAR-2017-29", PRO, "Waivers", "Require the Chief Finance Officer's approval for waivers over "
-     "£50,000.", "Head of Procurement", D(2018, 4, 30), "On track", "Change to the contract procedure rules "
-     "goes to Council in April.", ""),
-    ("IAR-2017-30", PRO, "Tendering", "Open tenders only on the e-tendering system, with two officers "
-     "present.", "Head of Procurement", D(2017, 11, 30), "Implemented", "E-tendering mandatory since "
-     "November 2017.", "JUL17-R03"),
+    (
+        "IAR-2017-01",
+        FIN,
+        "Payroll",
+        "Reconcile the payroll to the general ledger each month and sign off the reconciliation.",
+        "Head of Payroll",
+        D(2017, 12, 31),
+        "Implemented",
+        "Monthly reconciliations signed off since November 2017.",
+        "SEP17-A01",
+    ),
+    (
+        "IAR-2017-02",
+        FIN,
+        "Payroll",
+        "Check every new starter against an approved establishment post before first payment.",
+        "Head of Payroll",
+        D(2018, 1, 31),
+        "Implemented",
+        "Establishment check built into the starter form.",
+        "",
+    ),
+    (
+        "IAR-2017-03",
+        FIN,
+        "Payroll",
+        "Review overtime claims over £500 a month with the service manager.",
+        "Head of Payroll",
+        D(2018, 3, 31),
+        "On track",
+        "Report designed; first review due end of March.",
+        "",
+    ),
+    (
+        "IAR-2017-04",
+        FIN,
+        "Creditor payments",
+        "Confirm every change of supplier bank details by telephone to a known contact before it is made.",
+        "Head of Exchequer Services",
+        D(2017, 11, 30),
+        "Implemented",
+        "Call-back procedure in place; checked in February sample.",
+        "SEP17-A02",
+    ),
+    (
+        "IAR-2017-05",
+        FIN,
+        "Creditor payments",
+        "Run a monthly duplicate payments report and recover any duplicates found.",
+        "Head of Exchequer Services",
+        D(2018, 2, 28),
+        "Revised date agreed",
+        "Software licence for the duplicate-checking tool delayed; new date 30 April 2018.",
+        "SEP17-A02",
+    ),
+    (
+        "IAR-2017-06",
+        FIN,
+        "Council tax",
+        "Review single person discounts against the electoral register each year.",
+        "Head of Revenues and Benefits",
+        D(2018, 3, 31),
+        "On track",
+        "Data matching exercise under way.",
+        "",
+    ),
+    (
+        "IAR-2017-07",
+        FIN,
+        "Council tax",
+        "Reconcile the council tax base to the valuation list each quarter.",
+        "Head of Revenues and Benefits",
+        D(2017, 12, 31),
+        OVERDUE,
+        "Quarter 3 reconciliation not yet completed.",
+        "",
+    ),
+    (
+        "IAR-2017-08",
+        FIN,
+        "Fixed assets",
+        "Revalue a fifth of land and buildings each year, and all assets with a material change.",
+        "Head of Financial Accounting",
+        D(2018, 3, 31),
+        "On track",
+        "Valuer instructed for the 2017/18 programme.",
+        "EA-2016-01",
+    ),
+    (
+        "IAR-2017-09",
+        FIN,
+        "Treasury management",
+        "Have a second officer authorise every treasury deal over £1 million.",
+        "Head of Financial Accounting",
+        D(2017, 10, 31),
+        "Implemented",
+        "Dual authorisation enforced in the banking system.",
+        "",
+    ),
+    (
+        "IAR-2017-10",
+        GOV,
+        "Risk management",
+        "Refresh the corporate risk register and report it to Cabinet every quarter.",
+        "Head of Audit and Risk",
+        D(2018, 1, 31),
+        "Implemented",
+        "Refreshed register taken to Cabinet in January 2018.",
+        "SEP17-A05",
+    ),
+    (
+        "IAR-2017-11",
+        GOV,
+        "Risk management",
+        "Train every directorate risk champion in the revised risk methodology.",
+        "Head of Audit and Risk",
+        D(2018, 4, 30),
+        "On track",
+        "Four of six directorates trained.",
+        "SEP17-A05",
+    ),
+    (
+        "IAR-2017-12",
+        GOV,
+        "Decision making",
+        "Publish all key decisions on the forward plan 28 days ahead.",
+        "Head of Democratic Services",
+        D(2017, 12, 31),
+        "Implemented",
+        "Forward plan now published monthly.",
+        "",
+    ),
+    (
+        "IAR-2017-13",
+        GOV,
+        "Declarations of interest",
+        "Collect annual declarations of interest from all senior officers.",
+        "Monitoring Officer",
+        D(2018, 3, 31),
+        "Revised date agreed",
+        "Return rate 78%; reminders issued; new date 31 May 2018.",
+        "JUL17-R03",
+    ),
+    (
+        "IAR-2017-14",
+        GOV,
+        "Whistleblowing",
+        "Publish the revised whistleblowing policy and report concerns raised to this Committee.",
+        "Monitoring Officer",
+        D(2018, 6, 30),
+        "On track",
+        "Draft policy with the trade unions.",
+        "",
+    ),
+    (
+        "IAR-2017-15",
+        GOV,
+        "Partnerships",
+        "Keep a register of significant partnerships with their governance arrangements.",
+        "Head of Strategy",
+        D(2018, 1, 31),
+        OVERDUE,
+        "Register started; governance details missing for half the partnerships.",
+        "",
+    ),
+    (
+        "IAR-2017-16",
+        ICT,
+        "Access management",
+        "Remove leavers' network accounts within five working days of leaving.",
+        "Head of ICT",
+        D(2017, 12, 31),
+        OVERDUE,
+        "Automated feed from HR delayed by the system upgrade.",
+        "SEP17-A03",
+    ),
+    (
+        "IAR-2017-17",
+        ICT,
+        "Access management",
+        "Review privileged user accounts every quarter.",
+        "Head of ICT",
+        D(2018, 3, 31),
+        "On track",
+        "First quarterly review completed in January.",
+        "SEP17-A03",
+    ),
+    (
+        "IAR-2017-18",
+        ICT,
+        "Disaster recovery",
+        "Test the recovery of the revenues and benefits system from backup.",
+        "Head of ICT",
+        D(2018, 2, 28),
+        "Revised date agreed",
+        "Test rescheduled to May 2018 to avoid annual billing.",
+        "JUL17-R02",
+    ),
+    (
+        "IAR-2017-19",
+        ICT,
+        "Disaster recovery",
+        "Agree recovery time objectives with each service for its critical systems.",
+        "Head of ICT",
+        D(2018, 6, 30),
+        "On track",
+        "Objectives agreed for 9 of 14 systems.",
+        "JUL17-R02",
+    ),
+    (
+        "IAR-2017-20",
+        ICT,
+        "Data protection",
+        "Complete the record of processing activities for the General Data Protection Regulation.",
+        "Information Governance Manager",
+        D(2018, 5, 25),
+        "On track",
+        "Record 70% complete.",
+        "",
+    ),
+    (
+        "IAR-2017-21",
+        ICT,
+        "Data protection",
+        "Train all staff who handle personal data before 25 May 2018.",
+        "Information Governance Manager",
+        D(2018, 5, 25),
+        "On track",
+        "E-learning launched; 55% complete.",
+        "",
+    ),
+    (
+        "IAR-2017-22",
+        SCH,
+        "Purchase cards",
+        "Set a monthly limit on every school purchase card and review statements monthly.",
+        "Head of Schools Finance",
+        D(2018, 1, 31),
+        "Implemented",
+        "Limits set; statement reviews evidenced in all sampled schools.",
+        "JUL17-R01",
+    ),
+    (
+        "IAR-2017-23",
+        SCH,
+        "Purchase cards",
+        "Withdraw purchase cards not used for six months.",
+        "Head of Schools Finance",
+        D(2018, 3, 31),
+        "On track",
+        "Twelve unused cards identified and withdrawn.",
+        "JUL17-R01",
+    ),
+    (
+        "IAR-2017-24",
+        SCH,
+        "School funds",
+        "Have every school fund audited annually and the certificate sent to the Council.",
+        "Head of Schools Finance",
+        D(2017, 12, 31),
+        OVERDUE,
+        "Certificates outstanding from seven schools.",
+        "",
+    ),
+    (
+        "IAR-2017-25",
+        SCH,
+        "Schools Financial Value Standard",
+        "Follow up schools that did not return the Schools Financial Value Standard.",
+        "Head of Schools Finance",
+        D(2018, 3, 31),
+        "On track",
+        "Two of three schools have now returned it.",
+        "",
+    ),
+    (
+        "IAR-2017-26",
+        PRO,
+        "Contract management",
+        "Name a contract manager for every contract over £100,000 in the contracts register.",
+        "Head of Procurement",
+        D(2017, 12, 31),
+        "Implemented",
+        "All contracts over £100,000 now have a named manager.",
+        "SEP17-A04",
+    ),
+    (
+        "IAR-2017-27",
+        PRO,
+        "Contract management",
+        "Hold quarterly performance meetings with suppliers of contracts over £500,000.",
+        "Head of Procurement",
+        D(2018, 3, 31),
+        "Revised date agreed",
+        "Meetings held for 6 of 11 contracts; new date 30 June 2018.",
+        "",
+    ),
+    (
+        "IAR-2017-28",
+        PRO,
+        "Waivers",
+        "Report every waiver of the contract procedure rules to this Committee twice a year.",
+        "Head of Procurement",
+        D(2018, 3, 14),
+        "Implemented",
+        "First report appended to the internal audit progress report.",
+        "",
+    ),
+    (
+        "IAR-2017-29",
+        PRO,
+        "Waivers",
+        "Require the Chief Finance Officer's approval for waivers over £50,000.",
+        "Head of Procurement",
+        D(2018, 4, 30),
+        "On track",
+        "Change to the contract procedure rules goes to Council in April.",
+        "",
+    ),
+    (
+        "IAR-2017-30",
+        PRO,
+        "Tendering",
+        "Open tenders only on the e-tendering system, with two officers present.",
+        "Head of Procurement",
+        D(2017, 11, 30),
+        "Implemented",
+        "E-tendering mandatory since November 2017.",
+        "JUL17-R03",
+    ),
 ]
 
 ACTION_HEADER = ("Ref", "Theme", "Area", "Action", "Owner", "Due", "Status", "Progress", "Previous refs")
