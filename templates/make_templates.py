@@ -30,18 +30,30 @@ LANDSCAPE_WIDTH = Cm(26.7)
 FIXED_DATE = dt.datetime(2017, 1, 1)
 
 
+COUNCIL_TEMPLATES = HERE.parent / "plans" / "2018-03-14-audit-governance" / "templates"
+
+
 def main() -> int:
-    """Write templates/report.docx and templates/appendix.docx."""
+    """Write every template into templates/, and the council example's own banner templates into its folder."""
+    global BANNER
+    for name, build in (("report.docx", _report), ("frontsheet.docx", _frontsheet)):
+        BANNER = KINGSMERE_BANNER
+        _write(COUNCIL_TEMPLATES / name, build)
+    BANNER = MOPAC_BANNER
     builds = (("report.docx", _report), ("appendix.docx", _appendix), ("frontsheet.docx", _frontsheet))
     builds += (("withheld.docx", _withheld), ("table.docx", _sheet_table), ("written.docx", _written))
     for name, build in builds:
-        doc = Document()
-        build(doc)
-        _clean_properties(doc)
-        out = HERE / name
-        doc.save(out)
-        print(f"wrote {out}")
+        _write(HERE / name, build)
     return 0
+
+
+def _write(out: Path, build) -> None:
+    doc = Document()
+    build(doc)
+    _clean_properties(doc)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(out)
+    print(f"wrote {out}")
 
 
 def _report(doc) -> None:
@@ -296,19 +308,34 @@ def _header_footer(doc, page_number: bool = True) -> None:
         )
 
 
+# A banner: the lines of its left and right columns, each (text, size, colour, bold).
+MOPAC_BANNER = (
+    (
+        ("MOPAC", 22, BLACK, True),
+        ("MAYOR OF LONDON", 8, BLACK, True),
+        ("OFFICE FOR POLICING AND CRIME", 8, BLACK, False),
+    ),
+    (("METROPOLITAN", 13, MET_BLUE, True), ("POLICE", 13, MET_BLUE, True), ("TOTAL POLICING", 8, MET_BLUE, True)),
+)
+KINGSMERE_GREEN = RGBColor(0x00, 0x5A, 0x3C)
+KINGSMERE_BANNER = (
+    (("KINGSMERE", 20, KINGSMERE_GREEN, True), ("LONDON BOROUGH OF KINGSMERE", 8, BLACK, True)),
+    (("Democratic Services", 9, BLACK, False), ("Kingsmere Town Hall", 9, BLACK, False)),
+)
+BANNER = MOPAC_BANNER
+
+
 def _banner(doc) -> None:
-    """The MOPAC / Metropolitan Police banner, as a borderless two-column table."""
+    """The body's banner (MOPAC / Metropolitan Police by default), as a borderless two-column table."""
     table = doc.add_table(rows=1, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    left, right = table.rows[0].cells
-    left.width = right.width = Cm(8.5)
-    _banner_line(left.paragraphs[0], "MOPAC", 22, BLACK)
-    _banner_line(left.add_paragraph(), "MAYOR OF LONDON", 8, BLACK)
-    _banner_line(left.add_paragraph(), "OFFICE FOR POLICING AND CRIME", 8, BLACK, bold=False)
-    for text, size in (("METROPOLITAN", 13), ("POLICE", 13), ("TOTAL POLICING", 8)):
-        para = right.paragraphs[0] if text == "METROPOLITAN" else right.add_paragraph()
-        para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        _banner_line(para, text, size, MET_BLUE)
+    cells = table.rows[0].cells
+    for cell, lines, align in zip(cells, BANNER, (WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.RIGHT), strict=True):
+        cell.width = Cm(8.5)
+        for i, (text, size, colour, bold) in enumerate(lines):
+            para = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
+            para.alignment = align
+            _banner_line(para, text, size, colour, bold=bold)
 
 
 def _banner_line(para, text, size, color, bold=True) -> None:

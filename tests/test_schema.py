@@ -27,3 +27,12 @@ def test_code_passes_ruff():
             cwd=ROOT,
         )
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_wording_doc_lists_every_phrase_of_the_wording_file():
+    from boardpack.plan.wording import wording_markdown
+
+    doc = (ROOT / "docs" / "wording.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- wording:begin -->\n(.*)<!-- wording:end -->", doc, re.S)
+    assert found, "docs/wording.md lost its wording markers"
+    assert found.group(1) == wording_markdown(), "run: python -m boardpack.plan.wording --update docs/wording.md"

@@ -144,3 +144,27 @@ def shipped_wording() -> Wording:
     wording = read_wording([TEMPLATES_DIR / WORDING_FILE], problems)
     problems.raise_if_any()
     return wording
+
+
+def wording_markdown() -> str:
+    """Return the table of every phrase for docs/wording.md: name, placeholders, forms, shipped words."""
+    lines = ["| phrase | placeholders | counted | boardpack's words |", "|---|---|---|---|"]
+    for name, phrase in shipped_wording().phrases.items():
+        names = ", ".join(f"`{{{p}}}`" for p in sorted(placeholders(phrase))) or "–"
+        words = phrase if isinstance(phrase, str) else f"one: {phrase[0]}<br>other: {phrase[1]}"
+        lines.append(f"| `{name}` | {names} | {'yes' if not isinstance(phrase, str) else ''} | {words} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:2] == ["--update"]:
+        doc = Path(sys.argv[2])
+        head, rest = doc.read_text(encoding="utf-8").split("<!-- wording:begin -->\n", 1)
+        tail = rest.split("<!-- wording:end -->", 1)[1]
+        doc.write_text(
+            f"{head}<!-- wording:begin -->\n{wording_markdown()}<!-- wording:end -->{tail}", encoding="utf-8"
+        )
+    else:
+        print(wording_markdown(), end="")
