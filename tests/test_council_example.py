@@ -167,7 +167,8 @@ def test_public_pack_withholds_the_restricted_item_and_appendix(council):
     item8 = marks[-1]
     assert item8[0] == "8. Not for publication"
     withheld_item = flat(public[item8[1]])
-    assert "Not for publication" in withheld_item
+    assert "Exempt information" in withheld_item  # the council's own wording (its templates/wording.yaml)
+    assert "Not for publication" not in withheld_item
     assert "paragraphs 1, 2 and 7 of Part 1 of Schedule 12A to the Local Government Act 1972" in withheld_item
     (appendix_page,) = [page for _, _, kids in marks for title, page in kids if "not for publication" in title]
     withheld_appendix = flat(public[appendix_page])
@@ -240,3 +241,12 @@ def test_counts_in_the_report_are_the_workbooks(council):
     assert f"limited assurance, and {counts['Overdue']} management actions are overdue" in report
     order = ("Implemented", "On track", "Revised date agreed", "Overdue")
     assert "Total " + " ".join(str(counts[s]) for s in order) + f" {total}" in report
+
+
+def test_the_councils_template_folder_and_wording_are_used(council):
+    report = flat(" ".join(page_texts(council / "internal-audit-progress" / "report.pdf")))
+    assert "KINGSMERE" in report and "MOPAC" not in report and "METROPOLITAN" not in report
+    assert "Report of:" in report and "Report by:" not in report
+    assert "Key matters for the Committee" in report and "for the Panel" not in report
+    front = flat(page_texts(council / "members-pack.pdf")[0])
+    assert "KINGSMERE" in front and "Agenda and reports, with exempt information" in front
