@@ -110,3 +110,13 @@ def stamp_font(text: str = STAMP_TEXT) -> StampFont:
         descent=round(hhea.descent * scale),
         cap_height=round(cap * scale),
     )
+
+
+def add_font(page: pikepdf.Page, key: str, font_ref: pikepdf.Object) -> None:
+    """Make *font_ref* available to *page*'s content as *key* (e.g. ``/BPStamp``)."""
+    resources = page.obj.get("/Resources")
+    if resources is None:
+        page.obj.Resources = resources = pikepdf.Dictionary()
+    if "/Font" not in resources:
+        resources.Font = pikepdf.Dictionary()
+    resources.Font[key] = font_ref

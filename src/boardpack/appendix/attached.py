@@ -15,9 +15,9 @@ from pathlib import Path
 import pikepdf
 from docx import Document
 from docx.shared import Pt
-from pikepdf import Dictionary, Name
+from pikepdf import Dictionary
 
-from ..stampfont import stamp_font, stampable
+from ..stampfont import add_font, stamp_font, stampable
 
 STAMP_SIZE = 9
 FONT_KEY = "/BPMark"
@@ -40,12 +40,7 @@ def stamp_pdf(src: Path, out: Path, number_line: str, marking: str, title: str) 
 def _stamp_page(pdf: pikepdf.Pdf, page: pikepdf.Page, font, font_ref, top_right: str, centre: str) -> None:
     box = [float(v) for v in page.mediabox]
     left, bottom, right, top = box
-    resources = page.obj.get("/Resources")
-    if resources is None:
-        page.obj.Resources = resources = Dictionary()
-    if "/Font" not in resources:
-        resources.Font = Dictionary()
-    resources.Font[FONT_KEY] = font_ref
+    add_font(page, FONT_KEY, font_ref)
     middle = (left + right - font.width(centre, STAMP_SIZE)) / 2
     placed = [
         (middle, top - MARGIN - STAMP_SIZE, centre, "/Header"),
@@ -76,9 +71,6 @@ def _replace_metadata(pdf: pikepdf.Pdf, title: str) -> None:
         meta["dc:title"] = title
     pdf.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
     pdf.Root.Lang = pdf.Root.get("/Lang", "en-GB")
-    if "/MarkInfo" not in pdf.Root:
-        pdf.Root.MarkInfo = Dictionary(Marked=False)
-    pdf.Root.PageMode = Name.UseNone
 
 
 def prepare_docx(src: Path, out: Path, heading: str, marking: str) -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import openpyxl
 
-from ..errors import CellLocation, Problems
+from ..errors import CellLocation, Problems, column_letter
 from ..plan.model import Paper, Plan, SheetData, SheetTable
 from ..plan.sheets import MAX_CELL, open_workbook
 from ..util import did_you_mean
@@ -95,7 +95,7 @@ def _visible_columns(path: Path, sheet, problems: Problems) -> list[int]:
     used = sorted({cell.column for row in sheet.iter_rows() for cell in row if cell.value not in (None, "")})
     visible = []
     for col in used:
-        letter = CellLocation(path, sheet.title, 1, col).cell.split("!")[1].rstrip("0123456789")
+        letter = column_letter(col)
         dimension = sheet.column_dimensions.get(letter)
         if dimension is not None and dimension.hidden:
             problems.warn(CellLocation(path, sheet.title, 1, col), f"column {letter} is hidden: not printed")

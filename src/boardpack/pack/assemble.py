@@ -19,7 +19,7 @@ from pathlib import Path
 import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem
 
-from ..stampfont import stamp_font
+from ..stampfont import add_font, stamp_font
 
 STAMP_SIZE = 9
 STAMP_BOTTOM = 16  # points above the bottom edge: below the papers' own footers
@@ -223,12 +223,7 @@ def _stamp(pack: pikepdf.Pdf) -> None:
         text = f"Page {number}"
         box = page.mediabox
         x = (float(box[0]) + float(box[2]) - font.width(text, STAMP_SIZE)) / 2
-        resources = page.obj.get("/Resources")
-        if resources is None:
-            page.obj.Resources = resources = Dictionary()
-        if "/Font" not in resources:
-            resources.Font = Dictionary()
-        resources.Font[FONT_KEY] = font_ref
+        add_font(page, FONT_KEY, font_ref)
         stamp = (
             f"Q\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n"
             f"q BT {FONT_KEY} {STAMP_SIZE} Tf 0 g {x:.2f} {float(box[1]) + STAMP_BOTTOM} Td ({text}) Tj ET Q\nEMC\n"

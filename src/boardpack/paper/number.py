@@ -87,9 +87,6 @@ class _Labels:
     def __setitem__(self, label: str, target: Target) -> None:
         self.targets[label] = target
 
-    def __contains__(self, label: str) -> bool:
-        return label in self.targets
-
 
 def letter(index: int) -> str:
     """Return the letter marker for the 0-based *index*: a … z, aa, ab …."""

@@ -329,14 +329,20 @@ def _attached(r: Reader, node: Node, what: str) -> str | None:
     return name
 
 
+def _workbook(r: Reader, keys: dict[str, Node], what: str) -> str | None:
+    """Return the `workbook` key: the name of an .xlsx file beside paper.yaml, no folder."""
+    workbook = _opt(keys, "workbook", r.string, f"{what}.workbook")
+    if workbook and (Path(workbook).name != workbook or not workbook.lower().endswith(".xlsx")):
+        r.error(keys["workbook"], f"{what}.workbook: must be the name of an .xlsx file beside paper.yaml")
+        return None
+    return workbook
+
+
 def _sheet_table(r: Reader, node: Node, what: str) -> SheetTable | None:
     keys = _mapping(r, node, what, SheetTable)
     if keys is None:
         return None
-    workbook = _opt(keys, "workbook", r.string, f"{what}.workbook")
-    if workbook and (Path(workbook).name != workbook or not workbook.lower().endswith(".xlsx")):
-        r.error(keys["workbook"], f"{what}.workbook: must be the name of an .xlsx file beside paper.yaml")
-        workbook = None
+    workbook = _workbook(r, keys, what)
     sheet = _opt(keys, "sheet", r.string, f"{what}.sheet")
     if not workbook or not sheet:
         return None
@@ -365,10 +371,7 @@ def _read_actions(r: Reader, node: Node, what: str) -> ActionsSource | None:
     keys = _mapping(r, node, what, ActionsSource)
     if keys is None:
         return None
-    workbook = _opt(keys, "workbook", r.string, f"{what}.workbook")
-    if workbook and (Path(workbook).name != workbook or not workbook.lower().endswith(".xlsx")):
-        r.error(keys["workbook"], f"{what}.workbook: must be the name of an .xlsx file beside paper.yaml")
-        workbook = None
+    workbook = _workbook(r, keys, what)
     themes = _opt(keys, "themes", r.strings, f"{what}.themes")
     statuses = _list(r, keys.get("statuses"), f"{what}.statuses", _status)
     owners = _opt(keys, "owners", r.strings, f"{what}.owners") or ()

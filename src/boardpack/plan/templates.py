@@ -39,6 +39,3 @@ class TemplateFolders:
 
     def __str__(self) -> str:
         return str(self.folders[0])
-
-    def __fspath__(self) -> str:
-        return str(self.folders[0])

@@ -35,9 +35,6 @@ class Wording:
     phrases: dict[str, Phrase]
     where: dict[str, Location] = field(default_factory=dict, compare=False, hash=False)
 
-    def __hash__(self) -> int:
-        return hash(tuple(sorted(self.phrases.items())))
-
     def __call__(self, name: str, **values: object) -> str:
         """Return phrase *name* with its placeholders filled from *values*."""
         phrase = self.phrases[name]
@@ -92,8 +89,11 @@ def read_wording(paths: list[Path], problems: Problems, base: Wording | None = N
 def _read_file(path: Path, problems: Problems, base: Wording | None) -> Wording:
     try:
         node = compose_file(path)
-    except (PlanError, OSError) as exc:
-        problems.items.extend(getattr(exc, "problems", []) or [])
+    except PlanError as exc:
+        problems.items.extend(exc.problems)
+        return base or Wording({})
+    except OSError as exc:
+        problems.add(Location(path), f"cannot read the wording file: {exc.strerror or exc}")
         return base or Wording({})
     reader = Reader(path, problems)
     if not isinstance(node, MappingNode):
