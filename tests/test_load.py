@@ -169,7 +169,10 @@ summary:
   purpose: To inform.
   key_considerations: None.
   interdependencies: None.
-  recommendations: To note.
+  recommendations:
+    lead_in: "The Panel is recommended to:"
+    item_style: letters
+    items: [note the report, agree the plan]
 sections:
   - heading: Supporting Information
     label: s1
@@ -208,7 +211,9 @@ appendices:
     sections:
       - heading: Terms
         text: Words.
-background_papers: [A paper]
+background_papers:
+  lead_in: "Background papers (from the clerk):"
+  items: [A paper]
 properties:
   author: An author
   subject: A subject

@@ -70,3 +70,42 @@ def test_duplicate_label_names_both_places(tmp_path):
     number_paper(load_plan(plan).papers[0], problems)
     path = plan / "p" / "paper.yaml"
     assert [str(p) for p in problems.items] == [f"{path}:13:9: label 'x' is already used at {path}:11:9"]
+
+
+def lists_paper(tmp_path, recommendations: str, background: str):
+    from boardpack.pipeline.builder import check
+
+    plan = tmp_path / "plan"
+    (plan / "p").mkdir(parents=True)
+    (plan / "meeting.yaml").write_text(
+        "committee: Audit Panel\ndate: 2017-12-19\nagenda:\n  - title: Item\n    paper: p\n", encoding="utf-8"
+    )
+    (plan / "p" / "paper.yaml").write_text(
+        "title: A paper\nreport_by: Someone\nsummary:\n  purpose: P.\n  key_considerations: K.\n"
+        f"  interdependencies: I.\n  recommendations:{recommendations}\nsections:\n  - heading: S\n"
+        f"    text: T.\n    label: s\ncontact:\n  author: A. Person\nbackground_papers:{background}\n",
+        encoding="utf-8",
+    )
+    (paper,) = check(plan).papers
+    return paper
+
+
+def test_recommendations_as_a_lettered_list_under_a_lead_in(tmp_path):
+    recommendations = (
+        '\n    lead_in: "The Panel is recommended to:"\n    item_style: letters\n    items: [note, "see [[s]]"]'
+    )
+    paper = lists_paper(tmp_path, recommendations, " [Plan 2017]")
+    heading, (block,) = paper.summary[3]
+    assert heading == "Recommendations"
+    assert block.text == "The Panel is recommended to:"
+    assert [(i.marker, i.text) for i in block.items] == [("(a)", "note"), ("(b)", "see section 1")]
+
+
+def test_recommendations_as_a_plain_list_and_background_papers_under_their_lead_in(tmp_path):
+    paper = lists_paper(tmp_path, " [note, agree]", '\n  lead_in: "Held by the clerk:"\n  items: [Plan 2017, Minutes]')
+    (block,) = paper.summary[3][1]
+    assert block.text == "" and [(i.marker, i.text) for i in block.items] == [("", "note"), ("", "agree")]
+    closing = paper.sections[-1].blocks[-1]
+    assert closing.text == "Held by the clerk:" and [i.text for i in closing.items] == ["Plan 2017", "Minutes"]
+    default = lists_paper(tmp_path / "2", " To note.", " [Plan 2017]").sections[-1].blocks
+    assert [b.text for b in default] == ["Background papers:"]

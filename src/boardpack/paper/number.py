@@ -16,6 +16,7 @@ from ..errors import Problems
 from ..plan.model import (
     ActionPlan,
     Item,
+    LeadList,
     NumberedAppendix,
     NumberedBlock,
     NumberedPaper,
@@ -186,9 +187,14 @@ def _number_section(
 
 
 def _items(paragraph: Paragraph) -> tuple[Item, ...]:
-    if paragraph.item_style == "letters":
-        return tuple(Item(f"({letter(i)})", text) for i, text in enumerate(paragraph.items))
-    return tuple(Item("", text) for text in paragraph.items)
+    return list_items(paragraph.items, paragraph.item_style)
+
+
+def list_items(texts: tuple[str, ...], style: str) -> tuple[Item, ...]:
+    """Return list entries with their markers: (a), (b) … for `letters`, none for `bullets`."""
+    if style == "letters":
+        return tuple(Item(f"({letter(i)})", text) for i, text in enumerate(texts))
+    return tuple(Item("", text) for text in texts)
 
 
 def _add_label(labels: dict[str, Target], label: str | None, target: Target, problems: Problems) -> None:
@@ -202,13 +208,16 @@ def _add_label(labels: dict[str, Target], label: str | None, target: Target, pro
 
 
 def _summary(paper: Paper, w: Wording):
-    return tuple(
-        (
-            w(f"report.summary.{key}"),
-            tuple(NumberedBlock("text", t, paper.summary.where[key]) for t in getattr(paper.summary, key)),
-        )
-        for key in SUMMARY_KEYS
-    )
+    """Return the summary box: each heading (in the paper's wording) and its blocks."""
+    return tuple((w(f"report.summary.{key}"), _summary_blocks(paper, key)) for key in SUMMARY_KEYS)
+
+
+def _summary_blocks(paper: Paper, key: str) -> tuple[NumberedBlock, ...]:
+    """Return a summary entry's paragraphs, or its list under its lead-in (a "lead" block)."""
+    value, where = getattr(paper.summary, key), paper.summary.where.get(key, paper.summary.loc)
+    if isinstance(value, LeadList):
+        return (NumberedBlock("lead", value.lead_in or "", where, items=list_items(value.items, value.item_style)),)
+    return tuple(NumberedBlock("text", t, where) for t in value)
 
 
 def _contact_section(paper: Paper, number: int, w: Wording) -> NumberedSection:
@@ -226,9 +235,10 @@ def _appendices_section(
     paper: Paper, appendices: tuple[NumberedAppendix, ...], number: int, w: Wording
 ) -> NumberedSection:
     blocks = [NumberedBlock("text", a.heading, paper.loc) for a in appendices]
-    if paper.background_papers:
-        items = tuple(Item("", text) for text in paper.background_papers)
-        blocks.append(NumberedBlock("lead", w("report.background_papers"), paper.loc, items=items))
+    papers = paper.background_papers
+    if papers.items:
+        lead_in = papers.lead_in or w("report.background_papers")
+        blocks.append(NumberedBlock("lead", lead_in, papers.loc, items=list_items(papers.items, papers.item_style)))
     if not blocks:
         blocks.append(NumberedBlock("text", w("report.no_appendices"), paper.loc))
     return NumberedSection(str(number), w("report.appendices_heading"), tuple(blocks), paper.loc)

@@ -21,6 +21,7 @@ from .model import (
     Appendix,
     Block,
     Contact,
+    LeadList,
     Meeting,
     Paper,
     Paragraph,
@@ -186,7 +187,7 @@ def read_paper(r: Reader, node: Node) -> Paper | None:
         "marking": _opt(keys, "marking", r.string, "marking"),
         "summary": _opt(keys, "summary", _with(r, _summary), "summary"),
         "contact": _opt(keys, "contact", _with(r, _contact), "contact"),
-        "background_papers": _opt(keys, "background_papers", r.strings, "background_papers"),
+        "background_papers": _opt(keys, "background_papers", _with(r, _lead_list), "background_papers"),
         "properties": _opt(keys, "properties", _with(r, _properties), "properties"),
     }
     sections = _list(r, keys.get("sections"), "sections", _section)
@@ -204,10 +205,34 @@ def _summary(r: Reader, node: Node, what: str) -> Summary | None:
     keys = _mapping(r, node, what, Summary)
     if keys is None:
         return None
-    values = {k: r.text(node, f"{what}.{k}") for k, node in keys.items()}
-    if set(_keys(Summary)[1]) - set(values):
+    values = {k: r.text(node, f"{what}.{k}") for k, node in keys.items() if k != "recommendations"}
+    if "recommendations" in keys:
+        recommendations = keys["recommendations"]
+        is_text = isinstance(recommendations, ScalarNode)
+        read = r.text if is_text else lambda n, w: _lead_list(r, n, w)
+        values["recommendations"] = read(recommendations, f"{what}.recommendations")
+    if set(_keys(Summary)[1]) - {k for k, v in values.items() if v is not None}:
         return None
     return Summary(**values, loc=r.loc(node), where={k: r.loc(keys[k]) for k in values})
+
+
+def _lead_list(r: Reader, node: Node, what: str) -> LeadList | None:
+    """Read a list, or a mapping of `lead_in`, `items` and `item_style`."""
+    lead_in, style, where = None, None, (node, what)
+    if isinstance(node, MappingNode):
+        keys = _mapping(r, node, what, LeadList) or {}
+        lead_in = _opt(keys, "lead_in", r.string, f"{what}.lead_in")
+        items = _opt(keys, "items", r.strings, f"{what}.items") or ()
+        style = _opt(keys, "item_style", lambda n, w: r.choice(n, w, ITEM_STYLES), f"{what}.item_style")
+        if "items" not in keys:
+            return None  # reported as a missing key
+        where = (keys["items"], f"{what}.items")
+    else:
+        items = r.strings(node, what)
+    if not items:
+        r.error(where[0], f"{where[1]}: the list is empty")
+        return None
+    return LeadList(items=items, lead_in=lead_in, item_style=style or "bullets", loc=r.loc(node))
 
 
 def _contact(r: Reader, node: Node, what: str) -> Contact | None:

@@ -69,13 +69,25 @@ class Section:
 
 
 @dataclass(frozen=True)
+class LeadList:
+    """A list printed as a real list, under an optional lead-in: recommendations, background papers."""
+
+    items: tuple[str, ...] = doc("The entries, one per line starting with `- `.")
+    lead_in: str | None = doc("A line printed before the list, e.g. `The Committee is recommended to:`.", default=None)
+    item_style: str = doc("`bullets` (default) or `letters` for (a), (b) …", default="bullets")
+    loc: Location = field(default=Location(__file__), compare=False)
+
+
+@dataclass(frozen=True)
 class Summary:
     """The Report Summary block at the top of the report."""
 
     purpose: tuple[str, ...] = doc("Overall Summary of the Purpose of the Report.")
     key_considerations: tuple[str, ...] = doc("Key Considerations for the Panel.")
     interdependencies: tuple[str, ...] = doc("Interdependencies/Cross Cutting Issues.")
-    recommendations: tuple[str, ...] = doc("Recommendations.")
+    recommendations: tuple[str, ...] | LeadList = doc(
+        "Recommendations: text, or a list (printed as a list), or `lead_in` and `items` (see LeadList)."
+    )
     loc: Location = field(default=Location(__file__), compare=False)
     where: dict[str, Location] = field(default_factory=dict, compare=False)
 
@@ -232,7 +244,11 @@ class Paper:
     meeting_date: dt.date | None = doc("YYYY-MM-DD; must match `meeting.yaml` (default: the meeting's).", default=None)
     marking: str = doc("Protective marking printed at the top and bottom of every page.", default="OFFICIAL")
     appendices: tuple[Appendix, ...] = doc("Appendices, numbered in the order listed.", default=())
-    background_papers: tuple[str, ...] = doc("Background papers, listed after the appendices.", default=())
+    background_papers: LeadList = doc(
+        "Background papers, listed after the appendices under a lead-in (`report.background_papers` in the "
+        "wording): a list, or `lead_in` and `items` (see LeadList).",
+        default=LeadList(()),
+    )
     properties: Properties = doc("Document properties.", default=Properties())
     slug: str = field(default="", compare=False)
     loc: Location = field(default=Location(__file__), compare=False)
@@ -345,6 +361,7 @@ SCHEMA = (
     AgendaItem,
     Paper,
     Summary,
+    LeadList,
     Section,
     Paragraph,
     Subheading,

@@ -155,14 +155,10 @@ def _report_context(doc: DocxTemplate, paper: NumberedPaper, meeting: Meeting, c
         "title": src.title,
         "report_by": src.report_by,
         "marking": src.marking,
-        "summary": [(heading, [_summary_entry(b) for b in blocks]) for heading, blocks in paper.summary],
+        "summary": [(heading, list(blocks)) for heading, blocks in paper.summary],
         "w": paper.wording.for_templates(),
         "sections": sections,
     }
-
-
-def _summary_entry(b: NumberedBlock) -> SimpleNamespace:
-    return SimpleNamespace(text=b.text, items=[i.text for i in b.items], letters=[i.marker for i in b.items])
 
 
 def _status_blocks(paper: NumberedPaper) -> list[NumberedBlock]:
