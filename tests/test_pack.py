@@ -223,3 +223,20 @@ def test_the_leak_check_accounts_for_every_page_and_reads_text_only_when_it_cann
         last.write(last.read_bytes().replace(b"(Page 1)", b"(Page 1 of the restricted plan)"))
         pdf.save(forged)
     assert not accounted_for(forged, [minutes, risk])
+
+
+def test_a_pack_stamped_in_its_own_wording_is_accounted_for_by_that_wording(built_example, tmp_path):
+    from boardpack.pack.assemble import PackInfo, Part, assemble, stamp_pattern
+    from boardpack.pack.leaks import accounted_for
+
+    minutes = built_example / "minutes" / "report.pdf"
+    phrase = "Folio {number} (Kingsmere)"
+    pack = tmp_path / "pack.pdf"
+    assemble([Part(minutes, "1")], pack, PackInfo("Pack", "subject", "author", page_stamp=phrase))
+    assert [text.split("\n")[-1].strip() for text in page_texts(pack)][:2] == [
+        "Folio 1 (Kingsmere)",
+        "Folio 2 (Kingsmere)",
+    ]
+    assert accounted_for(pack, [minutes], stamp=stamp_pattern(phrase))
+    assert not accounted_for(pack, [minutes])  # boardpack's own "Page N" pattern does not fit it
+    assert not accounted_for(pack, [minutes], stamp=stamp_pattern("Folio {number}"))

@@ -76,3 +76,16 @@ def test_a_wording_mistake_names_its_file_and_line(tmp_path, text, message):
 def test_numbering_without_wording_uses_boardpacks_own():
     paper = number_paper(paper_of(check(EXAMPLE).plan.papers), Problems())
     assert paper.summary[0][0] == "Overall Summary of the Purpose of the Report"
+
+
+@pytest.mark.e2e
+def test_the_meetings_page_stamp_reaches_both_packs_and_the_leak_check_allows_it(tmp_path):
+    from boardpack.pack.pdftext import page_texts
+    from boardpack.pipeline.builder import build
+
+    plan = copy_example(tmp_path)
+    (plan / "wording.yaml").write_text('pack.page_stamp: "Audit Panel page {number}"\n', encoding="utf-8")
+    out = build(plan, tmp_path / "out").out_dir
+    for name in ("public-pack.pdf", "members-pack.pdf"):
+        feet = [text.strip().split("\n")[-1].strip() for text in page_texts(out / name)]
+        assert feet == [f"Audit Panel page {n}" for n in range(1, len(feet) + 1)]

@@ -70,6 +70,11 @@ class StampFont:
         return pdf.make_indirect(font)
 
 
+def pdf_string(text: str) -> str:
+    """Return *text* as it goes between the parentheses of a PDF string: stampable, ``\\ ( )`` escaped."""
+    return stampable(text).replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
 def stampable(text: str) -> str:
     """Return *text* with every character a stamp cannot print (beyond printable ASCII) as "?"."""
     return "".join(c if " " <= c <= "~" else "?" for c in text)

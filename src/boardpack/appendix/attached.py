@@ -17,7 +17,7 @@ from docx import Document
 from docx.shared import Pt
 from pikepdf import Dictionary
 
-from ..stampfont import add_font, stamp_font, stampable
+from ..stampfont import add_font, pdf_string, stamp_font, stampable
 
 STAMP_SIZE = 9
 FONT_KEY = "/BPMark"
@@ -49,15 +49,11 @@ def _stamp_page(pdf: pikepdf.Pdf, page: pikepdf.Page, font, font_ref, top_right:
     ]
     stamps = "".join(
         f"/Artifact <</Type /Pagination /Subtype {kind}>> BDC\n"
-        f"q BT {FONT_KEY} {STAMP_SIZE} Tf 0 g {x:.2f} {y:.2f} Td ({_escape(text)}) Tj ET Q\nEMC\n"
+        f"q BT {FONT_KEY} {STAMP_SIZE} Tf 0 g {x:.2f} {y:.2f} Td ({pdf_string(text)}) Tj ET Q\nEMC\n"
         for x, y, text, kind in placed
     )
     page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
     page.contents_add(pikepdf.Stream(pdf, f"Q\n{stamps}".encode("ascii")), prepend=False)
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
 def _replace_metadata(pdf: pikepdf.Pdf, title: str) -> None:

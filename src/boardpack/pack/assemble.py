@@ -11,6 +11,7 @@ labels match, and one bookmark is made per agenda item with its appendices neste
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -19,7 +20,8 @@ from pathlib import Path
 import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem
 
-from ..stampfont import add_font, stamp_font
+from ..plan.wording import fill
+from ..stampfont import add_font, pdf_string, stamp_font, stampable
 
 STAMP_SIZE = 9
 STAMP_BOTTOM = 16  # points above the bottom edge: below the papers' own footers
@@ -44,6 +46,7 @@ class PackInfo:
     author: str
     keywords: str = ""
     language: str = "en-GB"
+    page_stamp: str = "Page {number}"  # stamped at the foot of every page; the wording's pack.page_stamp
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,7 @@ class Assembler:
         """Stamp, label and save the pack to *out*; return its number of pages."""
         with _no_gc():
             self.tree.finish()
-            _stamp(self.pack)
+            _stamp(self.pack, info.page_stamp)
             _finish(self.pack, info, bookmarks)
             self.pack.save(out, deterministic_id=True)
             return len(self.pack.pages)
@@ -215,22 +218,39 @@ def _offset_keys(page: pikepdf.Dictionary, offset: int) -> None:
     page.Tabs = Name.S  # annotations in structure order
 
 
-def _stamp(pack: pikepdf.Pdf) -> None:
-    """Stamp "Page N" at the foot of every page, as a pagination artifact that screen readers skip."""
-    font = stamp_font()
+def _stamp(pack: pikepdf.Pdf, phrase: str) -> None:
+    """Stamp *phrase* ("Page N") at the foot of every page, as a pagination artifact screen readers skip."""
+    before, after = _stamp_parts(phrase)
+    font = stamp_font(before + "0123456789" + after)
     font_ref = font.to_pdf(pack)
     for number, page in enumerate(pack.pages, 1):
-        text = f"Page {number}"
+        text = f"{before}{number}{after}"
         box = page.mediabox
         x = (float(box[0]) + float(box[2]) - font.width(text, STAMP_SIZE)) / 2
+        y = float(box[1]) + STAMP_BOTTOM
         add_font(page, FONT_KEY, font_ref)
         stamp = (
             f"Q\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n"
-            f"q BT {FONT_KEY} {STAMP_SIZE} Tf 0 g {x:.2f} {float(box[1]) + STAMP_BOTTOM} Td ({text}) Tj ET Q\nEMC\n"
+            f"q BT {FONT_KEY} {STAMP_SIZE} Tf 0 g {x:.2f} {y} Td ({pdf_string(text)}) Tj ET Q\nEMC\n"
         )
         # Wrap the page's own content in q … Q so that whatever state it leaves cannot move the stamp.
         page.contents_add(pikepdf.Stream(pack, b"q\n"), prepend=True)
         page.contents_add(pikepdf.Stream(pack, stamp.encode("ascii")), prepend=False)
+
+
+def _stamp_parts(phrase: str) -> tuple[str, str]:
+    """Return the stamp's words before and after its page number, as a stamp can print them."""
+    before, _, after = fill(phrase, {"number": "\x00"}).partition("\x00")
+    return stampable(before), stampable(after)
+
+
+def stamp_pattern(phrase: str) -> re.Pattern[bytes]:
+    """Return the exact content stream ``_stamp`` appends for *phrase*: what the leak check allows."""
+    before, after = (re.escape(pdf_string(part).encode("ascii")) for part in _stamp_parts(phrase))
+    return re.compile(
+        rb"Q\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n"
+        rb"q BT /BPStamp \d+ Tf 0 g -?[\d.]+ -?[\d.]+ Td \(" + before + rb"\d+" + after + rb"\) Tj ET Q\nEMC\n"
+    )
 
 
 def _bookmarks(parts: list[Part], starts: list[int]) -> list[Bookmark]:

@@ -21,13 +21,11 @@ from pathlib import Path
 import pikepdf
 
 from ..errors import Location, Problem
+from .assemble import stamp_pattern
 from .pdftext import page_texts
 
 RUN = 8
-STAMP = re.compile(
-    rb"Q\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n"
-    rb"q BT /BPStamp \d+ Tf 0 g -?[\d.]+ -?[\d.]+ Td \(Page \d+\) Tj ET Q\nEMC\n"
-)
+STAMP = stamp_pattern("Page {number}")  # boardpack's own wording; a pack worded otherwise passes its own
 
 
 def pdf_text(pdf: Path) -> str:
@@ -46,11 +44,12 @@ def runs(text: str, size: int = RUN) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
-def page_prints(pdf: Path, stamped: bool = False) -> list[str | None]:
+def page_prints(pdf: Path, stamped: bool = False, stamp: re.Pattern[bytes] = STAMP) -> list[str | None]:
     """Return a digest of each page's content: its content streams and the XObjects it draws.
 
     With *stamped*, the page must be framed by the assembler (a first stream ``q``, a last stream
-    that is the "Page N" stamp) and the frame is left out; a page that is not gives None.
+    that is the "Page N" stamp, *stamp* its exact bytes) and the frame is left out; a page that is not
+    gives None.
     """
     prints: list[str | None] = []
     with pikepdf.open(pdf) as doc:
@@ -61,7 +60,7 @@ def page_prints(pdf: Path, stamped: bool = False) -> list[str | None]:
                 if (
                     len(streams) < 2
                     or streams[0].read_bytes() != b"q\n"
-                    or not STAMP.fullmatch(streams[-1].read_bytes())
+                    or not stamp.fullmatch(streams[-1].read_bytes())
                 ):
                     prints.append(None)
                     continue
@@ -111,15 +110,17 @@ def find_leaks(
     report_as: Path | None = None,
     text: Callable[[Path], str] = pdf_text,
     prints: Callable[[Path], list[str | None]] = page_prints,
+    stamp: re.Pattern[bytes] = STAMP,
 ) -> list[Problem]:
     """Return a problem for each restricted document (pdf -> title) whose text or title leaked into *pack*.
 
     *public* are the documents whose text may appear; problems name *report_as* (the pack's final path).
-    *text* and *prints* read a PDF's text and page digests (caching ones save re-reading unchanged documents).
+    *text* and *prints* read a PDF's text and page digests (caching ones save re-reading unchanged documents);
+    *stamp* is the pattern of the pack's own page stamp.
     """
     where = Location(report_as or pack)
     problems = []
-    if not accounted_for(pack, public, prints):
+    if not accounted_for(pack, public, prints, stamp):
         problems += _text_leaks(pack, restricted, public, where, text)
     labels = _metadata_and_bookmarks(pack)
     for title in set(restricted.values()):
@@ -129,11 +130,16 @@ def find_leaks(
     return problems
 
 
-def accounted_for(pack: Path, public: list[Path], prints: Callable[[Path], list[str | None]] = page_prints) -> bool:
+def accounted_for(
+    pack: Path,
+    public: list[Path],
+    prints: Callable[[Path], list[str | None]] = page_prints,
+    stamp: re.Pattern[bytes] = STAMP,
+) -> bool:
     """Whether every page of *pack* is a stamped page of one of the *public* documents."""
     known = set().union(*(prints(pdf) for pdf in public))
     known.discard(None)
-    return all(found in known for found in page_prints(pack, stamped=True))
+    return all(found in known for found in page_prints(pack, stamped=True, stamp=stamp))
 
 
 def _text_leaks(pack: Path, restricted: dict[Path, str], public: list[Path], where, text) -> list[Problem]:

@@ -322,6 +322,7 @@ class PackBuilder:
             subject=self.w("pack.info_subject", committee=meeting.committee, when=when),
             author=meeting.author or meeting.committee,
             keywords=f"{meeting.committee}; agenda; {meeting.date.isoformat()}",
+            page_stamp=self.w.phrases["pack.page_stamp"],
         )
 
 

@@ -7,6 +7,7 @@ the output folder only when everything succeeded.
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from dataclasses import dataclass, replace
 from functools import partial
@@ -17,7 +18,8 @@ from ..appendix.attached import prepare_docx, stamp_pdf
 from ..appendix.table import load_tables
 from ..convert.converter import Converter
 from ..errors import AssembleError, ConvertError, Problem, Problems
-from ..pack.leaks import find_leaks, page_prints, pdf_text
+from ..pack.assemble import stamp_pattern
+from ..pack.leaks import STAMP, find_leaks, page_prints, pdf_text
 from ..pack.packs import SUPPLEMENTS, BuiltPack, PackBuilder, PackDocs, Supplement, assemble_packs
 from ..pack.packs import Doc as PackDoc
 from ..paper.number import number_paper
@@ -164,7 +166,7 @@ def _build_staged(prepared: Prepared, out_dir: Path, templates: Path, progress, 
             packs = assemble_packs(jobs_of_packs, cache, packer.started)
         finally:
             packer.close()  # packs begun while converting and never written
-        check_public_packs(packs, rendered, out_dir, cache)
+        check_public_packs(packs, rendered, out_dir, cache, stamp_pattern(packer.w.phrases["pack.page_stamp"]))
         documents = _describe(staging, rendered) + [_describe_pack(staging, p) for p in packs]
         documents += _write_changes(staging, changes, meeting)
         pages = {_page_name(job, staging): page_count(job.pdf) for job in jobs + withheld}
@@ -334,14 +336,20 @@ def _pack_docs(prepared: Prepared, rendered: list[Rendered]) -> PackDocs:
     )
 
 
-def check_public_packs(packs: list[BuiltPack], rendered: list[Rendered], out_dir: Path, cache: Cache) -> None:
-    """Raise AssembleError, after removing the public packs, if restricted text or titles reached one."""
+def check_public_packs(
+    packs: list[BuiltPack], rendered: list[Rendered], out_dir: Path, cache: Cache, stamp: re.Pattern[bytes] = STAMP
+) -> None:
+    """Raise AssembleError, after removing the public packs, if restricted text or titles reached one.
+
+    *stamp* is the pattern of the packs' own page stamp, in the meeting's wording.
+    """
     restricted = {r.docx.with_suffix(".pdf"): r.title for r in rendered if r.restricted}
     reader = _CachedReader(cache)
     problems = []
     for public in (p for p in packs if not p.restricted and not p.cached):  # a cached pack passed when made
         sources = [public.front] + [d.pdf for d in public.docs if not d.restricted]
-        problems += find_leaks(public.path, restricted, sources, out_dir / public.path.name, reader.text, reader.prints)
+        report_as = out_dir / public.path.name
+        problems += find_leaks(public.path, restricted, sources, report_as, reader.text, reader.prints, stamp)
     if problems:
         for public in (p for p in packs if not p.restricted):
             public.path.unlink(missing_ok=True)
