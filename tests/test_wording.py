@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -89,3 +90,13 @@ def test_the_meetings_page_stamp_reaches_both_packs_and_the_leak_check_allows_it
     for name in ("public-pack.pdf", "members-pack.pdf"):
         feet = [text.strip().split("\n")[-1].strip() for text in page_texts(out / name)]
         assert feet == [f"Audit Panel page {n}" for n in range(1, len(feet) + 1)]
+
+
+def test_a_reference_into_a_written_appendix_names_it_as_references_to_appendices_do(tmp_path):
+    council = tmp_path / "council"
+    shutil.copytree(EXAMPLE.parent / "2018-03-14-audit-governance", council)
+    (council / "wording.yaml").write_text('ref.appendix: "Annex {number}"\n', encoding="utf-8")
+    paper = paper_of(check(council).papers, "governance")
+    text = " ".join(b.text for s in paper.sections for b in s.blocks)
+    assert re.search(r"\(paragraph \d+\.\d+ of Annex 1\)", text), text
+    assert "of Appendix" not in text

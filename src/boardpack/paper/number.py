@@ -80,7 +80,8 @@ class _Labels:
         """Label a section, paragraph or appendix; a label used twice is a problem naming both places."""
         text = self.wording(f"ref.{kind}", number=number)
         if document:
-            elsewhere = self.wording("ref.in_appendix", target=text, appendix=document)
+            appendix = self.wording("ref.appendix", number=document)  # "Appendix 2", as [[label]] prints it
+            elsewhere = self.wording("ref.in_appendix", target=text, appendix=appendix)
         else:
             elsewhere = self.wording("ref.in_report", target=text)
         _add_label(self.targets, label, Target(kind, number, loc, document, text, elsewhere), self.problems)
