@@ -150,3 +150,47 @@ def test_a_late_edit_is_named_in_changes_and_alone_in_the_supplement(plan_copy, 
     body = " ".join(pages[1:])
     assert "Risk Management Update" in body and "held in November and December" in body
     assert "Minutes of the Audit Panel" not in body and PAPER not in body
+
+
+def _keys(plan_dir: Path) -> dict[str, list[str]]:
+    """Each document's cache key, as a build of *plan_dir* would compute it (nothing is converted)."""
+    from boardpack.pipeline.builder import _paper_jobs, check
+    from boardpack.render.docx import TEMPLATES_DIR
+
+    jobs, rendered = _paper_jobs(check(plan_dir), plan_dir / "_out", TEMPLATES_DIR)
+    return {f"{r.paper}/{r.docx.name}": job.key for job, r in zip(jobs, rendered, strict=True)}
+
+
+def test_a_yaml_comment_or_moved_lines_change_no_document(plan_copy):
+    before = _keys(plan_copy)
+    for paper in plan_copy.glob("*/paper.yaml"):
+        text = paper.read_text(encoding="utf-8")
+        paper.write_text("# a note for the author\n\n" + text.replace("\n", "\n\n", 3), encoding="utf-8")
+    meeting = plan_copy / "meeting.yaml"
+    meeting.write_text("# comment\n" + meeting.read_text(encoding="utf-8"), encoding="utf-8")
+    assert _keys(plan_copy) == before
+
+
+def test_the_same_plan_from_another_folder_changes_no_document(plan_copy, tmp_path):
+    import shutil
+
+    elsewhere = tmp_path / "elsewhere" / "deeper" / plan_copy.name
+    shutil.copytree(plan_copy, elsewhere)
+    assert _keys(elsewhere) == _keys(plan_copy)
+
+
+def test_a_restricted_paper_added_or_removed_makes_changes_restricted(tmp_path):
+    import datetime as dt
+
+    from boardpack.pipeline.builder import _write_changes
+    from boardpack.plan.model import Meeting
+
+    meeting = Meeting(committee="Audit Panel", date=dt.date(2017, 12, 19))
+    public, exempt = {"public-item": state([])}, {"exempt-item": state([], restricted=True)}
+    for old, new in (({}, exempt), (exempt, {}), (public, public | exempt)):
+        changes = compare(old, new)
+        docs = _write_changes(tmp_path, changes, meeting)
+        assert {d.marking for d in docs} == {"OFFICIAL-SENSITIVE"} and all(d.restricted for d in docs)
+        assert "exempt-item (restricted)" in (tmp_path / "changes.md").read_text(encoding="utf-8")
+    docs = _write_changes(tmp_path, compare({}, public), meeting)
+    assert {d.marking for d in docs} == {"OFFICIAL"} and not any(d.restricted for d in docs)

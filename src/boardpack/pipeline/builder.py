@@ -223,7 +223,7 @@ def _write_changes(root: Path, changes: Changes, meeting) -> list[Document]:
     title = f"the {meeting.committee}, {long_date(meeting.date)}"
     (root / "changes.json").write_text(changes.to_json(), encoding="utf-8")
     (root / "changes.md").write_text(changes.to_markdown(title), encoding="utf-8")
-    restricted = any(c.restricted or any(c.actions.values()) for c in changes.changed)
+    restricted = changes.names_restricted
     marking = "OFFICIAL-SENSITIVE" if restricted else "OFFICIAL"
     return [
         describe(root, root / name, "changes", None, restricted, marking) for name in ("changes.json", "changes.md")

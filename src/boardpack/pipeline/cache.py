@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..convert.converter import Converter
+from ..errors import CellLocation, Location
 from .normalize import normalize_docx, normalize_pdf
 
 CACHE_DIR = ".boardpack-cache"
@@ -36,6 +37,8 @@ def fingerprint(*parts: object) -> str:
 def _plain(value: object) -> object:
     if value is None or isinstance(value, str | int | float):
         return value
+    if isinstance(value, Location | CellLocation):
+        return None  # where a value was written (file, line, cell) is not what a document shows
     names = _COMPARED.get(type(value))
     if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
         names = _COMPARED[type(value)] = tuple(f.name for f in dataclasses.fields(value) if f.compare)

@@ -96,6 +96,12 @@ class Changes:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     changed: list[PaperChange] = field(default_factory=list)
+    restricted: list[str] = field(default_factory=list)  # the added or removed papers that are restricted
+
+    @property
+    def names_restricted(self) -> bool:
+        """Whether the changes name or describe anything restricted (then they are restricted too)."""
+        return bool(self.restricted) or any(c.restricted or any(c.actions.values()) for c in self.changed)
 
     def to_json(self) -> str:
         """Return the changes as JSON."""
@@ -108,12 +114,15 @@ class Changes:
             return "\n".join(lines + ["First build into this folder: nothing to compare with.", ""])
         if not (self.added or self.removed or self.changed):
             return "\n".join(lines + ["No paper changed since the last build.", ""])
-        lines += [f"- Added: {slug}" for slug in self.added]
-        lines += [f"- Removed: {slug}" for slug in self.removed]
+        lines += [f"- Added: {slug}{self._restricted(slug)}" for slug in self.added]
+        lines += [f"- Removed: {slug}{self._restricted(slug)}" for slug in self.removed]
         for change in self.changed:
             restricted = " (restricted)" if change.restricted else ""
             lines.append(f"- Changed: {change.title}{restricted} — {change.summary()}")
         return "\n".join(lines + [""])
+
+    def _restricted(self, slug: str) -> str:
+        return " (restricted)" if slug in self.restricted else ""
 
 
 def compare(old: dict | None, new: dict) -> Changes:
@@ -123,6 +132,8 @@ def compare(old: dict | None, new: dict) -> Changes:
     changes = Changes(previous_build=True)
     changes.added = [slug for slug in new if slug not in old]
     changes.removed = [slug for slug in old if slug not in new]
+    changes.restricted = [s for s in changes.added if new[s]["restricted"]]
+    changes.restricted += [s for s in changes.removed if old[s].get("restricted")]
     for slug, now in new.items():
         before = old.get(slug)
         if before is None or before["keys"] == now["keys"]:
