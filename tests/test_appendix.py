@@ -20,12 +20,14 @@ from boardpack.errors import Problems
 from boardpack.pack.pdftext import page_texts
 from boardpack.paper.number import number_paper
 from boardpack.paper.refs import resolve_text
-from boardpack.pipeline.builder import check
+from boardpack.pipeline.builder import build, check
 from boardpack.plan.load import load_plan
 from boardpack.plan.model import SheetTable
 
 from .conftest import EXAMPLE, PAPER, paper_of
+from .hostile import Counting, hostile_docx, png
 from .test_e2e import structure_roles
+from .test_serve import SECRETS, images
 from .workbooks import patch_part
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -259,3 +261,23 @@ def test_a_table_cell_holding_a_control_character_is_an_error_at_its_cell(tmp_pa
     table, errors, _ = read_table(path)
     assert table is None
     assert errors == [f"{path}:Tracker!D3: control character U+0002 in the text: delete it (Word cannot hold it)"]
+
+
+@pytest.mark.e2e
+def test_an_attached_word_document_fetches_nothing_and_prints_no_tracked_deletion(plan_copy, tmp_path):
+    """A Word appendix that links pictures, fields and a template outside, converted by a real LibreOffice."""
+    paper = plan_copy / "internal-audit-progress"
+    outside = Counting(png(tmp_path / "outside.png", "red").read_bytes())
+    try:
+        local = png(tmp_path / "local.png", "green")
+        hostile_docx(paper / "hostile.docx", outside.url, local, png(tmp_path / "own.png", "blue"), SECRETS)
+        with (paper / "paper.yaml").open("a", encoding="utf-8") as f:
+            f.write("\nappendices:\n  - title: A hostile attachment\n    file: hostile.docx\n")
+        build(plan_copy, tmp_path / "out")
+    finally:
+        outside.close()
+    assert outside.requests == []
+    pdf = tmp_path / "out" / "internal-audit-progress" / "appendix-1.pdf"
+    assert images(pdf.read_bytes()) == 1  # its own picture only
+    text = "".join(" ".join(page_texts(pdf)).split())
+    assert "Keptinsertedtext" in text and "DELETED" not in text and "includedpicture" in text
