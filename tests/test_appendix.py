@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from collections import Counter
 
@@ -26,6 +27,7 @@ from boardpack.plan.model import SheetTable
 
 from .conftest import EXAMPLE, PAPER, paper_of
 from .hostile import Counting, hostile_docx, png
+from .test_council_example import COUNCIL
 from .test_e2e import structure_roles
 from .test_serve import SECRETS, images
 from .workbooks import patch_part
@@ -281,3 +283,24 @@ def test_an_attached_word_document_fetches_nothing_and_prints_no_tracked_deletio
     assert images(pdf.read_bytes()) == 1  # its own picture only
     text = "".join(" ".join(page_texts(pdf)).split())
     assert "Keptinsertedtext" in text and "DELETED" not in text and "includedpicture" in text
+
+
+@pytest.mark.e2e
+def test_a_public_table_never_prints_a_hidden_column_range_or_a_row_of_no_height(tmp_path):
+    """The council's public tracker with columns G:H hidden as one range and row 4 (Council tax) 0 high."""
+    plan = tmp_path / COUNCIL.name
+    shutil.copytree(COUNCIL, plan)
+    workbook = plan / "internal-audit-progress" / "audit-plan.xlsx"
+    sheet = "xl/worksheets/sheet1.xml"  # edited as XML: openpyxl would drop the formulas' saved values
+    columns = b'<col width="13" customWidth="1" min="7" max="7"/><col width="14" customWidth="1" min="8" max="8"/>'
+    patch_part(workbook, sheet, columns, b'<col hidden="1" width="13" customWidth="1" min="7" max="8"/>')
+    patch_part(workbook, sheet, b'<row r="4"', b'<row r="4" ht="0" customHeight="1"')
+    result = build(plan, tmp_path / "out")
+    warnings = [str(w) for w in result.warnings]
+    assert f"{workbook}:Tracker!G1: columns G:H, J are hidden: not printed" in warnings
+    assert f"{workbook}:Tracker!4:4: rows 4, 6 are hidden: not printed" in warnings
+    for pdf in ("internal-audit-progress/appendix-1.pdf", "public-pack.pdf"):
+        text = " ".join(page_texts(tmp_path / "out" / pdf))
+        assert "Payroll" in text
+        for hidden in ("Council tax", "Report issued", "Assurance", "21/07/2017"):
+            assert hidden not in text, (pdf, hidden)

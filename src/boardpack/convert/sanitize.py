@@ -130,8 +130,7 @@ def _links_outside(attribute: str, value: str, removed: set[str]) -> bool:
     """An r:id (r:embed, r:link …) of a removed relationship, or a VML picture's own link (src, o:href)."""
     if attribute.startswith(f"{{{R}}}"):
         return value in removed
-    local = attribute.rsplit("}", 1)[-1]
-    return local in ("src", "href") and attribute != f"{{{W}}}anchor"
+    return attribute.rsplit("}", 1)[-1] in ("src", "href")
 
 
 def _strip_fetching_fields(root) -> None:
