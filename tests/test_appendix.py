@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from collections import Counter
 
@@ -9,19 +10,27 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 from lxml import etree
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.workbook.defined_name import DefinedName
 from pypdf import PdfReader
 
+from boardpack.appendix.table import load_table
 from boardpack.cli import main
 from boardpack.errors import Problems
 from boardpack.pack.pdftext import page_texts
 from boardpack.paper.number import number_paper
 from boardpack.paper.refs import resolve_text
-from boardpack.pipeline.builder import check
+from boardpack.pipeline.builder import build, check
 from boardpack.plan.load import load_plan
+from boardpack.plan.model import SheetTable
 
 from .conftest import EXAMPLE, PAPER, paper_of
+from .hostile import Counting, hostile_docx, png
+from .test_council_example import COUNCIL
 from .test_e2e import structure_roles
+from .test_serve import SECRETS, images
+from .workbooks import patch_part
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 FILLS = {"Complete": "8DB4E2", "On track": "92D050", "Some slippage": "FFC000", "Off track": "FF6B6B"}
@@ -157,3 +166,141 @@ def _struct_nodes(node):
     for kid in kids if isinstance(kids, list) else [kids]:
         if kid is not None and hasattr(kid, "get_object") and isinstance(kid.get_object(), dict):
             yield from _struct_nodes(kid)
+
+
+# The table appendix and what a workbook hides.
+
+
+def tracker(path, edit=None):
+    """Write a tracker sheet of four columns and five rows, then apply *edit* to the workbook."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Tracker"
+    sheet.append(["Audit", "Quarter", "Days", "Notes"])
+    for n in range(1, 6):
+        sheet.append([f"Audit {n}", f"Q{n % 4 + 1}", n * 10, f"Note {n}"])
+    if edit is not None:
+        edit(book)
+    book.save(path)
+    return path
+
+
+def read_table(path):
+    problems = Problems()
+    found = load_table(path, SheetTable("t.xlsx", "Tracker"), problems)
+    return found, [str(p) for p in problems.in_order()], [str(w) for w in problems.warnings]
+
+
+@pytest.mark.parametrize(
+    ("edit", "rows", "columns", "warning"),
+    [
+        (lambda b: b.active.row_dimensions.group(3, 4, hidden=True), (1, 4, 5), 4, "Tracker!3:3: rows 3-4 are hidden"),
+        (
+            lambda b: b.active.column_dimensions.group("B", "C", hidden=True),
+            (1, 2, 3, 4, 5),
+            2,
+            "Tracker!B1: columns B:C are hidden",
+        ),
+        (
+            lambda b: setattr(b.active.row_dimensions[6], "hidden", True),
+            (1, 2, 3, 4),
+            4,
+            "Tracker!6:6: row 6 is hidden",
+        ),
+    ],
+    ids=["grouped-rows", "column-range", "last-row"],
+)
+def test_a_table_leaves_out_what_excel_hides_and_says_so(tmp_path, edit, rows, columns, warning):
+    table, errors, warnings = read_table(tracker(tmp_path / "t.xlsx", edit))
+    assert errors == [] and warnings == [f"{tmp_path / 't.xlsx'}:{warning}: not printed"]
+    assert [row[0] for row in table.rows] == [f"Audit {n}" for n in rows]
+    assert len(table.header) == columns
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "warning"),
+    [
+        (b'<row r="3">', b'<row r="3" ht="0" customHeight="1">', "Tracker!3:3: row 3 is hidden"),
+        (
+            b"<sheetData>",
+            b'<cols><col min="4" max="4" width="0" customWidth="1"/></cols><sheetData>',
+            "Tracker!D1: column D is hidden",
+        ),
+    ],
+    ids=["zero-height-row", "zero-width-column"],
+)
+def test_a_table_leaves_out_rows_and_columns_of_no_size(tmp_path, old, new, warning):
+    path = patch_part(tracker(tmp_path / "t.xlsx"), "xl/worksheets/sheet1.xml", old, new)
+    table, errors, warnings = read_table(path)
+    assert errors == [] and warnings == [f"{path}:{warning}: not printed"]
+    assert "Audit 2" not in repr(table) if "row" in warning else "Note 1" not in repr(table)
+
+
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+def test_a_hidden_sheet_is_not_printed_as_a_table(tmp_path, state):
+    def edit(book):
+        book.create_sheet("Shown")["A1"] = "x"
+        book["Tracker"].sheet_state = state
+
+    table, errors, _ = read_table(tracker(tmp_path / "t.xlsx", edit))
+    assert table is None
+    assert errors == [f"{tmp_path / 't.xlsx'}:Tracker: sheet 'Tracker' is hidden: unhide it to have it printed"]
+
+
+def test_a_table_never_reads_comments_defined_names_or_other_sheets(tmp_path):
+    def edit(book):
+        book.active["A2"].comment = Comment("SECRET comment", "A. Person")
+        book.defined_names["Secret"] = DefinedName("Secret", attr_text='"SECRET name"')
+        book.create_sheet("Private")["A1"] = "SECRET sheet"
+
+    table, errors, warnings = read_table(tracker(tmp_path / "t.xlsx", edit))
+    assert errors == warnings == [] and len(table.rows) == 5
+    assert "SECRET" not in repr(table)
+
+
+def test_a_table_cell_holding_a_control_character_is_an_error_at_its_cell(tmp_path):
+    path = patch_part(tracker(tmp_path / "t.xlsx"), "xl/worksheets/sheet1.xml", b"Note 2", b"Note &#2;2")
+    table, errors, _ = read_table(path)
+    assert table is None
+    assert errors == [f"{path}:Tracker!D3: control character U+0002 in the text: delete it (Word cannot hold it)"]
+
+
+@pytest.mark.e2e
+def test_an_attached_word_document_fetches_nothing_and_prints_no_tracked_deletion(plan_copy, tmp_path):
+    """A Word appendix that links pictures, fields and a template outside, converted by a real LibreOffice."""
+    paper = plan_copy / "internal-audit-progress"
+    outside = Counting(png(tmp_path / "outside.png", "red").read_bytes())
+    try:
+        local = png(tmp_path / "local.png", "green")
+        hostile_docx(paper / "hostile.docx", outside.url, local, png(tmp_path / "own.png", "blue"), SECRETS)
+        with (paper / "paper.yaml").open("a", encoding="utf-8") as f:
+            f.write("\nappendices:\n  - title: A hostile attachment\n    file: hostile.docx\n")
+        build(plan_copy, tmp_path / "out")
+    finally:
+        outside.close()
+    assert outside.requests == []
+    pdf = tmp_path / "out" / "internal-audit-progress" / "appendix-1.pdf"
+    assert images(pdf.read_bytes()) == 1  # its own picture only
+    text = "".join(" ".join(page_texts(pdf)).split())
+    assert "Keptinsertedtext" in text and "DELETED" not in text and "includedpicture" in text
+
+
+@pytest.mark.e2e
+def test_a_public_table_never_prints_a_hidden_column_range_or_a_row_of_no_height(tmp_path):
+    """The council's public tracker with columns G:H hidden as one range and row 4 (Council tax) 0 high."""
+    plan = tmp_path / COUNCIL.name
+    shutil.copytree(COUNCIL, plan)
+    workbook = plan / "internal-audit-progress" / "audit-plan.xlsx"
+    sheet = "xl/worksheets/sheet1.xml"  # edited as XML: openpyxl would drop the formulas' saved values
+    columns = b'<col width="13" customWidth="1" min="7" max="7"/><col width="14" customWidth="1" min="8" max="8"/>'
+    patch_part(workbook, sheet, columns, b'<col hidden="1" width="13" customWidth="1" min="7" max="8"/>')
+    patch_part(workbook, sheet, b'<row r="4"', b'<row r="4" ht="0" customHeight="1"')
+    result = build(plan, tmp_path / "out")
+    warnings = [str(w) for w in result.warnings]
+    assert f"{workbook}:Tracker!G1: columns G:H, J are hidden: not printed" in warnings
+    assert f"{workbook}:Tracker!4:4: rows 4, 6 are hidden: not printed" in warnings
+    for pdf in ("internal-audit-progress/appendix-1.pdf", "public-pack.pdf"):
+        text = " ".join(page_texts(tmp_path / "out" / pdf))
+        assert "Payroll" in text
+        for hidden in ("Council tax", "Report issued", "Assurance", "21/07/2017"):
+            assert hidden not in text, (pdf, hidden)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -47,4 +48,17 @@ def make_workbook(
     for row in [previous()] if earlier is None else earlier:
         other.append(row)
     book.save(path)
+    return path
+
+
+def patch_part(path: Path, part: str, old: bytes, new: bytes) -> Path:
+    """Replace *old* by *new* in one part of the .xlsx (or .docx) at *path*, as a hand edit of its XML would."""
+    with zipfile.ZipFile(path) as zin:
+        items = [(info, zin.read(info)) for info in zin.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in items:
+            if info.filename == part:
+                assert old in data, (part, old)
+                data = data.replace(old, new, 1)
+            zout.writestr(info, data)
     return path

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from boardpack.cli import main
 from boardpack.render.docx import TEMPLATES_DIR
 
-from ..workbooks import action, make_workbook, previous
+from ..workbooks import action, make_workbook, patch_part, previous
 
 HERE = Path(__file__).resolve().parent
 CASES = sorted(p for p in HERE.iterdir() if (p / "case.yaml").is_file())
@@ -104,7 +104,22 @@ def edit_workbook(path: Path, edits: dict) -> None:
         del book[name]
     for name in edits.get("clear_sheet") or []:
         book[name].delete_rows(2, book[name].max_row)
+    hide(book, edits.get("hide") or [])
     book.save(path)
+    if edits.get("xml"):  # a hand edit of the first sheet's XML
+        patch_part(path, "xl/worksheets/sheet1.xml", edits["xml"]["old"].encode(), edits["xml"]["new"].encode())
+
+
+def hide(book, refs: list[str]) -> None:
+    """Hide each of *refs*: a sheet (``Previous``), a row (``Actions!3``) or a column (``Actions!H``)."""
+    for ref in refs:
+        sheet, _, what = ref.partition("!")
+        if not what:
+            book[sheet].sheet_state = "hidden"
+        elif what.isdigit():
+            book[sheet].row_dimensions[int(what)].hidden = True
+        else:
+            book[sheet].column_dimensions[what].hidden = True
 
 
 def edit_template(edit: dict, tmp: Path) -> Path:

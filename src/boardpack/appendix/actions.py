@@ -12,17 +12,19 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from openpyxl.utils.datetime import from_excel
+from openpyxl.utils.datetime import from_excel, to_excel
 
 from ..errors import CellLocation, Location, Problems
 from ..plan.model import Action, ActionPlan, ActionsSource, Plan, PreviousItem
 from ..plan.sheets import REPORTED, Row, open_workbook, read_rows
 from ..util import did_you_mean, sha256
+from .cells import general
 
 ACTIONS, PREVIOUS = "Actions", "Previous"
 ACTION_COLUMNS = ("Ref", "Theme", "Area", "Action", "Owner", "Due", "Status", "Progress", "Previous refs")
 PREVIOUS_COLUMNS = ("Ref", "Source", "Recommendation", "Disposition")
 OPTIONAL = frozenset({"Area", "Progress", "Previous refs", "Disposition"})
+EARLIEST = dt.date(1900, 1, 1)  # Excel's first day
 
 
 def load_action_plans(plan: Plan, problems: Problems) -> dict[tuple[str, int], ActionPlan]:
@@ -88,6 +90,15 @@ def load_action_plan(path: Path, source: ActionsSource, problems: Problems) -> A
     answered = {ref for row in sheets[ACTIONS] for ref in split_refs(_cell_text(row.values.get("Previous refs")))}
     checker.trail(plan, answered)
     return plan
+
+
+def _as_excel_shows(value) -> str:
+    """Return a Due cell that is not a date as its user typed it: TRUE, or -5 (not 1899-12-26)."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.date | dt.time):
+        return general(to_excel(value))
+    return str(value)
 
 
 def _cell_text(value) -> str:
@@ -158,7 +169,8 @@ class _Checker:
             return None
         parsed = parse_date(value)
         if parsed is None:
-            self.problems.add(where, f"due date '{value}' is not a date (use a date cell, YYYY-MM-DD or DD/MM/YYYY)")
+            shown = _as_excel_shows(value)
+            self.problems.add(where, f"due date '{shown}' is not a date (use a date cell, YYYY-MM-DD or DD/MM/YYYY)")
         return parsed
 
     def previous(self, row: Row) -> PreviousItem | None:
@@ -211,11 +223,17 @@ class _Checker:
 
 
 def parse_date(value) -> dt.date | None:
-    """Return a date from an Excel date, an Excel serial number, or text YYYY-MM-DD or DD/MM/YYYY."""
+    """Return a date from an Excel date, an Excel serial number, or text YYYY-MM-DD or DD/MM/YYYY.
+
+    TRUE and FALSE are not dates (though Excel keeps them as 1 and 0), nor is a negative number in a
+    date cell (openpyxl reads it as a day before 1900; Excel shows it as ######).
+    """
+    if isinstance(value, bool):
+        return None
     if isinstance(value, dt.datetime):
-        return value.date()
+        value = value.date()
     if isinstance(value, dt.date):
-        return value
+        return value if value >= EARLIEST else None
     if isinstance(value, int | float) and 1 <= value < 2958466:
         return from_excel(value).date()
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):

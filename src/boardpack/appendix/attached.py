@@ -4,12 +4,15 @@ A PDF's pages are copied unchanged and stamped, as artifacts a screen reader ski
 appendix's marking at the head and foot and "Appendix N" at the head. A Word document gets the
 appendix heading as its first paragraph and the marking in every header and footer; neither is ever
 read as a template, so whatever it says prints as typed. Both have their properties replaced by the
-plan's, so nothing of the file's own metadata (an author, a path, a title) is published.
+plan's, so nothing of the file's own metadata (an author, a path, a title) is published. A Word
+document comes from outside, so it is sanitised first (``convert/sanitize.py``): nothing it links is
+fetched or included, its tracked changes are accepted and its comments removed.
 """
 
 from __future__ import annotations
 
 import copy
+import io
 from pathlib import Path
 
 import pikepdf
@@ -17,6 +20,8 @@ from docx import Document
 from docx.shared import Pt
 from pikepdf import Dictionary
 
+from ..convert.sanitize import NotWordDocument, sanitize_docx
+from ..errors import Location, PlanError, Problem
 from ..stampfont import add_font, pdf_string, stamp_font, stampable
 
 STAMP_SIZE = 9
@@ -70,8 +75,11 @@ def _replace_metadata(pdf: pikepdf.Pdf, title: str) -> None:
 
 
 def prepare_docx(src: Path, out: Path, heading: str, marking: str) -> Path:
-    """Write *src* to *out* with *heading* as its first paragraph and *marking* in every header and footer."""
-    doc = Document(str(src))
+    """Write *src*, sanitised, to *out* with *heading* as its first paragraph and *marking* in each header, footer."""
+    try:
+        doc = Document(io.BytesIO(sanitize_docx(src.read_bytes())))
+    except NotWordDocument as exc:
+        raise PlanError([Problem(Location(src), str(exc))]) from None
     body = doc.element.body
     first = body[0] if len(body) else None
     para = doc.add_paragraph(style=_title_style(doc))

@@ -41,7 +41,7 @@ def format_number(value: float, fmt: str) -> str:
         value = abs(value)
     section = re.sub(r"\[[^\]]*\]", "", section)  # colours and conditions: [Red], [>=100]
     if section.strip().lower() in ("general", ""):
-        return sign + _general(value)
+        return sign + general(value)
     numbers = re.findall(r"[#0?][#0?,]*(?:\.[#0?]*)?|\.[#0?]+", _unquoted(section))
     if not numbers:
         return _literal(section)  # a section of text alone, e.g. "-" for zero
@@ -59,7 +59,7 @@ def _unquoted(section: str) -> str:
     return re.sub(r'"[^"]*"', lambda m: " " * len(m.group(0)), section)
 
 
-def _general(value: float) -> str:
+def general(value: float) -> str:
     """Excel's General: integers as integers, others to at most ten significant digits."""
     if value.is_integer() and abs(value) < 1e15:
         return str(int(value))

@@ -2,18 +2,19 @@
 
 The first row is the header; every column is kept, in order. A formula prints the value Excel saved
 with it. Hidden rows and columns are never printed (a workbook hides what it does not mean to
-publish) and each is named in a warning, so nothing is dropped silently.
+publish: hidden by hand, by a filter or a closed group, or 0 high or wide) and each is named in a
+warning, so nothing is dropped silently. A hidden sheet is an error; comments, defined names and the
+workbook's other sheets are never read.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import openpyxl
-
-from ..errors import CellLocation, Problems, column_letter
+from ..errors import CellLocation, Problems
 from ..plan.model import Paper, Plan, SheetData, SheetTable
-from ..plan.sheets import MAX_CELL, open_workbook
+from ..plan.sheets import MAX_CELL, hidden_columns, hidden_rows, hidden_sheet, numbers, open_workbook
+from ..plan.xlsxfile import bad_character
 from ..util import did_you_mean
 from .cells import shown
 
@@ -46,8 +47,10 @@ def load_table(path: Path, source: SheetTable, problems: Problems) -> SheetData 
         hint = did_you_mean(source.sheet, book.sheetnames)
         problems.add(source.loc, f"no sheet '{source.sheet}' in {source.workbook} (sheets: {present}){hint}")
         return None
-    formulas = openpyxl.load_workbook(path, data_only=False)[source.sheet]  # read already: it opens
-    return _read(path, book[source.sheet], formulas, source, problems)
+    if hidden_sheet(path, book[source.sheet], problems):
+        return None
+    formulas = open_workbook(path, source.workbook, source.loc, problems)  # read already: it opens
+    return None if formulas is None else _read(path, book[source.sheet], formulas[source.sheet], source, problems)
 
 
 def _read(path: Path, sheet, formulas, source: SheetTable, problems: Problems) -> SheetData | None:
@@ -57,7 +60,7 @@ def _read(path: Path, sheet, formulas, source: SheetTable, problems: Problems) -
         where = CellLocation(path, sheet.title, merged.min_row, merged.min_col)
         problems.add(where, f"merged cells {merged.coord}: unmerge them, one value per cell")
     columns = _visible_columns(path, sheet, problems)
-    rows = [row for row in sheet.iter_rows() if _shown_row(path, sheet, row, problems)]
+    rows = _shown_rows(path, sheet, problems)
     if not rows or not columns:
         problems.add(CellLocation(path, sheet.title, 1, 1), "the sheet is empty: the first row must be the header")
         return None
@@ -93,25 +96,29 @@ def _unsaved_formulas(path: Path, sheet, formulas, problems: Problems) -> None:
 def _visible_columns(path: Path, sheet, problems: Problems) -> list[int]:
     """Return the 1-based numbers of the columns that hold something and are not hidden."""
     used = sorted({cell.column for row in sheet.iter_rows() for cell in row if cell.value not in (None, "")})
-    visible = []
-    for col in used:
-        letter = column_letter(col)
-        dimension = sheet.column_dimensions.get(letter)
-        if dimension is not None and dimension.hidden:
-            problems.warn(CellLocation(path, sheet.title, 1, col), f"column {letter} is hidden: not printed")
-        else:
-            visible.append(col)
-    return visible
+    hidden = hidden_columns(sheet) & set(used)
+    if hidden:
+        where = CellLocation(path, sheet.title, 1, min(hidden))
+        problems.warn(where, _not_printed("column", numbers(hidden, letters=True), len(hidden)))
+    return [col for col in used if col not in hidden]
 
 
-def _shown_row(path: Path, sheet, row, problems: Problems) -> bool:
-    number = row[0].row
-    dimension = sheet.row_dimensions.get(number)
-    if dimension is not None and dimension.hidden:
-        if any(cell.value not in (None, "") for cell in row):
-            problems.warn(CellLocation(path, sheet.title, number), f"row {number} is hidden: not printed")
-        return False
-    return True
+def _shown_rows(path: Path, sheet, problems: Problems) -> list:
+    """Return the rows Excel shows; warn of the hidden ones that hold something."""
+    hidden = hidden_rows(sheet)
+    rows, dropped = [], []
+    for row in sheet.iter_rows():
+        if row[0].row not in hidden:
+            rows.append(row)
+        elif any(cell.value not in (None, "") for cell in row):
+            dropped.append(row[0].row)
+    if dropped:
+        problems.warn(CellLocation(path, sheet.title, dropped[0]), _not_printed("row", numbers(dropped), len(dropped)))
+    return rows
+
+
+def _not_printed(kind: str, which: str, count: int) -> str:
+    return f"{kind} {which} is hidden: not printed" if count == 1 else f"{kind}s {which} are hidden: not printed"
 
 
 def _text(path: Path, sheet, row, col: int, problems: Problems) -> str:
@@ -119,9 +126,13 @@ def _text(path: Path, sheet, row, col: int, problems: Problems) -> str:
     if cell is None or cell.value is None:
         return ""
     text = shown(cell)
+    where = CellLocation(path, sheet.title, cell.row, cell.column)
     if len(text) > MAX_CELL:
-        where = CellLocation(path, sheet.title, cell.row, cell.column)
         problems.add(where, f"text of {len(text)} characters is longer than {MAX_CELL}")
+        return ""
+    bad = bad_character(text)
+    if bad is not None:
+        problems.add(where, f"{bad} in the text: delete it (Word cannot hold it)")
         return ""
     return text
 

@@ -7,6 +7,10 @@ with the API of unoserver (``info`` and ``convert``, API version 3), so that bui
 on a shared server. It converts .docx to boardpack's tagged PDF only, whatever options are sent,
 keeps nothing (each document goes through a temporary folder removed at once), and listens on
 loopback unless told otherwise: restricted papers pass through it.
+
+What it is sent comes from outside: a request over ``MAX_REQUEST`` is refused (HTTP 413) before it
+is read; anything but a .docx is refused with a fault saying why; and every document is sanitised
+(``sanitize.py``) so that nothing it links is fetched or included while it converts.
 """
 
 from __future__ import annotations
@@ -23,18 +27,42 @@ from .. import __version__
 from ..errors import ConvertError, Problem
 from . import warm
 from .converter import DEFAULT_TIMEOUT, UNO_HINT, find_soffice
+from .sanitize import NotWordDocument, sanitize_docx
 
 API_VERSION = "3"
 EXPORT_FILTERS = ["writer_pdf_Export"]
+MAX_REQUEST = 50_000_000  # bytes of XML-RPC request: a .docx of about 37 MB, base64-encoded
 
 
 class _Server(ThreadingMixIn, SimpleXMLRPCServer):
     daemon_threads = True
 
 
-class _Quiet(SimpleXMLRPCRequestHandler):
+class _Handler(SimpleXMLRPCRequestHandler):
+    """The XML-RPC handler, quiet, refusing a request too large before reading a byte of it."""
+
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the name the base class uses
         pass
+
+    def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+        length = self.headers.get("content-length", "")
+        if not length.isdigit():
+            self._refuse(411, "a request must say its length (Content-Length)")
+        elif int(length) > MAX_REQUEST:
+            limit = MAX_REQUEST // 1_000_000
+            self._refuse(413, f"a request of {int(length):,} bytes: boardpack serve takes at most {limit} MB")
+        else:
+            super().do_POST()
+
+    def _refuse(self, status: int, why: str) -> None:
+        body = why.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+        self.close_connection = True  # the body, unread, must not be taken for the next request
 
 
 class ConvertService:
@@ -56,9 +84,13 @@ class ConvertService:
     ):  # noqa: E501, PLR0913 - unoserver's signature
         if indata is None or outpath is not None or convert_to != "pdf" or filtername not in (None, *EXPORT_FILTERS):
             raise ValueError("boardpack serve converts .docx sent as data to PDF, returned as data")
+        try:
+            clean = sanitize_docx(indata.data if hasattr(indata, "data") else indata)
+        except NotWordDocument as exc:
+            raise ValueError(f"boardpack serve converts .docx only: {exc}") from None
         with tempfile.TemporaryDirectory(prefix="boardpack-serve-") as tmp:
             docx = Path(tmp) / "document.docx"
-            docx.write_bytes(indata.data if hasattr(indata, "data") else indata)
+            docx.write_bytes(clean)
             (pdf,) = self.pool.convert([docx], self.timeout)
             return xmlrpc.client.Binary(pdf.read_bytes())
 
@@ -71,7 +103,7 @@ def serve(interface: str, port: int, timeout: float | None = None, ready=print) 
     pool = warm.pool(python, find_soffice(), 2)
     service = ConvertService(pool, timeout or DEFAULT_TIMEOUT)
     try:
-        server = _Server((interface, port), requestHandler=_Quiet, allow_none=True, logRequests=False)
+        server = _Server((interface, port), requestHandler=_Handler, allow_none=True, logRequests=False)
     except OSError as exc:
         raise ConvertError([Problem("serve", f"cannot listen on {interface}:{port}: {exc.strerror or exc}")]) from None
     with server:

@@ -35,6 +35,20 @@ class _Restart(Exception):
 
 
 FILTER = "writer_pdf_Export"
+# Loading: no macro runs, no link is updated (a picture or text linked outside is not fetched).
+NEVER_EXECUTE, NO_UPDATE = 0, 0  # com.sun.star.document.MacroExecMode, UpdateDocMode
+# The profile's settings: "stealth mode" (no remote content for documents not trusted), links never
+# updated on load, macros at the highest security level.
+SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema">
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="BlockUntrustedRefererLinks" \
+oor:op="fuse"><value>true</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="MacroSecurityLevel" \
+oor:op="fuse"><value>3</value></prop></item>
+<item oor:path="/org.openoffice.Office.Writer/Content/Update"><prop oor:name="Link" \
+oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
 FILTER_DATA = {"UseTaggedPDF": True, "DisplayPDFDocTitle": True, "ExportBookmarks": True}
 
 
@@ -52,6 +66,10 @@ def launch(soffice: str, profile: Path) -> tuple[subprocess.Popen, str]:
     worker dies, however it dies.
     """
     pipe = f"boardpack-{os.getpid()}"
+    settings = profile / "user" / "registrymodifications.xcu"
+    if not settings.exists():
+        settings.parent.mkdir(parents=True, exist_ok=True)
+        settings.write_text(SETTINGS, encoding="utf-8")
     binary = Path(os.path.realpath(soffice)).with_name("soffice.bin")
     program = str(binary) if os.access(binary, os.X_OK) else soffice
     proc = subprocess.Popen(
@@ -111,7 +129,15 @@ def connect(proc: subprocess.Popen, pipe: str):
 
 def convert(desktop, source: str, target: str) -> None:
     doc = desktop.loadComponentFromURL(
-        uno.systemPathToFileUrl(source), "_blank", 0, (prop("Hidden", True), prop("ReadOnly", True))
+        uno.systemPathToFileUrl(source),
+        "_blank",
+        0,
+        (
+            prop("Hidden", True),
+            prop("ReadOnly", True),
+            prop("MacroExecutionMode", NEVER_EXECUTE),
+            prop("UpdateDocMode", NO_UPDATE),
+        ),
     )
     if doc is None:
         raise RuntimeError("LibreOffice could not load the document")

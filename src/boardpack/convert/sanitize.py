@@ -1,0 +1,170 @@
+"""A Word document from outside, made safe to convert: nothing in it can make LibreOffice fetch anything.
+
+A .docx can point outside itself, and LibreOffice follows some of those pointers while it converts:
+a picture linked (not embedded) at ``http://…`` or ``file:///…`` is fetched and printed into the PDF.
+Before conversion every relationship to a target outside the package is removed (pictures, linked
+OLE objects, attached templates, subdocuments, frames, mail-merge sources), except hyperlinks,
+which are only written into the PDF as links and never followed. Fields that include or link other
+files (INCLUDEPICTURE, INCLUDETEXT, LINK, DDE …) become their last result as plain text; alt chunks
+(whole documents in another format, HTML that could link pictures), mail merge and "update fields
+on open" are removed. Tracked changes are accepted (deleted text is never printed) and comments
+removed, so what prints is the document as its author last saw it finished.
+
+The document must be a .docx (a zip whose ``word/document.xml`` is a Word document's main part):
+LibreOffice would open many other formats, with other ways to link. Its zip is checked like a
+workbook's (``zipcheck``).
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+
+from lxml import etree
+
+from ..zipcheck import ZipTooLarge, read_entry, zip_problem
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+HYPERLINK = f"{R}/hyperlink"
+FETCHING_FIELDS = {"INCLUDEPICTURE", "INCLUDETEXT", "INCLUDE", "IMPORT", "LINK", "DDE", "DDEAUTO", "RD"}
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^[/\\]{2}")  # a URL, or a network path
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
+# Removed wherever they are: each fetches, merges, or keeps what the author removed.
+_REMOVED = [
+    f"{{{W}}}{name}"
+    for name in (
+        "altChunk", "subDoc", "attachedTemplate", "mailMerge", "updateFields", "linkStyles", "del", "moveFrom",
+        "moveFromRangeStart", "moveFromRangeEnd", "moveToRangeStart", "moveToRangeEnd", "rPrChange", "pPrChange",
+        "sectPrChange", "tblPrChange", "tblPrExChange", "trPrChange", "tcPrChange", "tblGridChange",
+        "numberingChange", "commentRangeStart", "commentRangeEnd", "commentReference",
+    )
+]  # fmt: skip
+_UNWRAPPED = [f"{{{W}}}ins", f"{{{W}}}moveTo"]  # inserted text is kept, without its mark
+
+
+class NotWordDocument(Exception):
+    """The bytes given are not a .docx boardpack will convert; the message says why."""
+
+
+def sanitize_docx(data: bytes) -> bytes:
+    """Return the .docx *data* with everything that could fetch, include or hide content removed."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            why = zip_problem(zf)
+            if why is not None:
+                raise NotWordDocument(f"refused: {why}")
+            parts = {info.filename: read_entry(zf, info) for info in zf.infolist()}
+    except (zipfile.BadZipFile, ZipTooLarge, EOFError) as exc:
+        raise NotWordDocument(f"not a .docx: not a zip ({exc})") from None
+    _check_word(parts)
+    removed = {}
+    for name in [n for n in parts if n.endswith(".rels")]:
+        parts[name], removed[_source_of(name)] = _clean_rels(name, parts[name])
+    for name in [n for n in parts if n.startswith("word/") and n.endswith(".xml")]:
+        parts[name] = _clean_part(name, parts[name], removed.get(name, set()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, content in parts.items():
+            zout.writestr(name, content)
+    return out.getvalue()
+
+
+def _check_word(parts: dict[str, bytes]) -> None:
+    if "word/document.xml" not in parts:
+        raise NotWordDocument("not a .docx: no word/document.xml")
+    types = _parse("[Content_Types].xml", parts.get("[Content_Types].xml", b""))
+    found = types.xpath("ct:Override[@PartName='/word/document.xml']/@ContentType", namespaces={"ct": CT})
+    if found != [WORD_MAIN]:
+        raise NotWordDocument(f"not a .docx: word/document.xml is {found[0] if found else 'of no type'}")
+
+
+def _parse(name: str, data: bytes):
+    try:
+        return etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise NotWordDocument(f"not a .docx: {name} is not XML ({exc})") from None
+
+
+def _source_of(rels: str) -> str:
+    """Return the part whose relationships *rels* holds: word/_rels/document.xml.rels -> word/document.xml."""
+    folder, name = posixpath.split(rels)
+    return posixpath.join(posixpath.dirname(folder), name.removesuffix(".rels"))
+
+
+def _clean_rels(name: str, data: bytes) -> tuple[bytes, set[str]]:
+    """Remove every relationship that reaches outside the package (but hyperlinks) or to an alt chunk."""
+    root = _parse(name, data)
+    removed = set()
+    for rel in root.findall(f"{{{PKG}}}Relationship"):
+        target, kind = rel.get("Target", ""), rel.get("Type", "")
+        outside = rel.get("TargetMode") == "External" or _SCHEME.match(target)
+        if (outside and kind != HYPERLINK) or kind.endswith(("/aFChunk", "/comments", "/subDocument")):
+            removed.add(rel.get("Id"))
+            root.remove(rel)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True), removed
+
+
+def _clean_part(name: str, data: bytes, removed: set[str]) -> bytes:
+    root = _parse(name, data)
+    _strip_fetching_fields(root)
+    for row in root.iter(f"{{{W}}}tr"):
+        if row.find(f"{{{W}}}trPr/{{{W}}}del") is not None:
+            row.getparent().remove(row)  # a deleted table row
+    for element in list(root.iter(*_REMOVED)):
+        element.getparent().remove(element)
+    for element in list(root.iter(*_UNWRAPPED)):
+        _unwrap(element)
+    for element in root.iter():
+        for attribute in [a for a in element.attrib if _links_outside(a, element.get(a), removed)]:
+            del element.attrib[attribute]
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _links_outside(attribute: str, value: str, removed: set[str]) -> bool:
+    """An r:id (r:embed, r:link …) of a removed relationship, or a VML picture's own link (src, o:href)."""
+    if attribute.startswith(f"{{{R}}}"):
+        return value in removed
+    return attribute.rsplit("}", 1)[-1] in ("src", "href")
+
+
+def _strip_fetching_fields(root) -> None:
+    """Turn every field that includes or links another file into its last result, as plain text."""
+    for simple in list(root.iter(f"{{{W}}}fldSimple")):
+        if _fetches(simple.get(f"{{{W}}}instr", "")):
+            _unwrap(simple)
+    stack: list[tuple[list, list[str]]] = []  # per open field: its marks, its instruction
+    for element in list(root.iter(f"{{{W}}}fldChar", f"{{{W}}}instrText")):
+        kind = element.get(f"{{{W}}}fldCharType")
+        if kind == "begin":
+            stack.append(([], []))
+        if not stack:
+            continue
+        marks, instruction = stack[-1]
+        marks.append(element)
+        if element.tag == f"{{{W}}}instrText":
+            instruction.append(element.text or "")
+        if kind == "end":
+            stack.pop()
+            if _fetches("".join(instruction)):
+                for mark in marks:
+                    mark.getparent().remove(mark)
+
+
+def _fetches(instruction: str) -> bool:
+    words = instruction.split()
+    return bool(words) and words[0].upper() in FETCHING_FIELDS
+
+
+def _unwrap(element) -> None:
+    """Put *element*'s children in its place."""
+    parent = element.getparent()
+    index = parent.index(element)
+    for offset, child in enumerate(list(element)):
+        parent.insert(index + offset, child)
+    parent.remove(element)
