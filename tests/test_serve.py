@@ -20,8 +20,8 @@ from docx import Document
 from lxml import etree
 from pypdf import PdfReader
 
-from boardpack.convert.sanitize import W, sanitize_docx
 from boardpack.convert.serve import MAX_REQUEST
+from boardpack.sanitize import W, sanitize_docx
 
 from .hostile import Counting, hostile_docx, png
 

@@ -20,8 +20,8 @@ from docx import Document
 from docx.shared import Pt
 from pikepdf import Dictionary
 
-from ..convert.sanitize import NotWordDocument, sanitize_docx
 from ..errors import Location, PlanError, Problem
+from ..sanitize import NotWordDocument, sanitize_docx
 from ..stampfont import add_font, pdf_string, stamp_font, stampable
 
 STAMP_SIZE = 9

@@ -25,9 +25,9 @@ from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
 
 from .. import __version__
 from ..errors import ConvertError, Problem
+from ..sanitize import NotWordDocument, sanitize_docx
 from . import warm
 from .converter import DEFAULT_TIMEOUT, UNO_HINT, find_soffice
-from .sanitize import NotWordDocument, sanitize_docx
 
 API_VERSION = "3"
 EXPORT_FILTERS = ["writer_pdf_Export"]

@@ -24,7 +24,7 @@ import zipfile
 
 from lxml import etree
 
-from ..zipcheck import ZipTooLarge, read_entry, zip_problem
+from .zipcheck import ZipTooLarge, read_entry, zip_problem
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
