@@ -1,0 +1,102 @@
+"""Whose folder is it: boardpack replaces only an output folder it wrote for this meeting."""
+
+from __future__ import annotations
+
+import shutil
+
+from boardpack.cli import main
+
+from .bad.test_bad import base_plan
+from .test_output import matches_manifest
+
+
+def build(plan, out, *extra) -> int:
+    return main(["build", str(plan), "--out", str(out), "-q", *extra])
+
+
+def test_a_folder_with_a_foreign_manifest_is_not_replaced(tmp_path, capsys):
+    plan, out = base_plan(tmp_path), tmp_path / "work"
+    (out / "src").mkdir(parents=True)
+    (out / "manifest.json").write_text("{}\n")
+    (out / "src" / "app.js").write_text("code\n")
+    assert build(plan, out) == 1
+    err = capsys.readouterr().err
+    assert f"{out}: not replaced: its manifest.json is not one boardpack wrote" in err
+    assert "--force" in err and "--out" in err
+    assert (out / "src" / "app.js").read_text() == "code\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".work.lock", "plan", "work"]  # no staging left
+
+
+def test_files_boardpack_did_not_write_are_not_replaced_without_force(tmp_path, capsys):
+    plan, out = base_plan(tmp_path), tmp_path / "out"
+    assert build(plan, out) == 0
+    (out / "notes.txt").write_text("mine\n")
+    (out / "p" / "draft").mkdir()
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    capsys.readouterr()
+    assert build(plan, out) == 1
+    err = capsys.readouterr().err
+    assert f"{out}: not replaced: it holds files boardpack did not write: notes.txt, p/draft" in err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert build(plan, out, "--force") == 0
+    assert not (out / "notes.txt").exists() and not (out / "p" / "draft").exists()
+    matches_manifest(out)
+
+
+def test_another_meetings_output_is_not_replaced(tmp_path, capsys):
+    plan, out = base_plan(tmp_path), tmp_path / "out"
+    assert build(plan, out) == 0
+    other = tmp_path / "other" / "2018-01-10-panel"
+    shutil.copytree(plan, other)
+    meeting = other / "meeting.yaml"
+    meeting.write_text(meeting.read_text().replace("Audit Panel", "Finance Panel").replace("2017-12-19", "2018-01-10"))
+    paper = other / "p" / "paper.yaml"
+    paper.write_text(paper.read_text().replace("2017-12-19", "2018-01-10"))
+    before = matches_manifest(out)
+    capsys.readouterr()
+    assert build(other, out) == 1
+    err = capsys.readouterr().err
+    assert f"{out}: not replaced: it holds the output of another meeting (Audit Panel, 2017-12-19, plan" in err
+    assert matches_manifest(out) == before
+
+
+def test_the_same_meeting_built_from_another_clone_is_replaced(tmp_path):
+    plan, out = base_plan(tmp_path), tmp_path / "out"
+    assert build(plan, out) == 0
+    clone = tmp_path / "clone" / plan.name
+    shutil.copytree(plan, clone)
+    assert build(clone, out) == 0
+    matches_manifest(out)
+
+
+def test_an_output_folder_of_the_previous_version_is_still_replaced(tmp_path, capsys):
+    plan, out = base_plan(tmp_path), tmp_path / "out"
+    assert build(plan, out) == 0
+    (out / ".boardpack-cache" / "meeting.json").unlink()  # the previous version recorded no meeting
+    assert build(plan, out) == 0
+    (out / ".boardpack-cache" / "meeting.json").unlink()
+    (out / "extra.pdf").write_bytes(b"%PDF")
+    assert build(plan, out) == 1
+    assert "extra.pdf" in capsys.readouterr().err
+
+
+def test_force_never_deletes_outside_the_output_folder(tmp_path):
+    plan, out = base_plan(tmp_path), tmp_path / "out"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "precious.txt").write_text("keep\n")
+    out.mkdir()
+    (out / "link").symlink_to(elsewhere)
+    (out / "file-link").symlink_to(elsewhere / "precious.txt")
+    assert build(plan, out, "--force") == 0
+    assert (elsewhere / "precious.txt").read_text() == "keep\n"
+    matches_manifest(out)
+
+
+def test_an_out_that_is_a_file_is_refused(tmp_path, capsys):
+    plan, out = base_plan(tmp_path), tmp_path / "out.pdf"
+    out.write_bytes(b"%PDF")
+    assert build(plan, out) == 1
+    assert f"{out}: not replaced: it is a file, not a folder" in capsys.readouterr().err
+    assert out.read_bytes() == b"%PDF"
+    assert build(plan, out, "--force") == 1  # --force replaces folders, never a file
