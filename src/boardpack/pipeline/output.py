@@ -126,9 +126,9 @@ def staged(out_dir: Path, owner: Owner | None = None, force: bool = False) -> It
         staging.mkdir(mode=0o700)  # nobody else sees a restricted paper before its mode is set
         try:
             yield staging
-            _restrict(staging)
             if owner is not None:
                 write_owner(staging, owner)
+            _restrict(staging)
             _swap(staging, out_dir)
         except BaseException:
             remove(staging)
@@ -137,8 +137,20 @@ def staged(out_dir: Path, owner: Owner | None = None, force: bool = False) -> It
 
 def _staging_for(out_dir: Path) -> Path:
     """Return the staging folder: beside *out_dir*, or inside it when it cannot be renamed."""
-    inside = os.path.ismount(out_dir) or Path.cwd().is_relative_to(out_dir)
+    inside = is_mount(out_dir) or Path.cwd().is_relative_to(out_dir)
     return out_dir / BUILDING if inside and out_dir.is_dir() else staging_path(out_dir)
+
+
+def is_mount(path: Path) -> bool:
+    """Return whether *path* is a mount point: also a bind mount on the same file system (Linux)."""
+    if os.path.ismount(path):
+        return True
+    try:
+        lines = Path("/proc/self/mountinfo").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return False
+    escaped = str(path).replace("\\", "\\134").replace(" ", "\\040").replace("\t", "\\011").replace("\n", "\\012")
+    return any(line.split(" ")[4] == escaped for line in lines if line.count(" ") >= 4)
 
 
 def staging_path(out_dir: Path) -> Path:
@@ -265,7 +277,7 @@ def faults(shown: Path, out_dir: Path, staging: Path | None = None) -> Iterator[
     try:
         yield
     except OSError as exc:
-        where = _real(exc.filename or out_dir, shown, out_dir, staging)
+        where = _real(exc.filename2 or exc.filename or out_dir, shown, out_dir, staging)  # a copy's destination
         raise OutputError([Problem(Location(where), _says(exc))]) from None
     except BoardpackError as exc:
         if staging is None:
