@@ -123,6 +123,7 @@ def test_a_failing_converter_leaves_the_previous_output(tmp_path, monkeypatch, c
     assert main(["build", str(plan), "--out", str(out), "-q", "--convert-timeout", "0.3"]) == 3
     err = capsys.readouterr().err
     assert "p/report" in err or "report.docx" in err  # the document is named
+    assert ".building" not in err and "-work" not in err  # where it goes, never the staging folder
     assert matches_manifest(out) == before
 
 
