@@ -100,3 +100,21 @@ def test_an_out_that_is_a_file_is_refused(tmp_path, capsys):
     assert f"{out}: not replaced: it is a file, not a folder" in capsys.readouterr().err
     assert out.read_bytes() == b"%PDF"
     assert build(plan, out, "--force") == 1  # --force replaces folders, never a file
+
+
+def test_a_folder_holding_the_plan_is_never_replaced(tmp_path, capsys):
+    plan = base_plan(tmp_path / "plans")
+    before = sorted((tmp_path / "plans").rglob("*"))
+    assert build(plan, tmp_path / "plans", "--force") == 1
+    assert f"{tmp_path / 'plans'}: not replaced: it holds {plan}, which the build reads" in capsys.readouterr().err
+    assert sorted((tmp_path / "plans").rglob("*")) == before
+
+
+def test_a_fault_the_library_did_not_name_is_still_exit_3(tmp_path, monkeypatch, capsys):
+    def fails(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", "/somewhere")
+
+    monkeypatch.setattr("boardpack.cli.build", fails)
+    assert build(base_plan(tmp_path), tmp_path / "out") == 3
+    err = capsys.readouterr().err
+    assert err.startswith("/somewhere: Permission denied\n") and "Traceback" not in err

@@ -52,7 +52,7 @@ from ..util import sha256 as file_digest
 from .cache import CACHE_DIR, Cache, Job, Progress, fingerprint, produce
 from .changes import Changes, compare, read_state, snapshot, write_state
 from .manifest import Document, Owner, describe, page_count, write_manifest
-from .output import locked, scratch, staged, staging_path
+from .output import Claim, locked, scratch, staged, staging_path
 
 OUTPUT_ROOT = Path("output")
 
@@ -126,14 +126,17 @@ def build(
     converter = converter or Converter()
     meeting = prepared.plan.meeting
     owner = Owner(meeting.committee, meeting.date.isoformat(), Path(plan_dir).resolve().name)
+    claim = Claim(owner, force, keep=(Path(plan_dir), Path(templates)))
     with locked(out_dir):
-        return _build(prepared, out_dir, folders, progress, converter, (owner, force))
+        return _build(prepared, out_dir, folders, progress, converter, claim)
 
 
-def _build(prepared: Prepared, out_dir: Path, templates: Path, progress, converter: Converter, owner) -> BuildResult:
-    """Build into *out_dir*, whose lock this build holds, if *owner* (who for, and whether forced) may."""
+def _build(
+    prepared: Prepared, out_dir: Path, templates: Path, progress, converter: Converter, claim: Claim
+) -> BuildResult:
+    """Build into *out_dir*, whose lock this build holds, if *claim* may replace it."""
     try:
-        return _build_staged(prepared, out_dir, templates, progress, converter, owner)
+        return _build_staged(prepared, out_dir, templates, progress, converter, claim)
     except ConvertError as exc:  # name documents where they would have been, not in the staging folder
         staging = str(staging_path(out_dir))
         raise ConvertError(
@@ -142,11 +145,11 @@ def _build(prepared: Prepared, out_dir: Path, templates: Path, progress, convert
 
 
 def _build_staged(
-    prepared: Prepared, out_dir: Path, templates: Path, progress, converter: Converter, owner
+    prepared: Prepared, out_dir: Path, templates: Path, progress, converter: Converter, claim: Claim
 ) -> BuildResult:
     meeting = prepared.plan.meeting
     previous = read_state(out_dir / CACHE_DIR) or {}
-    with staged(out_dir, *owner) as staging, scratch(staging) as work:
+    with staged(out_dir, claim) as staging, scratch(staging) as work:
         cache = Cache(out_dir, staging)
         jobs, rendered = _paper_jobs(prepared, staging, templates)
         state = snapshot(list(prepared.papers), _keys_by_paper(jobs, rendered), _restricted_items(meeting))

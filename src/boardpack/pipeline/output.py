@@ -24,9 +24,10 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import EXIT_ENVIRONMENT, BoardpackError, ConvertError, Location, Problem
+from ..errors import EXIT_ENVIRONMENT, BoardpackError, ConvertError, Location, Problem, display_path
 from .cache import CACHE_DIR
 from .manifest import MANIFEST, OWN_PREFIX, Owner, read_manifest, refusal, write_owner
 
@@ -107,32 +108,55 @@ def remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+@dataclass(frozen=True)
+class Claim:
+    """Who asks to replace an output folder: for which meeting, whether forced, and what it must keep."""
+
+    owner: Owner
+    force: bool = False  # replace a folder boardpack did not write, or another meeting's output
+    keep: tuple[Path, ...] = ()  # what the build reads (the plan, the templates): never replaced, even forced
+
+
 @contextmanager
-def staged(out_dir: Path, owner: Owner | None = None, force: bool = False) -> Iterator[Path]:
+def staged(out_dir: Path, claim: Claim | None = None) -> Iterator[Path]:
     """Yield an empty staging folder; on success it replaces *out_dir*, on failure it is removed.
 
-    *out_dir* is replaced only when it is boardpack's output of *owner*'s meeting, or with *force*
-    (never when it is a file). Call it holding ``locked(out_dir)``.
+    With a *claim*, *out_dir* is replaced only when it is boardpack's output of the claim's meeting,
+    or the claim is forced (never a file, nor a folder holding what the claim keeps). Call it
+    holding ``locked(out_dir)``.
     """
     shown, out_dir = Path(out_dir), absolute(out_dir)
     with faults(shown, out_dir):
-        reason = refusal(out_dir, owner) if owner is not None and not (force and out_dir.is_dir()) else None
-    if reason is not None:
-        how = "add --force to replace it anyway, or build into a fresh --out" if out_dir.is_dir() else "choose a folder"
-        raise BoardpackError([Problem(Location(shown), f"not replaced: {reason}; {how}")])
-    staging = _staging_for(out_dir)
+        refused = _refused(out_dir, claim) if claim is not None else None
+        staging = _staging_for(out_dir)
+    if refused is not None:
+        raise BoardpackError([Problem(Location(shown), f"not replaced: {refused}")])
     with faults(shown, out_dir, staging):
         remove(staging)
         staging.mkdir(mode=0o700)  # nobody else sees a restricted paper before its mode is set
         try:
             yield staging
-            if owner is not None:
-                write_owner(staging, owner)
+            if claim is not None:
+                write_owner(staging, claim.owner)
             _restrict(staging)
             _swap(staging, out_dir)
         except BaseException:
             remove(staging)
             raise
+
+
+def _refused(out_dir: Path, claim: Claim) -> str | None:
+    """Return why *claim* may not replace *out_dir*, and how to go on; None if it may."""
+    kept = [path for path in claim.keep if absolute(path).resolve().is_relative_to(out_dir.resolve())]
+    if kept:
+        return f"it holds {display_path(kept[0])}, which the build reads; choose another --out"
+    if claim.force and out_dir.is_dir():
+        return None
+    reason = refusal(out_dir, claim.owner)
+    if reason is None:
+        return None
+    how = "add --force to replace it anyway, or build into a fresh --out" if out_dir.is_dir() else "choose a folder"
+    return f"{reason}; {how}"
 
 
 def _staging_for(out_dir: Path) -> Path:
