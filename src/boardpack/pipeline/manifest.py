@@ -18,6 +18,7 @@ from .cache import CACHE_DIR
 
 MANIFEST = "manifest.json"
 MEETING = "meeting.json"  # in the cache folder: the meeting the output folder was built for
+OWN_FILES = {MANIFEST, "changes.json", "changes.md"}  # boardpack's even where an older manifest did not list them
 OWN_PREFIX = ".boardpack-"  # boardpack's own folders inside an output folder (cache, staging on a mount)
 
 
@@ -114,7 +115,7 @@ def refusal(out_dir: Path, owner: Owner) -> str | None:
     listed = listed_files(out_dir)
     if listed is None:
         return "its manifest.json is not one boardpack wrote"
-    foreign = foreign_files(out_dir, listed | {MANIFEST})
+    foreign = foreign_files(out_dir, listed | OWN_FILES)
     if foreign:
         more = f" (and {len(foreign) - 5} more)" if len(foreign) > 5 else ""
         return f"it holds files boardpack did not write: {', '.join(foreign[:5])}{more}"

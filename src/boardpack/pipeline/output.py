@@ -173,7 +173,8 @@ def is_mount(path: Path) -> bool:
         lines = Path("/proc/self/mountinfo").read_text(encoding="utf-8").splitlines()
     except OSError:
         return False
-    escaped = str(path).replace("\\", "\\134").replace(" ", "\\040").replace("\t", "\\011").replace("\n", "\\012")
+    real = str(Path(path).resolve())
+    escaped = real.replace("\\", "\\134").replace(" ", "\\040").replace("\t", "\\011").replace("\n", "\\012")
     return any(line.split(" ")[4] == escaped for line in lines if line.count(" ") >= 4)
 
 
@@ -205,7 +206,8 @@ def _restrict(staging: Path) -> None:
     if cache.is_dir():
         cache.chmod(0o700)
         for entry in cache.iterdir():
-            entry.chmod(PRIVATE)
+            if entry.is_file():
+                entry.chmod(PRIVATE)
     umask = os.umask(0)
     os.umask(umask)
     staging.chmod(0o777 & ~umask)
