@@ -21,6 +21,7 @@ import errno
 import fcntl
 import os
 import shutil
+import stat
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -133,12 +134,14 @@ def staged(out_dir: Path, claim: Claim | None = None) -> Iterator[Path]:
         raise BoardpackError([Problem(Location(shown), f"not replaced: {refused}")])
     with faults(shown, out_dir, staging):
         remove(staging)
-        staging.mkdir(mode=0o700)  # nobody else sees a restricted paper before its mode is set
+        staging.mkdir()
+        usual = stat.S_IMODE(staging.stat().st_mode)
+        staging.chmod(0o700)  # nobody else sees a restricted paper before its mode is set
         try:
             yield staging
             if claim is not None:
                 write_owner(staging, claim.owner)
-            _restrict(staging)
+            _restrict(staging, usual)
             _swap(staging, out_dir)
         except BaseException:
             remove(staging)
@@ -196,8 +199,8 @@ def scratch(staging: Path) -> Iterator[Path]:
         remove(work)
 
 
-def _restrict(staging: Path) -> None:
-    """Make restricted documents and the cache readable by their owner alone; the folder as usual."""
+def _restrict(staging: Path, usual: int) -> None:
+    """Make restricted documents and the cache readable by their owner alone; the folder *usual* again."""
     if (staging / MANIFEST).is_file():
         for doc in read_manifest(staging):
             if doc.restricted:
@@ -208,9 +211,7 @@ def _restrict(staging: Path) -> None:
         for entry in cache.iterdir():
             if entry.is_file():
                 entry.chmod(PRIVATE)
-    umask = os.umask(0)
-    os.umask(umask)
-    staging.chmod(0o777 & ~umask)
+    staging.chmod(usual)
 
 
 def _swap(staging: Path, out_dir: Path) -> None:
