@@ -122,3 +122,14 @@ def test_a_fault_the_library_did_not_name_is_still_exit_3(tmp_path, monkeypatch,
     assert build(base_plan(tmp_path), tmp_path / "out") == 3
     err = capsys.readouterr().err
     assert err.startswith("/somewhere: Permission denied\n") and "Traceback" not in err
+
+
+def test_an_out_that_is_a_link_builds_into_the_folder_it_points_at(tmp_path):
+    plan, target, link = base_plan(tmp_path), tmp_path / "share" / "board", tmp_path / "out"
+    target.mkdir(parents=True)
+    link.symlink_to(target)
+    for _ in range(2):
+        assert build(plan, link) == 0
+        assert link.is_symlink() and link.resolve() == target
+        matches_manifest(target)
+    assert sorted(p.name for p in (tmp_path / "share").iterdir()) == [".board.lock", "board"]

@@ -80,8 +80,11 @@ def locked(out_dir: Path, timeout: float | None = None) -> Iterator[None]:
 
 
 def absolute(path: Path) -> Path:
-    """Return *path* made absolute without resolving links (so ``--out .`` has a real parent)."""
-    return Path(os.path.abspath(path))
+    """Return *path* made absolute (so ``--out .`` has a real parent); a link to a folder, followed.
+
+    So the folder a link points at is the output folder, and the link stays as it was.
+    """
+    return Path(os.path.realpath(path) if os.path.islink(path) else os.path.abspath(path))
 
 
 def _recover(out_dir: Path) -> None:
