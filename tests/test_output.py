@@ -324,3 +324,25 @@ def test_restricted_documents_are_readable_by_their_owner_alone(built_example):
     cache = built_example / ".boardpack-cache"
     assert stat.S_IMODE(cache.stat().st_mode) & 0o077 == 0
     assert all(stat.S_IMODE(entry.stat().st_mode) & 0o077 == 0 for entry in cache.iterdir())
+
+
+@pytest.mark.e2e
+def test_killing_a_build_into_a_mount_point_leaves_an_output_the_next_build_completes(tmp_path):
+    plan, out, disk = base_plan(tmp_path), tmp_path / "out", tmp_path / "volume"
+    out.mkdir()
+    disk.mkdir()
+    with mounted("--bind", str(disk), str(out)):
+        assert main(["build", str(plan), "--out", str(out), "-q"]) == 0
+        for n, delay in enumerate((0.5, 1.5, 2.5, 4.0)):
+            edit(plan, n)
+            command = [sys.executable, "-m", "boardpack", "build", str(plan), "--out", str(out), "-q"]
+            proc = subprocess.Popen(command, start_new_session=True)
+            time.sleep(delay)
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            with locked(out):  # what the next build does first: clear the staging, or finish the swap
+                pass
+            matches_manifest(out)  # the old output, or the whole new one
+            assert leftovers(tmp_path, out) == []
+        assert main(["build", str(plan), "--out", str(out), "-q"]) == 0
+        assert f"To note ({n})." in " ".join(pdf_text(out / "p" / "report.pdf").split())
