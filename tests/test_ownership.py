@@ -121,7 +121,7 @@ def test_a_fault_the_library_did_not_name_is_still_exit_3(tmp_path, monkeypatch,
     monkeypatch.setattr("boardpack.cli.build", fails)
     assert build(base_plan(tmp_path), tmp_path / "out") == 3
     err = capsys.readouterr().err
-    assert err.startswith("/somewhere: Permission denied\n") and "Traceback" not in err
+    assert err == "/somewhere: Permission denied\nboardpack: 1 problem; nothing was written\n"
 
 
 def test_an_out_that_is_a_link_builds_into_the_folder_it_points_at(tmp_path):

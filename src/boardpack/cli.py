@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # a fault of the system the library did not name: still no traceback
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"{where}{exc.strerror or exc}", file=sys.stderr)
-        print("boardpack: the build failed; the previous output is kept as it was", file=sys.stderr)
+        print("boardpack: 1 problem; nothing was written", file=sys.stderr)
         return EXIT_ENVIRONMENT
 
 
