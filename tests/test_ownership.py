@@ -133,3 +133,18 @@ def test_an_out_that_is_a_link_builds_into_the_folder_it_points_at(tmp_path):
         assert link.is_symlink() and link.resolve() == target
         matches_manifest(target)
     assert sorted(p.name for p in (tmp_path / "share").iterdir()) == [".board.lock", "board"]
+
+
+def test_watch_force_replaces_a_foreign_folder_once(tmp_path):
+    from boardpack.convert.converter import Converter
+    from boardpack.pipeline.watch import watch
+    from boardpack.render.docx import TEMPLATES_DIR
+
+    plan, out = base_plan(tmp_path), tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine\n")
+    results = []
+    watch(plan, out, TEMPLATES_DIR, Converter(), lambda result, _: results.append(result), changes=[], force=True)
+    assert [type(r).__name__ for r in results] == ["BuildResult"]
+    assert not (out / "notes.txt").exists()
+    matches_manifest(out)
