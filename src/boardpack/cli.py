@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .convert.converter import MODES, Converter, parse_remote
-from .errors import EXIT_OK, EXIT_USAGE, BoardpackError, display_path
+from .errors import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, BoardpackError, display_path
 from .pipeline.builder import BuildResult, build, check, default_out
 from .render.docx import TEMPLATES_DIR
 
@@ -32,6 +32,11 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # a fault of the system the library did not name: still no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"{where}{exc.strerror or exc}", file=sys.stderr)
+        print("boardpack: 1 problem; nothing was written", file=sys.stderr)
+        return EXIT_ENVIRONMENT
 
 
 def report_error(exc: BoardpackError) -> None:
@@ -68,6 +73,11 @@ def _parser() -> argparse.ArgumentParser:
 def _build_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("plan_dir", type=Path, metavar="PLAN_DIR")
     cmd.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: output/<plan folder name>)")
+    cmd.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the output folder even if it holds files boardpack did not write or another meeting's output",
+    )
     cmd.add_argument("--templates", type=Path, default=TEMPLATES_DIR, metavar="DIR", help="template folder")
     cmd.add_argument(
         "--convert-timeout",
@@ -103,7 +113,8 @@ def _build(args: argparse.Namespace) -> int:
     if converter is None:
         return EXIT_USAGE
     with ProgressBar(enabled=not args.quiet) as bar:
-        result = build(args.plan_dir, args.out or default_out(args.plan_dir), args.templates, bar, converter)
+        out = args.out or default_out(args.plan_dir)
+        result = build(args.plan_dir, out, args.templates, bar, converter, force=args.force)
     _warn(result.warnings)
     if not args.quiet:
         for doc in result.documents:
@@ -121,7 +132,7 @@ def _watch(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     out = args.out or default_out(args.plan_dir)
     print(f"watching {display_path(args.plan_dir)} and {display_path(args.templates)}; Ctrl-C to stop", flush=True)
-    watch(args.plan_dir, out, args.templates, converter, _watch_line)
+    watch(args.plan_dir, out, args.templates, converter, _watch_line, force=args.force)
     return EXIT_OK
 
 

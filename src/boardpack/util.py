@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import io
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -80,3 +81,14 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 def sha256(path: Path) -> str:
     """Return the hex SHA-256 of a file."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def save_pdf(pdf, path: Path, **options) -> None:
+    """Save the pikepdf *pdf* at *path* by way of memory.
+
+    QPDF writing a file itself aborts the whole process (a C++ exception escaping a destructor)
+    when the disk fills up as it closes the file; written by Python, a full disk is an OSError.
+    """
+    buffer = io.BytesIO()
+    pdf.save(buffer, **options)
+    Path(path).write_bytes(buffer.getbuffer())

@@ -8,6 +8,8 @@ output folder exactly as it was.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import zipfile
 from pathlib import Path
@@ -49,8 +51,9 @@ def test_bad_input(case: Path, tmp_path, capsys):
     templates = apply(spec, plan, tmp_path)
     out = tmp_path / "out"
     out.mkdir()
-    (out / "manifest.json").write_text("[]\n", encoding="utf-8")  # a previous output that must survive
-    (out / "public-pack.pdf").write_bytes(b"the previous pack")
+    (out / "public-pack.pdf").write_bytes(b"the previous pack")  # a previous output that must survive
+    pack = {"path": "public-pack.pdf", "kind": "pack", "sha256": hashlib.sha256(b"the previous pack").hexdigest()}
+    (out / "manifest.json").write_text(json.dumps([pack]), encoding="utf-8")  # boardpack's, so a build may replace it
     before = {p: p.read_bytes() for p in out.rglob("*")}
     capsys.readouterr()
     code = main(["build", str(plan), "--out", str(out), "--templates", str(templates), "-q"])

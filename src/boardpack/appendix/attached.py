@@ -23,6 +23,7 @@ from pikepdf import Dictionary
 from ..errors import Location, PlanError, Problem
 from ..sanitize import NotWordDocument, sanitize_docx
 from ..stampfont import add_font, pdf_string, stamp_font, stampable
+from ..util import save_pdf
 
 STAMP_SIZE = 9
 FONT_KEY = "/BPMark"
@@ -38,7 +39,7 @@ def stamp_pdf(src: Path, out: Path, number_line: str, marking: str, title: str) 
         for page in pdf.pages:
             _stamp_page(pdf, page, font, font_ref, top_right, centre)
         _replace_metadata(pdf, title)
-        pdf.save(out, deterministic_id=True)
+        save_pdf(pdf, out, deterministic_id=True)
     return out
 
 

@@ -195,17 +195,19 @@ class WarmPool:
                 workers.append(self.idle.get_nowait())
             except queue.Empty:
                 break
-        failures: list[Problem] = []
+        failures: list[Problem | OSError] = []
         threads = [threading.Thread(target=self._work, args=(w, todo, timeout, failures)) for w in workers]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        for fault in (f for f in failures if isinstance(f, OSError)):
+            raise fault  # a full disk, say: the build's to report, not a worker thread's traceback
         if failures:
             raise ConvertError(sorted(failures, key=lambda p: str(p.where)))
         return [doc.with_suffix(".pdf") for doc in documents]
 
-    def _work(self, worker: _Worker, todo: queue.Queue[Path], timeout: float, failures: list[Problem]) -> None:
+    def _work(self, worker: _Worker, todo: queue.Queue[Path], timeout: float, failures: list) -> None:
         broken = None  # LibreOffice would not start: name the documents left, without trying each
         try:
             while True:
@@ -223,6 +225,8 @@ class WarmPool:
                     failures.append(Problem(str(doc), f"soffice: {failure}"))
                     if failure.endswith("(LibreOffice did not start)"):
                         broken = failure
+        except OSError as exc:
+            failures.append(exc)
         finally:
             self.idle.put(worker)
 

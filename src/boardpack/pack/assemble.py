@@ -22,6 +22,7 @@ from pikepdf import Array, Dictionary, Name, OutlineItem
 
 from ..plan.wording import fill
 from ..stampfont import add_font, pdf_string, stamp_font, stampable
+from ..util import save_pdf
 
 STAMP_SIZE = 9
 STAMP_BOTTOM = 16  # points above the bottom edge: below the papers' own footers
@@ -109,7 +110,7 @@ class Assembler:
             self.tree.finish()
             _stamp(self.pack, info.page_stamp)
             _finish(self.pack, info, bookmarks)
-            self.pack.save(out, deterministic_id=True)
+            save_pdf(self.pack, out, deterministic_id=True)
             return len(self.pack.pages)
 
     def close(self) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -52,8 +51,8 @@ from ..util import long_date
 from ..util import sha256 as file_digest
 from .cache import CACHE_DIR, Cache, Job, Progress, fingerprint, produce
 from .changes import Changes, compare, read_state, snapshot, write_state
-from .manifest import Document, describe, page_count, write_manifest
-from .output import locked, staged, staging_path
+from .manifest import Document, Owner, describe, page_count, write_manifest
+from .output import Claim, locked, scratch, staged, staging_path
 
 OUTPUT_ROOT = Path("output")
 
@@ -114,23 +113,30 @@ def build(
     templates: Path = TEMPLATES_DIR,
     progress: Progress | None = None,
     converter: Converter | None = None,
+    force: bool = False,
 ) -> BuildResult:
     """Build every paper of the plan in *plan_dir* into *out_dir* and return what was written.
 
     Documents whose inputs are unchanged since the last build into *out_dir* come from its cache.
+    *out_dir* is replaced only if it holds this meeting's output, or with *force*.
     """
     folders = TemplateFolders.for_plan(plan_dir, templates)
     prepared = check(plan_dir, folders)
     out_dir = Path(out_dir) if out_dir else default_out(plan_dir)
     converter = converter or Converter()
+    meeting = prepared.plan.meeting
+    owner = Owner(meeting.committee, meeting.date.isoformat(), Path(plan_dir).resolve().name)
+    claim = Claim(owner, force, keep=(Path(plan_dir), Path(templates)))
     with locked(out_dir):
-        return _build(prepared, out_dir, folders, progress, converter)
+        return _build(prepared, out_dir, folders, progress, converter, claim)
 
 
-def _build(prepared: Prepared, out_dir: Path, templates: Path, progress, converter: Converter) -> BuildResult:
-    """Build into *out_dir*, whose lock this build holds."""
+def _build(
+    prepared: Prepared, out_dir: Path, templates: Path, progress, converter: Converter, claim: Claim
+) -> BuildResult:
+    """Build into *out_dir*, whose lock this build holds, if *claim* may replace it."""
     try:
-        return _build_staged(prepared, out_dir, templates, progress, converter)
+        return _build_staged(prepared, out_dir, templates, progress, converter, claim)
     except ConvertError as exc:  # name documents where they would have been, not in the staging folder
         staging = str(staging_path(out_dir))
         raise ConvertError(
@@ -138,10 +144,12 @@ def _build(prepared: Prepared, out_dir: Path, templates: Path, progress, convert
         ) from None
 
 
-def _build_staged(prepared: Prepared, out_dir: Path, templates: Path, progress, converter: Converter) -> BuildResult:
+def _build_staged(
+    prepared: Prepared, out_dir: Path, templates: Path, progress, converter: Converter, claim: Claim
+) -> BuildResult:
     meeting = prepared.plan.meeting
     previous = read_state(out_dir / CACHE_DIR) or {}
-    with staged(out_dir) as staging, tempfile.TemporaryDirectory(prefix="boardpack-work-") as work:
+    with staged(out_dir, claim) as staging, scratch(staging) as work:
         cache = Cache(out_dir, staging)
         jobs, rendered = _paper_jobs(prepared, staging, templates)
         state = snapshot(list(prepared.papers), _keys_by_paper(jobs, rendered), _restricted_items(meeting))

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pikepdf
 
+from ..util import save_pdf
+
 APP_XML = (
     b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
     b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
@@ -64,5 +66,5 @@ def normalize_pdf(path: Path, day: dt.date) -> None:
         pdf.docinfo.Creator = "boardpack"  # not "Writer": the document was written from the plan
         if "/ModDate" in pdf.docinfo:
             pdf.docinfo.ModDate = pdf_date(day)
-        pdf.save(tmp, deterministic_id=True)
+        save_pdf(pdf, tmp, deterministic_id=True)
     os.replace(tmp, path)

@@ -20,22 +20,28 @@ def watch(
     converter: Converter,
     report: Report,
     changes: Iterable[object] | None = None,
+    force: bool = False,
 ) -> None:
-    """Build once, then once per batch of file changes (from watchfiles unless *changes* is given)."""
+    """Build once, then once per batch of file changes (from watchfiles unless *changes* is given).
+
+    *force*: replace *out_dir* even if it is not this meeting's output (``build``).
+    """
     if changes is None:
         import watchfiles
 
         changes = watchfiles.watch(plan_dir, templates, debounce=400, step=100, watch_filter=_interesting)
-    rebuild(plan_dir, out_dir, templates, converter, report)
+    rebuild(plan_dir, out_dir, templates, converter, report, force)
     for _ in changes:
-        rebuild(plan_dir, out_dir, templates, converter, report)
+        rebuild(plan_dir, out_dir, templates, converter, report)  # the first build made the folder ours
 
 
-def rebuild(plan_dir: Path, out_dir: Path, templates: Path, converter: Converter, report: Report) -> None:
+def rebuild(
+    plan_dir: Path, out_dir: Path, templates: Path, converter: Converter, report: Report, force: bool = False
+) -> None:
     """Build and report the result, or the error: a bad save must not end the watch."""
     start = time.monotonic()
     try:
-        result: BuildResult | BoardpackError = build(plan_dir, out_dir, templates, converter=converter)
+        result: BuildResult | BoardpackError = build(plan_dir, out_dir, templates, converter=converter, force=force)
     except BoardpackError as exc:
         result = exc
     report(result, time.monotonic() - start)
