@@ -22,6 +22,8 @@ from pathlib import Path
 
 from .. import __version__
 from ..convert.converter import Converter
+from ..convert.verify import Unreadable, mismatch
+from ..errors import ConvertError, Problem
 from .normalize import normalize_docx, normalize_pdf
 
 CACHE_DIR = ".boardpack-cache"
@@ -170,9 +172,28 @@ def produce(
                 running.result()
     elif converting:
         converter.convert([job.docx for job in converting])
+    _verify(converting)
     for job in built:
         normalize_pdf(job.pdf, day)
         cache.store(job.key, job.outputs)
     if built and progress:
         progress("converted", steps, steps)
     return built
+
+
+def _verify(converted: list[Job]) -> None:
+    """Raise ConvertError naming every job whose PDF is unreadable or not the conversion of its .docx.
+
+    The converter is not trusted (a faulty one, or a shared unoserver, may return another document):
+    nothing it returned is normalised, cached or packed before this.
+    """
+    problems = []
+    for job in converted:
+        try:
+            wrong = mismatch(job.docx, job.pdf) if job.pdf.is_file() else "LibreOffice wrote no PDF"
+        except Unreadable as exc:
+            wrong = f"LibreOffice returned {exc}"
+        if wrong:
+            problems.append(Problem(str(job.pdf), f"{wrong} of the {job.label}"))
+    if problems:
+        raise ConvertError(problems)

@@ -1,0 +1,119 @@
+"""The converter is not trusted: a PDF is used only if it is readable and is the document that was sent."""
+
+from __future__ import annotations
+
+import itertools
+import stat
+from pathlib import Path
+
+import pytest
+
+from boardpack.cli import main
+from boardpack.convert.verify import Unreadable, docx_text, mismatch, pdf_text, words
+
+from .conftest import PAPER
+
+RESTRICTED_APPENDIX = f"{PAPER}/appendix-1.pdf"
+
+
+def documents(out: Path) -> list[Path]:
+    """Every .docx LibreOffice converted in a build: the papers and, in the cache, front sheets and withheld pages."""
+    return sorted(out.rglob("*.docx"))
+
+
+def test_words_undo_line_end_hyphens_ligatures_and_numbers():
+    assert words("cross-\nreferenced, cross-referenced") == ["crossreferenced", "crossreferenced"]
+    assert words("\ufb01nance Page 3 of 12 £4m") == ["finance", "page", "of", "m"]
+
+
+@pytest.mark.e2e
+def test_every_real_conversion_of_the_example_is_accepted(built_example):
+    found = documents(built_example)
+    assert len(found) >= 10  # papers, appendix, front sheets, withheld pages
+    assert [d for d in found if mismatch(d, d.with_suffix(".pdf"))] == []
+
+
+@pytest.mark.e2e
+def test_any_other_document_of_the_meeting_is_refused(built_example):
+    found = [d for d in documents(built_example) if ".boardpack-cache" not in d.parts]
+    for sent, returned in itertools.permutations(found, 2):
+        wrong = mismatch(sent, returned.with_suffix(".pdf"))
+        assert wrong and wrong.startswith("the converter returned a different document"), (sent, returned)
+
+
+@pytest.mark.e2e
+def test_a_truncated_garbage_or_empty_pdf_is_unreadable(built_example, tmp_path):
+    real = (built_example / RESTRICTED_APPENDIX).read_bytes()
+    cases = {"truncated": real[: len(real) // 2], "garbage": b"this is not a PDF\n" * 50, "empty": b""}
+    for name, data in cases.items():
+        pdf = tmp_path / f"{name}.pdf"
+        pdf.write_bytes(data)
+        with pytest.raises(Unreadable, match="an empty PDF" if name == "empty" else "an unreadable PDF"):
+            pdf_text(pdf)
+
+
+def test_docx_text_reads_body_headers_and_footers(built_example):
+    text = docx_text(built_example / PAPER / "report.docx")
+    assert "MOPAC Governance Improvement Plan" in text
+    assert "OFFICIAL" in text.splitlines()  # the marking, in the header
+
+
+def converter_writing(tmp_path: Path, body: str) -> Path:
+    """A stand-in soffice whose every PDF is written by *body* (with $pdf its path)."""
+    script = tmp_path / "soffice"
+    script.write_text(
+        '#!/bin/sh\nfor a in "$@"; do case "$a" in *.docx) pdf="${a%.docx}.pdf"; ' + body + ";; esac; done\n",
+        encoding="utf-8",
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return script
+
+
+def build_with(script: Path, plan: Path, out: Path, monkeypatch, capsys) -> tuple[int, str]:
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(script))
+    capsys.readouterr()
+    code = main(["build", str(plan), "--out", str(out), "-q", "--converter", "soffice"])
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.e2e
+def test_a_converter_returning_the_restricted_appendix_for_every_document_fails_the_build(
+    built_example, plan_copy, tmp_path, monkeypatch, capsys
+):
+    restricted = tmp_path / "restricted.pdf"
+    restricted.write_bytes((built_example / RESTRICTED_APPENDIX).read_bytes())
+    out = tmp_path / "out"
+    code, err = build_with(converter_writing(tmp_path, f'cp {restricted} "$pdf"'), plan_copy, out, monkeypatch, capsys)
+    assert code == 3, err
+    assert f"{out}/minutes/report.pdf: the converter returned a different document (" in err
+    assert "instead of the minutes report" in err
+    assert "building" not in err and "boardpack-convert" not in err  # output paths, not staging or temp ones
+    assert "Traceback" not in err
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".lock") == [
+        plan_copy.name,
+        "restricted.pdf",
+        "soffice",
+    ]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ('printf "%%PDF-1.4 garbage" > "$pdf"', "LibreOffice returned an unreadable PDF"),
+        ('head -c 3000 {real} > "$pdf"', "LibreOffice returned an unreadable PDF"),
+        (': > "$pdf"', "LibreOffice returned an empty PDF"),
+    ],
+    ids=["garbage", "truncated", "empty"],
+)
+def test_an_unreadable_pdf_is_named_by_its_output_path(
+    built_example, plan_copy, tmp_path, monkeypatch, capsys, body, said
+):
+    out = tmp_path / "out"
+    script = converter_writing(tmp_path, body.format(real=built_example / RESTRICTED_APPENDIX))
+    code, err = build_with(script, plan_copy, out, monkeypatch, capsys)
+    assert code == 3, err
+    assert f"{out}/minutes/report.pdf: {said} of the minutes report" in err.splitlines()
+    assert "Traceback" not in err and "boardpack-convert" not in err
+    assert not out.exists()
