@@ -123,6 +123,25 @@ def test_a_libreoffice_that_never_starts_names_every_document_without_waiting_fo
     assert not any(d.with_suffix(".pdf").exists() for d in found)
 
 
+def test_a_libreoffice_that_never_starts_names_no_other_document(tmp_path, fresh_pools):
+    """Each document's problem names it alone: the one LibreOffice was started for, or none."""
+    python = fake_uno_python(tmp_path, "never-starts")
+    pool = warm.WarmPool(str(python), "soffice", 1)
+    found = []
+    for i, name in enumerate(("minutes", "appendix-1", "report")):
+        doc = tmp_path / f"{name}.docx"
+        doc.write_bytes(b"x" * (100 - i))  # the largest first: minutes.docx is the one tried
+        found.append(doc)
+    with pytest.raises(ConvertError) as caught:
+        pool.convert(found, timeout=0.3)
+    said = {Path(p.where).name: p.message for p in caught.value.problems}
+    assert said == {
+        "minutes.docx": "soffice: timed out after 0.3 s converting minutes.docx (LibreOffice did not start)",
+        "appendix-1.docx": "soffice: not converted: LibreOffice did not start (timed out after 0.3 s)",
+        "report.docx": "soffice: not converted: LibreOffice did not start (timed out after 0.3 s)",
+    }
+
+
 def test_uno_python_is_found_and_can_be_overridden(tmp_path, monkeypatch):
     assert warm.find_uno_python() is not None, "python3-uno is part of the set-up (./dev installs it)"
     monkeypatch.setenv("BOARDPACK_UNO_PYTHON", str(tmp_path / "no-python"))
