@@ -192,3 +192,19 @@ def test_a_hung_unoserver_fails_the_conversion_and_lets_boardpack_exit(tmp_path)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=25)
     assert result.stdout.startswith("timed out after 0.5 s converting"), result.stdout + result.stderr
     assert time.monotonic() - start < 10  # not the 30 s the server sleeps
+
+
+@pytest.mark.parametrize("seconds", ["-5", "0", "nan", "inf", "-inf", "soon"])
+def test_a_convert_timeout_that_is_not_a_positive_number_is_a_usage_error(seconds, capsys):
+    from boardpack.cli import main
+
+    assert main(["build", "plans/x", f"--convert-timeout={seconds}"]) == 2
+    assert f"argument --convert-timeout: '{seconds}' is not a number of seconds above 0" in capsys.readouterr().err
+
+
+def test_a_bad_convert_timeout_from_the_environment_is_a_usage_error(monkeypatch, capsys):
+    from boardpack.cli import main
+
+    monkeypatch.setenv("BOARDPACK_CONVERT_TIMEOUT", "-1")
+    assert main(["build", "plans/x"]) == 2
+    assert "argument --convert-timeout: '-1' is not a number of seconds above 0" in capsys.readouterr().err
