@@ -50,6 +50,12 @@ def test_a_truncated_garbage_or_empty_pdf_is_unreadable(built_example, tmp_path)
         pdf.write_bytes(data)
         with pytest.raises(Unreadable, match="an empty PDF" if name == "empty" else "an unreadable PDF"):
             pdf_text(pdf)
+    # Its first and last pieces only: a PDF that poppler reads (as blank pages), but that has lost its text
+    spliced = tmp_path / "spliced.pdf"
+    spliced.write_bytes(real[:2000] + real[-3000:])
+    assert pdf_text(spliced).strip() == ""
+    with pytest.raises(Unreadable, match=r"an unreadable PDF \(no text in it\)"):
+        mismatch(built_example / RESTRICTED_APPENDIX.replace(".pdf", ".docx"), spliced)
 
 
 def test_docx_text_reads_body_headers_and_footers(built_example):

@@ -101,6 +101,8 @@ def mismatch(docx: Path, pdf: Path) -> str | None:
     """
     found = set(words(pdf_text(pdf)))
     sent = set(words(docx_text(docx)))
+    if sent and not found:  # a PDF of pages without text (recovered from a truncated file, or blank)
+        raise Unreadable("an unreadable PDF (no text in it)")
     extra, missing = found - sent, sent - found
     if len(extra) > _allowed(found) or len(missing) > _allowed(sent):
         return (
