@@ -123,3 +123,38 @@ def test_an_unreadable_pdf_is_named_by_its_output_path(
     assert f"{out}/minutes/report.pdf: {said} of the minutes report" in err.splitlines()
     assert "Traceback" not in err and "boardpack-convert" not in err
     assert not out.exists()
+
+
+@pytest.mark.e2e
+def test_a_long_pdf_is_sampled_at_both_ends_and_a_shortened_one_refused(tmp_path):
+    import pikepdf
+    from docx import Document
+
+    from boardpack.convert import verify
+    from boardpack.convert.converter import Converter
+
+    document = Document()
+    for n in range(1, 31):
+        document.add_heading(f"Section {words_of(n)}", level=1)
+        document.add_paragraph(f"The {words_of(n)} section opens here. " * 40)
+        document.add_page_break()
+    document.add_paragraph("Signed off by the Chief Finance Officer and the Monitoring Officer.")
+    docx = tmp_path / "long.docx"
+    document.save(docx)
+    (pdf,) = Converter().convert([docx])
+    with pikepdf.open(pdf) as opened:
+        pages = len(opened.pages)
+        assert pages > 3 * verify.SAMPLE
+        del opened.pages[pages - 2 :]  # the last two pages lost: a PDF still, but not the whole document
+        opened.save(tmp_path / "short.pdf")
+    assert mismatch(docx, pdf) is None
+    wrong = mismatch(docx, tmp_path / "short.pdf")
+    assert wrong and wrong.startswith("the converter returned a different document")
+
+
+def words_of(n: int) -> str:
+    """Spell *n* (1-39) in letters: the verifier counts words, never numbers."""
+    ones = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen".split()
+    ones += "sixteen seventeen eighteen nineteen".split()
+    tens = {2: "twenty", 3: "thirty"}
+    return ones[n - 1] if n < 20 else tens[n // 10] + ("" if n % 10 == 0 else "-" + ones[n % 10 - 1])

@@ -7,6 +7,10 @@ so that numbers LibreOffice works out itself (page numbers, list numbers, fields
 breaks do not count. The words must agree both ways, allowing for a few words a converter
 legitimately adds or drops (a refreshed table of contents, hidden text), so a different document
 of the same meeting, or a truncated one, is refused.
+
+Reading a PDF's text costs about 5–10 ms a page, so of a long PDF only SAMPLE pages at its start
+and at its end are read: their words must be the document's, and the first and last words of its
+body must be among them (a 200-page appendix is checked in a fraction of a second, not in seconds).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
+import pikepdf
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
@@ -28,6 +33,8 @@ WORD = re.compile(r"[^\W\d_]+")
 ENTITIES = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&amp;": "&"}
 TOLERANCE = 0.05  # the share of a document's distinct words the other side may lack, plus SLACK words
 SLACK = 2
+SAMPLE = 5  # pages read at the start and at the end of a PDF longer than twice this
+ENDS = 40  # words at either end of the body that a sampled PDF must show
 
 
 class Unreadable(Exception):
@@ -46,11 +53,17 @@ def words(text: str) -> list[str]:
 
 def docx_text(docx: Path) -> str:
     """Return the text of *docx* as Word stores it: body, headers, footers, notes, charts; a line a paragraph."""
-    parts = []
+    return "\n".join(docx_parts(docx).values())
+
+
+def docx_parts(docx: Path) -> dict[str, str]:
+    """Return the text of each part of *docx* that shows text, by name, the body (word/document.xml) first."""
     with zipfile.ZipFile(docx) as archive:
-        for name in sorted(n for n in archive.namelist() if TEXT_PARTS.fullmatch(n)):
-            parts.append(_xml_text(archive.read(name)))
-    return "\n".join(parts)
+        names = sorted((n for n in archive.namelist() if TEXT_PARTS.fullmatch(n)), key=lambda n: (n != BODY, n))
+        return {name: _xml_text(archive.read(name)) for name in names}
+
+
+BODY = "word/document.xml"
 
 
 def _xml_text(xml: bytes) -> str:
@@ -63,23 +76,46 @@ def _xml_text(xml: bytes) -> str:
     return re.sub(r"&(lt|gt|quot|apos|amp);", lambda m: ENTITIES[m.group(0)], "".join(pieces))
 
 
-def pdf_text(pdf: Path) -> str:
-    """Return the text of *pdf* (poppler's pdftotext, else pypdf); raise Unreadable if it is no PDF."""
-    data_head, size = _head(pdf)
-    if size == 0:
-        raise Unreadable("an empty PDF")
-    if not data_head.startswith(b"%PDF-") or b"%%EOF" not in _tail(pdf):
-        raise Unreadable("an unreadable PDF")  # a half-written PDF has no %%EOF: poppler would guess at it
+def pdf_text(pdf: Path, first: int = 1, last: int = 0) -> str:
+    """Return the text of *pdf*, pages *first* to *last* (0: to its end) with poppler's pdftotext, else
+    pypdf; raise Unreadable if it is no PDF."""
+    _check_ends(pdf)
     tool = shutil.which("pdftotext")
     if tool:
-        result = subprocess.run([tool, "-q", str(pdf), "-"], capture_output=True, check=False)
+        pages = ["-f", str(first)] + (["-l", str(last)] if last else [])
+        result = subprocess.run([tool, "-q", *pages, str(pdf), "-"], capture_output=True, check=False)
         if result.returncode != 0:
             raise Unreadable("an unreadable PDF")
         return result.stdout.decode("utf-8", "replace")
     try:
-        return "\n".join(page.extract_text() or "" for page in PdfReader(pdf).pages)
+        found = PdfReader(pdf).pages[first - 1 : last or None]
+        return "\n".join(page.extract_text() or "" for page in found)
     except (PyPdfError, ValueError, KeyError, OSError) as exc:
         raise Unreadable("an unreadable PDF") from exc
+
+
+def _check_ends(pdf: Path) -> None:
+    """Raise Unreadable unless *pdf* begins as a PDF and ends as one: a half-written PDF has no %%EOF,
+    and poppler and qpdf would both make something of it."""
+    head, size = _head(pdf)
+    if size == 0:
+        raise Unreadable("an empty PDF")
+    if not head.startswith(b"%PDF-") or b"%%EOF" not in _tail(pdf):
+        raise Unreadable("an unreadable PDF")
+
+
+def _sample(pdf: Path) -> tuple[str, bool]:
+    """Return the text of *pdf*, or of its first and last SAMPLE pages when it is longer than twice
+    that; and whether that is all of it."""
+    _check_ends(pdf)
+    try:
+        with pikepdf.open(pdf) as opened:
+            count = len(opened.pages)
+    except pikepdf.PdfError:
+        raise Unreadable("an unreadable PDF") from None
+    if count <= 2 * SAMPLE:
+        return pdf_text(pdf), True
+    return pdf_text(pdf, 1, SAMPLE) + "\n" + pdf_text(pdf, count - SAMPLE + 1, count), False
 
 
 def _head(pdf: Path) -> tuple[bytes, int]:
@@ -99,15 +135,20 @@ def mismatch(docx: Path, pdf: Path) -> str | None:
     Words are compared as sets: the PDF repeats headers on every page and table headings on every
     page of a table, and its reading order of a table need not be Word's. Raises Unreadable.
     """
-    found = set(words(pdf_text(pdf)))
-    sent = set(words(docx_text(docx)))
-    if sent and not found:  # a PDF of pages without text (recovered from a truncated file, or blank)
+    text, whole = _sample(pdf)
+    found = set(words(text))
+    parts = docx_parts(docx)
+    known = set(words("\n".join(parts.values())))
+    if known and not found:  # a PDF of pages without text (recovered from a truncated file, or blank)
         raise Unreadable("an unreadable PDF (no text in it)")
-    extra, missing = found - sent, sent - found
-    if len(extra) > _allowed(found) or len(missing) > _allowed(sent):
+    body = words(parts.get(BODY, ""))
+    expected = known if whole else set(body[:ENDS] + body[-ENDS:])  # the pages read show its start and end
+    extra, missing = found - known, expected - found
+    if len(extra) > _allowed(found) or len(missing) > _allowed(expected):
         return (
-            f"the converter returned a different document ({len(extra)} of the {len(found)} words of its PDF are "
-            f"not in the .docx sent, {len(missing)} of the {len(sent)} words of the .docx are not in the PDF) instead"
+            f"the converter returned a different document ({len(extra)} of the {len(found)} words of its PDF "
+            f"are not in the .docx sent, {len(missing)} of {len(expected)} words of the .docx are not in the PDF)"
+            " instead"
         )
     return None
 
