@@ -93,7 +93,9 @@ def test_a_converter_returning_the_restricted_appendix_for_every_document_fails_
     assert code == 3, err
     assert f"{out}/minutes/report.pdf: the converter returned a different document (" in err
     assert "instead of the minutes report" in err
-    assert "building" not in err and "boardpack-convert" not in err  # output paths, not staging or temp ones
+    assert "withheld page for item 7: the converter returned a different document (" in err
+    # Output paths, or what a document is: never a staging, work or temporary path.
+    assert "building" not in err and "boardpack-convert" not in err and "boardpack-work" not in err
     assert "Traceback" not in err
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".lock") == [

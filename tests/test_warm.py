@@ -270,3 +270,26 @@ def test_a_table_of_contents_is_brought_up_to_date(tmp_path, fresh_pools):
     text = " ".join(PdfReader(path.with_suffix(".pdf")).pages[0].extract_text().split())
     assert "Contents as Word last saved them" not in text
     assert text.count("Alpha section") == 2 and text.count("Beta section") == 2  # listed, and the heading
+
+
+def test_a_build_whose_libreoffice_never_starts_names_each_document_where_the_user_finds_it(
+    tmp_path, monkeypatch, capsys, fresh_pools
+):
+    """Papers by their output path; the withheld pages, made in a work folder, by what they are."""
+    from boardpack.cli import main
+
+    from .conftest import EXAMPLE
+
+    hang = tmp_path / "soffice"
+    hang.write_text("#!/bin/sh\nsleep 30\n", encoding="utf-8")
+    hang.chmod(0o755)
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(hang))
+    out = tmp_path / "out"
+    assert main(["build", str(EXAMPLE), "--out", str(out), "--converter", "warm", "--convert-timeout", "0.3"]) == 3
+    lines = capsys.readouterr().err.splitlines()[:-1]
+    assert len(lines) == 8
+    withheld = {line.split(":")[0] for line in lines if not line.startswith(str(out))}
+    assert withheld == {"withheld page for item 5", "withheld page for item 7"}
+    assert (
+        f"{out}/minutes/report.docx: soffice: not converted: LibreOffice did not start (timed out after 0.3 s)" in lines
+    )
