@@ -280,11 +280,14 @@ def test_a_public_title_that_only_begins_with_a_restricted_one_is_no_leak(tmp_pa
         (["1. Minutes"], {"Subject": "Risk Management"}, "metadata /Subject"),
         (["1. Minutes"], {"Keywords": "Audit Panel; Risk Management; 2017-12-19"}, "metadata /Keywords"),
         (["1. Minutes"], {"Title": "risk management"}, "XMP metadata"),
+        (["7. Risk Management; Fraud"], {}, "bookmark"),
     ],
 )
 def test_a_restricted_title_that_truly_appears_is_caught(tmp_path, bookmarks, docinfo, said):
     pack = pack_titled(tmp_path / "pack.pdf", bookmarks, **docinfo)
     assert f"{said} names restricted 'Risk Management'" in title_leaks(pack, "Risk Management")
+    title = bookmarks[0].split(" ", 1)[1]  # a title that is a list itself is found whole
+    assert f"bookmark names restricted '{title}'" in title_leaks(pack, title)
 
 
 def test_a_restricted_paper_titled_like_the_start_of_a_public_one_builds(plan_copy, tmp_path, capsys):

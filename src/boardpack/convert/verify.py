@@ -38,7 +38,11 @@ ENDS = 40  # words at either end of the body that a sampled PDF must show
 
 
 class Unreadable(Exception):
-    """The PDF cannot be read as a PDF (garbage, truncated, empty)."""
+    """The PDF cannot be read as a PDF (garbage, truncated, empty): what it is, and maybe why."""
+
+    def __init__(self, what: str, why: str = ""):
+        super().__init__(what + (f" ({why})" if why else ""))
+        self.what, self.why = what, why
 
 
 def words(text: str) -> list[str]:
@@ -140,7 +144,7 @@ def mismatch(docx: Path, pdf: Path) -> str | None:
     parts = docx_parts(docx)
     known = set(words("\n".join(parts.values())))
     if known and not found:  # a PDF of pages without text (recovered from a truncated file, or blank)
-        raise Unreadable("an unreadable PDF (no text in it)")
+        raise Unreadable("an unreadable PDF", "no text in it")
     body = words(parts.get(BODY, ""))
     expected = known if whole else set(body[:ENDS] + body[-ENDS:])  # the pages read show its start and end
     extra, missing = found - known, expected - found

@@ -140,7 +140,7 @@ def find_leaks(
     labels = _metadata_and_bookmarks(pack)
     for title in set(restricted.values()):
         for label, value in labels:
-            if as_title(title) in {as_title(entry) for entry in LIST_SEPARATOR.split(value)}:
+            if as_title(title) in {as_title(entry) for entry in [value, *LIST_SEPARATOR.split(value)]}:
                 problems.append(Problem(where, f"{label} names restricted '{title}'"))
     return problems
 

@@ -205,11 +205,13 @@ def _verify(converted: list[Job]) -> None:
     """
     problems = []
     for job in converted:
+        why = ""
         try:
             wrong = mismatch(job.docx, job.pdf) if job.pdf.is_file() else "LibreOffice wrote no PDF"
         except Unreadable as exc:
-            wrong = f"LibreOffice returned {exc}"
+            wrong = f"LibreOffice returned {exc.what}"
+            why = f" ({exc.why})" if exc.why else ""
         if wrong:
-            problems.append(Problem(_where(job, job.pdf), f"{wrong} of the {job.label}"))
+            problems.append(Problem(_where(job, job.pdf), f"{wrong} of the {job.label}{why}"))
     if problems:
         raise ConvertError(problems)
