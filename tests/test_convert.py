@@ -208,3 +208,37 @@ def test_a_bad_convert_timeout_from_the_environment_is_a_usage_error(monkeypatch
     monkeypatch.setenv("BOARDPACK_CONVERT_TIMEOUT", "-1")
     assert main(["build", "plans/x"]) == 2
     assert "argument --convert-timeout: '-1' is not a number of seconds above 0" in capsys.readouterr().err
+
+
+def test_a_unoserver_that_fails_names_the_document_where_the_build_shows_it(tmp_path):
+    """The document is the problem's place (the build maps staging paths to output paths there), not its text."""
+    import threading
+    import xmlrpc.client
+    from xmlrpc.server import SimpleXMLRPCServer
+
+    from unoserver.client import API_VERSION
+
+    from boardpack.convert.converter import Converter
+
+    server = SimpleXMLRPCServer(("127.0.0.1", 0), allow_none=True, logRequests=False)
+    filters = {"api": API_VERSION, "unoserver": "test", "import_filters": [], "export_filters": ["writer_pdf_Export"]}
+    server.register_function(lambda: filters, "info")
+
+    def convert(*args):
+        raise xmlrpc.client.Fault(1, "soffice is not running")
+
+    server.register_function(convert, "convert")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"unoserver://127.0.0.1:{server.server_address[1]}"
+    doc = tmp_path / "report.docx"
+    doc.write_bytes(b"docx bytes")
+    try:
+        with pytest.raises(ConvertError) as caught:
+            Converter(remote=url).convert([doc])
+    finally:
+        server.shutdown()
+        server.server_close()
+    (problem,) = caught.value.problems
+    assert problem.where == str(doc)
+    assert problem.message.startswith(f"{url} cannot convert report.docx: <Fault 1: ")
+    assert str(tmp_path) not in problem.message

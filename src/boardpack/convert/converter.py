@@ -226,10 +226,12 @@ def _convert_remote(url: str, documents: list[Path], timeout: float) -> list[Pat
     for doc, future in results.items():
         try:
             doc.with_suffix(".pdf").write_bytes(future.result(timeout=timeout))
-        except TimeoutError:
+        except TimeoutError:  # named by the document, as the build shows it (never its staging path)
             todo.clear()
-            raise ConvertError([Problem(url, f"timed out after {timeout:g} s converting {doc}")]) from None
+            raise ConvertError(
+                [Problem(str(doc), f"timed out after {timeout:g} s converting {doc.name} on {url}")]
+            ) from None
         except (OSError, xmlrpc.client.Error) as exc:
             todo.clear()
-            raise ConvertError([Problem(url, f"cannot convert {doc}: {exc}")]) from None
+            raise ConvertError([Problem(str(doc), f"{url} cannot convert {doc.name}: {exc}")]) from None
     return [doc.with_suffix(".pdf") for doc in documents]
