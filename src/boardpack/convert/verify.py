@@ -150,8 +150,8 @@ def mismatch(docx: Path, pdf: Path) -> str | None:
     extra, missing = found - known, expected - found
     if len(extra) > _allowed(found) or len(missing) > _allowed(expected):
         return (
-            f"the converter returned a different document ({len(extra)} of the {len(found)} words of its PDF "
-            f"are not in the .docx sent, {len(missing)} of {len(expected)} words of the .docx are not in the PDF)"
+            f"the converter returned a different document ({len(extra)} of the {len(found)} distinct words of its "
+            f"PDF are not in the .docx sent, {len(missing)} of {len(expected)} of the .docx's are not in the PDF)"
             " instead"
         )
     return None
