@@ -5,8 +5,9 @@ normalised, packed) only once it is readable and its words are the words of the 
 from. Both are read as words — letters only, lower-cased, ligatures and line-end hyphens undone —
 so that numbers LibreOffice works out itself (page numbers, list numbers, fields) and its line
 breaks do not count. The words must agree both ways, allowing for a few words a converter
-legitimately adds or drops (a refreshed table of contents, hidden text), so a different document
-of the same meeting, or a truncated one, is refused.
+legitimately adds or drops (a refreshed table of contents or cross-reference, a word broken across
+a narrow column), so a different document of the same meeting, or a truncated one, is refused.
+Hidden text (``w:vanish``) is left out of the .docx's words.
 
 Reading a PDF's text costs about 5–10 ms a page, so of a long PDF only SAMPLE pages at its start
 and at its end are read: their words must be the document's, and the first and last words of its
@@ -30,8 +31,9 @@ TEXT_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|
 TEXT_RUN = re.compile(rb"<(w:t|a:t|m:t|c:v)(?:\s[^>]*)?>([^<]*)</\1>|<w:(tab|br|cr)\b[^>]*/>|</w:p>|</a:p>")
 HYPHEN_AT_BREAK = re.compile(r"(?<=\w)[-\u00ad\u2010\u2011]\s*(?=\w)")
 WORD = re.compile(r"[^\W\d_]+")
+HIDDEN_RUN = re.compile(rb'<w:r(?:\s[^>]*)?>(?:(?!</w:r>).)*?<w:vanish(?: w:val="(?:true|1|on)")?/>.*?</w:r>', re.S)
 ENTITIES = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&amp;": "&"}
-TOLERANCE = 0.05  # the share of a document's distinct words the other side may lack, plus SLACK words
+TOLERANCE = 0.03  # the share of a document's distinct words the other side may lack, plus SLACK words
 SLACK = 2
 SAMPLE = 5  # pages read at the start and at the end of a PDF longer than twice this
 ENDS = 40  # words at either end of the body that a sampled PDF must show
@@ -71,6 +73,8 @@ BODY = "word/document.xml"
 
 
 def _xml_text(xml: bytes) -> str:
+    if b"<w:vanish" in xml:  # hidden text is in the .docx, never in its PDF
+        xml = HIDDEN_RUN.sub(b"", xml)
     pieces = []
     for match in TEXT_RUN.finditer(xml):
         if match.group(2) is not None:
