@@ -192,3 +192,53 @@ def test_a_hung_unoserver_fails_the_conversion_and_lets_boardpack_exit(tmp_path)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=25)
     assert result.stdout.startswith("timed out after 0.5 s converting"), result.stdout + result.stderr
     assert time.monotonic() - start < 10  # not the 30 s the server sleeps
+
+
+@pytest.mark.parametrize("seconds", ["-5", "0", "nan", "inf", "-inf", "soon"])
+def test_a_convert_timeout_that_is_not_a_positive_number_is_a_usage_error(seconds, capsys):
+    from boardpack.cli import main
+
+    assert main(["build", "plans/x", f"--convert-timeout={seconds}"]) == 2
+    assert f"argument --convert-timeout: '{seconds}' is not a number of seconds above 0" in capsys.readouterr().err
+
+
+def test_a_bad_convert_timeout_from_the_environment_is_a_usage_error(monkeypatch, capsys):
+    from boardpack.cli import main
+
+    monkeypatch.setenv("BOARDPACK_CONVERT_TIMEOUT", "-1")
+    assert main(["build", "plans/x"]) == 2
+    assert "argument --convert-timeout: '-1' is not a number of seconds above 0" in capsys.readouterr().err
+
+
+def test_a_unoserver_that_fails_names_the_document_where_the_build_shows_it(tmp_path):
+    """The document is the problem's place (the build maps staging paths to output paths there), not its text."""
+    import threading
+    import xmlrpc.client
+    from xmlrpc.server import SimpleXMLRPCServer
+
+    from unoserver.client import API_VERSION
+
+    from boardpack.convert.converter import Converter
+
+    server = SimpleXMLRPCServer(("127.0.0.1", 0), allow_none=True, logRequests=False)
+    filters = {"api": API_VERSION, "unoserver": "test", "import_filters": [], "export_filters": ["writer_pdf_Export"]}
+    server.register_function(lambda: filters, "info")
+
+    def convert(*args):
+        raise xmlrpc.client.Fault(1, "soffice is not running")
+
+    server.register_function(convert, "convert")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"unoserver://127.0.0.1:{server.server_address[1]}"
+    doc = tmp_path / "report.docx"
+    doc.write_bytes(b"docx bytes")
+    try:
+        with pytest.raises(ConvertError) as caught:
+            Converter(remote=url).convert([doc])
+    finally:
+        server.shutdown()
+        server.server_close()
+    (problem,) = caught.value.problems
+    assert problem.where == str(doc)
+    assert problem.message.startswith(f"{url} cannot convert report.docx: <Fault 1: ")
+    assert str(tmp_path) not in problem.message

@@ -240,3 +240,83 @@ def test_a_pack_stamped_in_its_own_wording_is_accounted_for_by_that_wording(buil
     assert accounted_for(pack, [minutes], stamp=stamp_pattern(phrase))
     assert not accounted_for(pack, [minutes])  # boardpack's own "Page N" pattern does not fit it
     assert not accounted_for(pack, [minutes], stamp=stamp_pattern("Folio {number}"))
+
+
+def pack_titled(path, bookmarks, **docinfo):
+    """A one-page PDF with *bookmarks* and document information *docinfo*, its XMP title the first bookmark."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    with pdf.open_outline() as outline:
+        outline.root.extend(pikepdf.OutlineItem(title, 0) for title in bookmarks)
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:  # first: it rewrites the document information
+        meta["dc:title"] = docinfo.get("Title", "Pack")
+    for key, value in docinfo.items():
+        pdf.docinfo[f"/{key}"] = value
+    pdf.save(path)
+    return path
+
+
+def title_leaks(pack, title):
+    from boardpack.pack.leaks import find_leaks
+
+    return [p.message for p in find_leaks(pack, {pack.with_name("r.pdf"): title}, [], text=lambda pdf: "")]
+
+
+def test_a_public_title_that_only_begins_with_a_restricted_one_is_no_leak(tmp_path):
+    pack = pack_titled(
+        tmp_path / "pack.pdf",
+        ["3. Risk Management Update", "Appendix 1 – Risk Management Framework"],
+        Title="Audit Panel: agenda and public reports pack",
+        Keywords="Audit Panel; agenda; risk management update",
+    )
+    assert title_leaks(pack, "Risk Management") == []
+
+
+@pytest.mark.parametrize(
+    ("bookmarks", "docinfo", "said"),
+    [
+        (["3. Risk  MANAGEMENT"], {}, "bookmark"),
+        (["12.1 risk management"], {}, "bookmark"),
+        (["1. Minutes"], {"Subject": "Risk Management"}, "metadata /Subject"),
+        (["1. Minutes"], {"Keywords": "Audit Panel; Risk Management; 2017-12-19"}, "metadata /Keywords"),
+        (["1. Minutes"], {"Title": "risk management"}, "XMP metadata"),
+        (["7. Risk Management; Fraud"], {}, "bookmark"),
+    ],
+)
+def test_a_restricted_title_that_truly_appears_is_caught(tmp_path, bookmarks, docinfo, said):
+    pack = pack_titled(tmp_path / "pack.pdf", bookmarks, **docinfo)
+    assert f"{said} names restricted 'Risk Management'" in title_leaks(pack, "Risk Management")
+    title = bookmarks[0].split(" ", 1)[1]  # a title that is a list itself is found whole
+    assert f"bookmark names restricted '{title}'" in title_leaks(pack, title)
+
+
+def test_a_restricted_paper_titled_like_the_start_of_a_public_one_builds(plan_copy, tmp_path, capsys):
+    """The example's public item 3 is "Risk Management Update"; its restricted item 7 is now "Risk Management"."""
+    for path in (plan_copy / "meeting.yaml", plan_copy / "counter-fraud-update" / "paper.yaml"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(
+            text.replace("title: Counter-Fraud and Investigations Update", "title: Risk Management"), "utf-8"
+        )
+    out = tmp_path / "out"
+    assert main(["build", str(plan_copy), "--out", str(out), "-q"]) == 0, capsys.readouterr().err
+    with pikepdf.open(out / PUBLIC) as pdf, pdf.open_outline() as outline:
+        titles = [item.title for item in outline.root]
+    assert "3. Risk Management Update" in titles and "7. Risk Management" not in titles
+    assert "Risk Management" in " ".join(page_texts(out / MEMBERS)[0].split())
+
+
+def test_the_leak_check_reads_restricted_text_from_the_plan_not_only_from_a_pdf(built_example, tmp_path):
+    """A restricted PDF swapped for a public one (as a faulty converter might) still leaves the plan's text."""
+    from boardpack.convert.verify import docx_text
+    from boardpack.pack.assemble import PackInfo, Part, assemble
+    from boardpack.pack.leaks import find_leaks
+
+    minutes, risk = built_example / "minutes" / "report.pdf", built_example / "risk-management-update" / "report.pdf"
+    restricted = built_example / PAPER / "appendix-1.pdf"
+    leaky = tmp_path / "leaky.pdf"
+    assemble([Part(minutes, "1"), Part(restricted, "2")], leaky, PackInfo("Pack", "subject", "author"))
+    swapped = {risk: "Appendix 1"}  # what the converter gave as the restricted appendix: a public paper
+    assert find_leaks(leaky, swapped, [minutes, risk]) == []  # its PDF alone shows no leak
+    plan = {risk: docx_text(restricted.with_suffix(".docx"))}
+    problems = find_leaks(leaky, swapped, [minutes, risk], plan=plan.get)
+    assert [p.message.split(" (")[0] for p in problems] == ["holds text of restricted 'Appendix 1'"]

@@ -123,6 +123,25 @@ def test_a_libreoffice_that_never_starts_names_every_document_without_waiting_fo
     assert not any(d.with_suffix(".pdf").exists() for d in found)
 
 
+def test_a_libreoffice_that_never_starts_names_no_other_document(tmp_path, fresh_pools):
+    """Each document's problem names it alone: the one LibreOffice was started for, or none."""
+    python = fake_uno_python(tmp_path, "never-starts")
+    pool = warm.WarmPool(str(python), "soffice", 1)
+    found = []
+    for i, name in enumerate(("minutes", "appendix-1", "report")):
+        doc = tmp_path / f"{name}.docx"
+        doc.write_bytes(b"x" * (100 - i))  # the largest first: minutes.docx is the one tried
+        found.append(doc)
+    with pytest.raises(ConvertError) as caught:
+        pool.convert(found, timeout=0.3)
+    said = {Path(p.where).name: p.message for p in caught.value.problems}
+    assert said == {
+        "minutes.docx": "soffice: timed out after 0.3 s converting minutes.docx (LibreOffice did not start)",
+        "appendix-1.docx": "soffice: not converted: LibreOffice did not start (timed out after 0.3 s)",
+        "report.docx": "soffice: not converted: LibreOffice did not start (timed out after 0.3 s)",
+    }
+
+
 def test_uno_python_is_found_and_can_be_overridden(tmp_path, monkeypatch):
     assert warm.find_uno_python() is not None, "python3-uno is part of the set-up (./dev installs it)"
     monkeypatch.setenv("BOARDPACK_UNO_PYTHON", str(tmp_path / "no-python"))
@@ -251,3 +270,26 @@ def test_a_table_of_contents_is_brought_up_to_date(tmp_path, fresh_pools):
     text = " ".join(PdfReader(path.with_suffix(".pdf")).pages[0].extract_text().split())
     assert "Contents as Word last saved them" not in text
     assert text.count("Alpha section") == 2 and text.count("Beta section") == 2  # listed, and the heading
+
+
+def test_a_build_whose_libreoffice_never_starts_names_each_document_where_the_user_finds_it(
+    tmp_path, monkeypatch, capsys, fresh_pools
+):
+    """Papers by their output path; the withheld pages, made in a work folder, by what they are."""
+    from boardpack.cli import main
+
+    from .conftest import EXAMPLE
+
+    hang = tmp_path / "soffice"
+    hang.write_text("#!/bin/sh\nsleep 30\n", encoding="utf-8")
+    hang.chmod(0o755)
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(hang))
+    out = tmp_path / "out"
+    assert main(["build", str(EXAMPLE), "--out", str(out), "--converter", "warm", "--convert-timeout", "0.3"]) == 3
+    lines = capsys.readouterr().err.splitlines()[:-1]
+    assert len(lines) == 8
+    withheld = {line.split(":")[0] for line in lines if not line.startswith(str(out))}
+    assert withheld == {"withheld page for item 5", "withheld page for item 7"}
+    assert (
+        f"{out}/minutes/report.docx: soffice: not converted: LibreOffice did not start (timed out after 0.3 s)" in lines
+    )

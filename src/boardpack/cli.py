@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 errors in the input, 2 usage, 3 environment or conversion fa
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -81,9 +82,9 @@ def _build_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--templates", type=Path, default=TEMPLATES_DIR, metavar="DIR", help="template folder")
     cmd.add_argument(
         "--convert-timeout",
-        type=float,
+        type=_seconds,
         metavar="SECONDS",
-        default=float(os.environ.get("BOARDPACK_CONVERT_TIMEOUT", 0)) or None,
+        default=os.environ.get("BOARDPACK_CONVERT_TIMEOUT") or None,  # a string: argparse checks it with _seconds
         help="give up on a document LibreOffice has not converted by then (env BOARDPACK_CONVERT_TIMEOUT)",
     )
     cmd.add_argument(
@@ -93,6 +94,17 @@ def _build_options(cmd: argparse.ArgumentParser) -> None:
         "or unoserver://HOST:PORT (a running unoserver elsewhere); default: warm when it can "
         "(env BOARDPACK_CONVERTER)",
     )
+
+
+def _seconds(text: str) -> float:
+    """Return *text* as seconds above zero, or raise ArgumentTypeError (a usage error, exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds above 0")
+    return value
 
 
 def _converter(args: argparse.Namespace) -> Converter | None:

@@ -76,8 +76,8 @@ def convert_to_pdf(documents: list[Path], timeout: float | None = None, workers:
             raise ConvertError([Problem(str(originals[copy]), str(exc.problems[0])) for copy, exc in failures])
         for doc, copy in staged.items():
             pdf = copy.with_suffix(".pdf")
-            if not pdf.is_file() or pdf.stat().st_size == 0:
-                raise ConvertError([Problem("soffice", f"LibreOffice did not write a PDF of {doc}")])
+            if not pdf.is_file():  # an empty or unreadable one is the verifier's (verify.py) to name
+                raise ConvertError([Problem(str(doc.with_suffix(".pdf")), "LibreOffice did not write a PDF")])
             shutil.move(pdf, doc.with_suffix(".pdf"))
     return [doc.with_suffix(".pdf") for doc in documents]
 
@@ -226,10 +226,12 @@ def _convert_remote(url: str, documents: list[Path], timeout: float) -> list[Pat
     for doc, future in results.items():
         try:
             doc.with_suffix(".pdf").write_bytes(future.result(timeout=timeout))
-        except TimeoutError:
+        except TimeoutError:  # named by the document, as the build shows it (never its staging path)
             todo.clear()
-            raise ConvertError([Problem(url, f"timed out after {timeout:g} s converting {doc}")]) from None
+            raise ConvertError(
+                [Problem(str(doc), f"timed out after {timeout:g} s converting {doc.name} on {url}")]
+            ) from None
         except (OSError, xmlrpc.client.Error) as exc:
             todo.clear()
-            raise ConvertError([Problem(url, f"cannot convert {doc}: {exc}")]) from None
+            raise ConvertError([Problem(str(doc), f"{url} cannot convert {doc.name}: {exc}")]) from None
     return [doc.with_suffix(".pdf") for doc in documents]

@@ -68,15 +68,16 @@ class _Worker:
         self.scratch: Path | None = None
         self.conversions = 0
         self.buffer = b""
+        self.start_failure: str | None = None  # why LibreOffice did not start, naming no document
 
     def convert(self, docx: Path, timeout: float) -> str | None:
         """Convert *docx* to a PDF beside it; return None, or what went wrong (the worker is then stopped)."""
         what = f"converting {docx.name}"
         if self.proc is None or self.conversions >= MAX_CONVERSIONS:
             self.stop(wait=True)
-            failure = self._start(timeout, what)
-            if failure:
-                return failure
+            self.start_failure = self._start(timeout)
+            if self.start_failure:
+                return f"{_said(self.start_failure, what)} (LibreOffice did not start)"
         assert self.proc is not None and self.proc.stdin is not None and self.scratch is not None
         self.conversions += 1
         made = self.scratch / f"out-{self.conversions}.pdf"
@@ -86,15 +87,18 @@ class _Worker:
         except OSError as exc:
             self.kill()
             return f"LibreOffice stopped ({exc})"
-        answer = self._answer(timeout, what)
+        answer = self._answer(timeout)
         if answer.get("ok") and made.is_file():
             shutil.move(made, docx.with_suffix(".pdf"))
             return None
         self.kill()
-        return answer.get("error", "LibreOffice wrote no PDF")
+        return _said(answer.get("error", "LibreOffice wrote no PDF"), what)
 
-    def _start(self, timeout: float, what: str) -> str | None:
-        """Start the worker; the first document's *timeout* includes LibreOffice's start, as with soffice."""
+    def _start(self, timeout: float) -> str | None:
+        """Start the worker; return None, or why it did not start (naming no document).
+
+        The first document's *timeout* includes LibreOffice's start, as with soffice.
+        """
         self.scratch = Path(tempfile.mkdtemp(prefix="boardpack-lo-"))
         try:
             # A session of its own: Ctrl-C reaches boardpack only, and killing the group kills soffice too.
@@ -110,13 +114,13 @@ class _Worker:
             return f"cannot run {self.python}: {exc}"
         self.conversions = 0
         self.buffer = b""
-        answer = self._answer(timeout, what)
+        answer = self._answer(timeout)
         if answer.get("ready"):
             return None
         self.kill()
-        return f"{answer.get('error', 'no answer')} (LibreOffice did not start)"
+        return answer.get("error", "no answer")
 
-    def _answer(self, timeout: float, what: str) -> dict:
+    def _answer(self, timeout: float) -> dict:
         """Wait up to *timeout* seconds for the worker's next answer line.
 
         Read with os.read into a buffer of our own: a line left in a file object's buffer would
@@ -128,7 +132,7 @@ class _Worker:
         while b"\n" not in self.buffer:
             ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
             if not ready:
-                return {"error": f"timed out after {timeout:g} s {what}"}
+                return {"error": f"timed out after {timeout:g} s"}
             chunk = os.read(fd, 65536)
             if not chunk:
                 code = self.proc.wait()
@@ -215,16 +219,15 @@ class WarmPool:
                     doc = todo.get_nowait()
                 except queue.Empty:
                     return
-                if broken:
-                    failures.append(Problem(str(doc), f"soffice: not converted: {broken}"))
+                if broken:  # the reason alone: it was another document LibreOffice did not start for
+                    failures.append(Problem(str(doc), f"soffice: not converted: LibreOffice did not start ({broken})"))
                     continue
                 failure = worker.convert(doc, timeout)
                 if failure:  # a hang or a crash: once more, in a fresh LibreOffice
                     failure = worker.convert(doc, timeout)
                 if failure:
                     failures.append(Problem(str(doc), f"soffice: {failure}"))
-                    if failure.endswith("(LibreOffice did not start)"):
-                        broken = failure
+                    broken = worker.start_failure
         except OSError as exc:
             failures.append(exc)
         finally:
@@ -234,6 +237,11 @@ class WarmPool:
         """Let every worker go: each stops its soffice on its own, so this process can exit at once."""
         for worker in self.workers:
             worker.stop()
+
+
+def _said(error: str, what: str) -> str:
+    """Return *error*, saying what was timed out (``timed out after 5 s converting report.docx``)."""
+    return f"{error} {what}" if error.startswith("timed out after") else error
 
 
 _pools: dict[tuple[str, str, int], WarmPool] = {}

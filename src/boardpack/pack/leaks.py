@@ -6,15 +6,25 @@ same content streams and images, byte for byte once decoded — plus nothing but
 is done in milliseconds. Otherwise the pack's text is read (pdftotext) and compared as runs of
 eight words: a run counts as leaked when it occurs in a restricted document, in no public document
 of the meeting (so shared boilerplate such as the banner or a standard paragraph is not a leak),
-and in the public pack. Titles are looked for in the metadata and bookmarks either way.
+and in the public pack. A restricted document's text is taken from its PDF and from the .docx
+boardpack rendered from the plan, so a converter that swapped PDFs cannot hide it (and every
+converted PDF is checked against its .docx before it gets here: ``convert/verify.py``, which is what
+makes a page of a public document a public page).
+
+Titles are looked for in the metadata and bookmarks either way, as whole titles: a bookmark or a
+metadata value (or one entry of a list of them) that is the restricted title once its numbering
+("3. ") is taken off, whatever the case and spacing. A public "3. Risk Management Update" does not
+name a restricted "Risk Management".
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import shutil
 import subprocess
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +35,9 @@ from .assemble import stamp_pattern
 from .pdftext import page_texts
 
 RUN = 8
+NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*[.)]?|[a-z][.)])\s+")
+LIST_SEPARATOR = re.compile(r"\s*[;\n]\s*")
+XMP_VALUE = re.compile(r">([^<>]+)<")
 STAMP = stamp_pattern("Page {number}")  # boardpack's own wording; a pack worded otherwise passes its own
 
 
@@ -111,23 +124,31 @@ def find_leaks(
     text: Callable[[Path], str] = pdf_text,
     prints: Callable[[Path], list[str | None]] = page_prints,
     stamp: re.Pattern[bytes] = STAMP,
+    plan: Callable[[Path], str | None] = lambda pdf: None,
 ) -> list[Problem]:
     """Return a problem for each restricted document (pdf -> title) whose text or title leaked into *pack*.
 
     *public* are the documents whose text may appear; problems name *report_as* (the pack's final path).
     *text* and *prints* read a PDF's text and page digests (caching ones save re-reading unchanged documents);
-    *stamp* is the pattern of the pack's own page stamp.
+    *stamp* is the pattern of the pack's own page stamp; *plan* gives a restricted PDF's plan-side text
+    (of the .docx it was converted from), or None for one not converted.
     """
     where = Location(report_as or pack)
     problems = []
     if not accounted_for(pack, public, prints, stamp):
-        problems += _text_leaks(pack, restricted, public, where, text)
+        problems += _text_leaks(pack, restricted, public, where, text, plan)
     labels = _metadata_and_bookmarks(pack)
     for title in set(restricted.values()):
         for label, value in labels:
-            if title.lower() in value.lower():
+            if as_title(title) in {as_title(entry) for entry in [value, *LIST_SEPARATOR.split(value)]}:
                 problems.append(Problem(where, f"{label} names restricted '{title}'"))
     return problems
+
+
+def as_title(value: str) -> str:
+    """Return *value* as a title to compare: numbering ("3. ", "a) ") off, case and spacing normalised."""
+    value = " ".join(unicodedata.normalize("NFKC", value).casefold().split())
+    return NUMBERING.sub("", value)
 
 
 def accounted_for(
@@ -142,14 +163,14 @@ def accounted_for(
     return all(found in known for found in page_prints(pack, stamped=True, stamp=stamp))
 
 
-def _text_leaks(pack: Path, restricted: dict[Path, str], public: list[Path], where, text) -> list[Problem]:
+def _text_leaks(pack: Path, restricted: dict[Path, str], public: list[Path], where, text, plan) -> list[Problem]:
     allowed: set[tuple[str, ...]] = set()
     for pdf in public:
         allowed |= runs(text(pdf))
     in_pack = runs(text(pack))
     problems = []
     for pdf, title in restricted.items():
-        leaked = (runs(text(pdf)) - allowed) & in_pack
+        leaked = ((runs(text(pdf)) | runs(plan(pdf) or "")) - allowed) & in_pack
         if leaked:
             sample = " ".join(sorted(leaked)[0])
             problems.append(
@@ -161,7 +182,7 @@ def _text_leaks(pack: Path, restricted: dict[Path, str], public: list[Path], whe
 def _metadata_and_bookmarks(pack: Path) -> list[tuple[str, str]]:
     with pikepdf.open(pack) as pdf:
         found = [(f"metadata {key}", str(value)) for key, value in pdf.docinfo.items()]
-        found.append(("XMP metadata", str(pdf.open_metadata())))
+        found += [("XMP metadata", html.unescape(v)) for v in XMP_VALUE.findall(str(pdf.open_metadata()))]
         with pdf.open_outline() as outline:
             stack = list(outline.root)
             while stack:

@@ -16,6 +16,7 @@ from ..appendix.actions import load_action_plans
 from ..appendix.attached import prepare_docx, stamp_pdf
 from ..appendix.table import load_tables
 from ..convert.converter import Converter
+from ..convert.verify import docx_text
 from ..errors import AssembleError, ConvertError, Problem, Problems
 from ..pack.assemble import stamp_pattern
 from ..pack.leaks import STAMP, find_leaks, page_prints, pdf_text
@@ -352,12 +353,22 @@ def check_public_packs(
     *stamp* is the pattern of the packs' own page stamp, in the meeting's wording.
     """
     restricted = {r.docx.with_suffix(".pdf"): r.title for r in rendered if r.restricted}
+    plan_side = {r.pdf: r.docx for r in rendered if r.restricted and r.converts}  # what boardpack rendered
     reader = _CachedReader(cache)
     problems = []
     for public in (p for p in packs if not p.restricted and not p.cached):  # a cached pack passed when made
         sources = [public.front] + [d.pdf for d in public.docs if not d.restricted]
         report_as = out_dir / public.path.name
-        problems += find_leaks(public.path, restricted, sources, report_as, reader.text, reader.prints, stamp)
+        problems += find_leaks(
+            public.path,
+            restricted,
+            sources,
+            report_as,
+            reader.text,
+            reader.prints,
+            stamp,
+            lambda pdf: docx_text(plan_side[pdf]) if pdf in plan_side else None,
+        )
     if problems:
         for public in (p for p in packs if not p.restricted):
             public.path.unlink(missing_ok=True)

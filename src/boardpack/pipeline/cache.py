@@ -22,7 +22,8 @@ from pathlib import Path
 
 from .. import __version__
 from ..convert.converter import Converter
-from ..errors import CellLocation, Location
+from ..convert.verify import Unreadable, mismatch
+from ..errors import CellLocation, ConvertError, Location, Problem
 from .normalize import normalize_docx, normalize_pdf
 
 CACHE_DIR = ".boardpack-cache"
@@ -164,18 +165,55 @@ def produce(
     converting = [job for job in built if job.converts]
     if converting and progress:
         progress(f"converting {len(converting)} documents with LibreOffice", len(built), steps)
-    if converting and meanwhile is not None:
-        with ThreadPoolExecutor(max_workers=1) as pool:  # LibreOffice works in its own processes
-            running = pool.submit(converter.convert, [job.docx for job in converting])
-            try:
-                meanwhile({job.pdf for job in converting})
-            finally:
-                running.result()
-    elif converting:
-        converter.convert([job.docx for job in converting])
+    if converting:
+        _convert(converting, converter, meanwhile)
+        _verify(converting)
     for job in built:
         normalize_pdf(job.pdf, day)
         cache.store(job.key, job.outputs)
     if built and progress:
         progress("converted", steps, steps)
     return built
+
+
+def _convert(jobs: list[Job], converter: Converter, meanwhile: Callable[[set[Path]], None] | None) -> None:
+    """Convert the jobs' documents, running *meanwhile* alongside; a failure names documents as _where does."""
+    try:
+        if meanwhile is None:
+            converter.convert([job.docx for job in jobs])
+            return
+        with ThreadPoolExecutor(max_workers=1) as pool:  # LibreOffice works in its own processes
+            running = pool.submit(converter.convert, [job.docx for job in jobs])
+            try:
+                meanwhile({job.pdf for job in jobs})
+            finally:
+                running.result()
+    except ConvertError as exc:
+        names = {str(path): _where(job, path) for job in jobs for path in (job.docx, job.pdf)}
+        raise ConvertError([Problem(names.get(str(p.where), p.where), p.message) for p in exc.problems]) from None
+
+
+def _where(job: Job, path: Path) -> str:
+    """Name *path*, one of *job*'s files, in a problem: by the path, or by what the job makes when it
+    is made in a work folder under its key (a front sheet, a withheld page), where no user looks."""
+    return job.label if job.docx.stem == job.key[: len(job.docx.stem)] else str(path)
+
+
+def _verify(converted: list[Job]) -> None:
+    """Raise ConvertError naming every job whose PDF is unreadable or not the conversion of its .docx.
+
+    The converter is not trusted (a faulty one, or a shared unoserver, may return another document):
+    nothing it returned is normalised, cached or packed before this.
+    """
+    problems = []
+    for job in converted:
+        why = ""
+        try:
+            wrong = mismatch(job.docx, job.pdf) if job.pdf.is_file() else "LibreOffice wrote no PDF"
+        except Unreadable as exc:
+            wrong = f"LibreOffice returned {exc.what}"
+            why = f" ({exc.why})" if exc.why else ""
+        if wrong:
+            problems.append(Problem(_where(job, job.pdf), f"{wrong} of the {job.label}{why}"))
+    if problems:
+        raise ConvertError(problems)

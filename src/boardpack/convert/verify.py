@@ -1,0 +1,165 @@
+"""Check that the PDF a converter returned is the document that was sent to it.
+
+LibreOffice, or a unoserver shared with others, is trusted with nothing: a PDF is used (cached,
+normalised, packed) only once it is readable and its words are the words of the .docx it came
+from. Both are read as words — letters only, lower-cased, ligatures and line-end hyphens undone —
+so that numbers LibreOffice works out itself (page numbers, list numbers, fields) and its line
+breaks do not count. The words must agree both ways, allowing for a few words a converter
+legitimately adds or drops (a refreshed table of contents or cross-reference, a word broken across
+a narrow column), so a different document of the same meeting, or a truncated one, is refused.
+Hidden text (``w:vanish``) is left out of the .docx's words.
+
+Reading a PDF's text costs about 5–10 ms a page, so of a long PDF only SAMPLE pages at its start
+and at its end are read: their words must be the document's, and the first and last words of its
+body must be among them (a 200-page appendix is checked in a fraction of a second, not in seconds).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import unicodedata
+import zipfile
+from pathlib import Path
+
+import pikepdf
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+
+TEXT_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|charts/chart\d*|diagrams/data\d*)\.xml")
+TEXT_RUN = re.compile(rb"<(w:t|a:t|m:t|c:v)(?:\s[^>]*)?>([^<]*)</\1>|<w:(tab|br|cr)\b[^>]*/>|</w:p>|</a:p>")
+HYPHEN_AT_BREAK = re.compile(r"(?<=\w)[-\u00ad\u2010\u2011]\s*(?=\w)")
+WORD = re.compile(r"[^\W\d_]+")
+HIDDEN_RUN = re.compile(rb'<w:r(?:\s[^>]*)?>(?:(?!</w:r>).)*?<w:vanish(?: w:val="(?:true|1|on)")?/>.*?</w:r>', re.S)
+ENTITIES = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&amp;": "&"}
+TOLERANCE = 0.03  # the share of a document's distinct words the other side may lack, plus SLACK words
+SLACK = 2
+SAMPLE = 5  # pages read at the start and at the end of a PDF longer than twice this
+ENDS = 40  # words at either end of the body that a sampled PDF must show
+
+
+class Unreadable(Exception):
+    """The PDF cannot be read as a PDF (garbage, truncated, empty): what it is, and maybe why."""
+
+    def __init__(self, what: str, why: str = ""):
+        super().__init__(what + (f" ({why})" if why else ""))
+        self.what, self.why = what, why
+
+
+def words(text: str) -> list[str]:
+    """Return the words of *text*: letters only, lower-cased, ligatures split, hyphenated words joined.
+
+    Joining at every hyphen (``cross-referenced`` -> ``crossreferenced``) is what makes a word
+    LibreOffice broke at the end of a line, which pdftotext joins, equal to the word in the .docx.
+    """
+    text = unicodedata.normalize("NFKC", text).lower()
+    return WORD.findall(HYPHEN_AT_BREAK.sub("", text))
+
+
+def docx_text(docx: Path) -> str:
+    """Return the text of *docx* as Word stores it: body, headers, footers, notes, charts; a line a paragraph."""
+    return "\n".join(docx_parts(docx).values())
+
+
+def docx_parts(docx: Path) -> dict[str, str]:
+    """Return the text of each part of *docx* that shows text, by name, the body (word/document.xml) first."""
+    with zipfile.ZipFile(docx) as archive:
+        names = sorted((n for n in archive.namelist() if TEXT_PARTS.fullmatch(n)), key=lambda n: (n != BODY, n))
+        return {name: _xml_text(archive.read(name)) for name in names}
+
+
+BODY = "word/document.xml"
+
+
+def _xml_text(xml: bytes) -> str:
+    if b"<w:vanish" in xml:  # hidden text is in the .docx, never in its PDF
+        xml = HIDDEN_RUN.sub(b"", xml)
+    pieces = []
+    for match in TEXT_RUN.finditer(xml):
+        if match.group(2) is not None:
+            pieces.append(match.group(2).decode("utf-8"))
+        else:
+            pieces.append(" " if match.group(3) == b"tab" else "\n")
+    return re.sub(r"&(lt|gt|quot|apos|amp);", lambda m: ENTITIES[m.group(0)], "".join(pieces))
+
+
+def pdf_text(pdf: Path, first: int = 1, last: int = 0) -> str:
+    """Return the text of *pdf*, pages *first* to *last* (0: to its end) with poppler's pdftotext, else
+    pypdf; raise Unreadable if it is no PDF."""
+    _check_ends(pdf)
+    tool = shutil.which("pdftotext")
+    if tool:
+        pages = ["-f", str(first)] + (["-l", str(last)] if last else [])
+        result = subprocess.run([tool, "-q", *pages, str(pdf), "-"], capture_output=True, check=False)
+        if result.returncode != 0:
+            raise Unreadable("an unreadable PDF")
+        return result.stdout.decode("utf-8", "replace")
+    try:
+        found = PdfReader(pdf).pages[first - 1 : last or None]
+        return "\n".join(page.extract_text() or "" for page in found)
+    except (PyPdfError, ValueError, KeyError, OSError) as exc:
+        raise Unreadable("an unreadable PDF") from exc
+
+
+def _check_ends(pdf: Path) -> None:
+    """Raise Unreadable unless *pdf* begins as a PDF and ends as one: a half-written PDF has no %%EOF,
+    and poppler and qpdf would both make something of it."""
+    head, size = _head(pdf)
+    if size == 0:
+        raise Unreadable("an empty PDF")
+    if not head.startswith(b"%PDF-") or b"%%EOF" not in _tail(pdf):
+        raise Unreadable("an unreadable PDF")
+
+
+def _sample(pdf: Path) -> tuple[str, bool]:
+    """Return the text of *pdf*, or of its first and last SAMPLE pages when it is longer than twice
+    that; and whether that is all of it."""
+    _check_ends(pdf)
+    try:
+        with pikepdf.open(pdf) as opened:
+            count = len(opened.pages)
+    except pikepdf.PdfError:
+        raise Unreadable("an unreadable PDF") from None
+    if count <= 2 * SAMPLE:
+        return pdf_text(pdf), True
+    return pdf_text(pdf, 1, SAMPLE) + "\n" + pdf_text(pdf, count - SAMPLE + 1, count), False
+
+
+def _head(pdf: Path) -> tuple[bytes, int]:
+    with pdf.open("rb") as file:
+        return file.read(1024), pdf.stat().st_size
+
+
+def _tail(pdf: Path) -> bytes:
+    with pdf.open("rb") as file:
+        file.seek(max(0, pdf.stat().st_size - 2048))
+        return file.read()
+
+
+def mismatch(docx: Path, pdf: Path) -> str | None:
+    """Return what is wrong with *pdf* as the conversion of *docx*, or None when it is that document.
+
+    Words are compared as sets: the PDF repeats headers on every page and table headings on every
+    page of a table, and its reading order of a table need not be Word's. Raises Unreadable.
+    """
+    text, whole = _sample(pdf)
+    found = set(words(text))
+    parts = docx_parts(docx)
+    known = set(words("\n".join(parts.values())))
+    if known and not found:  # a PDF of pages without text (recovered from a truncated file, or blank)
+        raise Unreadable("an unreadable PDF", "no text in it")
+    body = words(parts.get(BODY, ""))
+    expected = known if whole else set(body[:ENDS] + body[-ENDS:])  # the pages read show its start and end
+    extra, missing = found - known, expected - found
+    if len(extra) > _allowed(found) or len(missing) > _allowed(expected):
+        return (
+            f"the converter returned a different document ({len(extra)} of the {len(found)} distinct words of its "
+            f"PDF are not in the .docx sent, {len(missing)} of {len(expected)} of the .docx's are not in the PDF)"
+            " instead"
+        )
+    return None
+
+
+def _allowed(distinct: set[str]) -> int:
+    return SLACK + int(TOLERANCE * len(distinct))

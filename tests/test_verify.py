@@ -1,0 +1,176 @@
+"""The converter is not trusted: a PDF is used only if it is readable and is the document that was sent."""
+
+from __future__ import annotations
+
+import itertools
+import stat
+from pathlib import Path
+
+import pytest
+
+from boardpack.cli import main
+from boardpack.convert.verify import Unreadable, docx_text, mismatch, pdf_text, words
+
+from .conftest import PAPER
+
+RESTRICTED_APPENDIX = f"{PAPER}/appendix-1.pdf"
+
+
+def documents(out: Path) -> list[Path]:
+    """Every .docx LibreOffice converted in a build: the papers and, in the cache, front sheets and withheld pages."""
+    return sorted(out.rglob("*.docx"))
+
+
+def test_words_undo_line_end_hyphens_ligatures_and_numbers():
+    assert words("cross-\nreferenced, cross-referenced") == ["crossreferenced", "crossreferenced"]
+    assert words("\ufb01nance Page 3 of 12 £4m") == ["finance", "page", "of", "m"]
+
+
+@pytest.mark.e2e
+def test_every_real_conversion_of_the_example_is_accepted(built_example):
+    found = documents(built_example)
+    assert len(found) >= 10  # papers, appendix, front sheets, withheld pages
+    assert [d for d in found if mismatch(d, d.with_suffix(".pdf"))] == []
+
+
+@pytest.mark.e2e
+def test_any_other_document_of_the_meeting_is_refused(built_example):
+    """Even those that differ in a few words: the public and members' front sheets, two withheld pages."""
+    found = list({d.read_bytes(): d for d in documents(built_example)}.values())  # papers are cached too
+    assert len(found) == 10
+    for sent, returned in itertools.permutations(found, 2):
+        wrong = mismatch(sent, returned.with_suffix(".pdf"))
+        assert wrong and wrong.startswith("the converter returned a different document"), (sent, returned)
+
+
+@pytest.mark.e2e
+def test_a_truncated_garbage_or_empty_pdf_is_unreadable(built_example, tmp_path):
+    real = (built_example / RESTRICTED_APPENDIX).read_bytes()
+    cases = {"truncated": real[: len(real) // 2], "garbage": b"this is not a PDF\n" * 50, "empty": b""}
+    for name, data in cases.items():
+        pdf = tmp_path / f"{name}.pdf"
+        pdf.write_bytes(data)
+        with pytest.raises(Unreadable, match="an empty PDF" if name == "empty" else "an unreadable PDF"):
+            pdf_text(pdf)
+    # Its first and last pieces only: a PDF that poppler reads (as blank pages), but that has lost its text
+    spliced = tmp_path / "spliced.pdf"
+    spliced.write_bytes(real[:2000] + real[-3000:])
+    assert pdf_text(spliced).strip() == ""
+    with pytest.raises(Unreadable, match=r"an unreadable PDF \(no text in it\)"):
+        mismatch(built_example / RESTRICTED_APPENDIX.replace(".pdf", ".docx"), spliced)
+
+
+def test_docx_text_reads_body_headers_and_footers(built_example):
+    text = docx_text(built_example / PAPER / "report.docx")
+    assert "MOPAC Governance Improvement Plan" in text
+    assert "OFFICIAL" in text.splitlines()  # the marking, in the header
+
+
+def converter_writing(tmp_path: Path, body: str) -> Path:
+    """A stand-in soffice whose every PDF is written by *body* (with $pdf its path)."""
+    script = tmp_path / "soffice"
+    script.write_text(
+        '#!/bin/sh\nfor a in "$@"; do case "$a" in *.docx) pdf="${a%.docx}.pdf"; ' + body + ";; esac; done\n",
+        encoding="utf-8",
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return script
+
+
+def build_with(script: Path, plan: Path, out: Path, monkeypatch, capsys) -> tuple[int, str]:
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(script))
+    capsys.readouterr()
+    code = main(["build", str(plan), "--out", str(out), "-q", "--converter", "soffice"])
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.e2e
+def test_a_converter_returning_the_restricted_appendix_for_every_document_fails_the_build(
+    built_example, plan_copy, tmp_path, monkeypatch, capsys
+):
+    restricted = tmp_path / "restricted.pdf"
+    restricted.write_bytes((built_example / RESTRICTED_APPENDIX).read_bytes())
+    out = tmp_path / "out"
+    code, err = build_with(converter_writing(tmp_path, f'cp {restricted} "$pdf"'), plan_copy, out, monkeypatch, capsys)
+    assert code == 3, err
+    assert f"{out}/minutes/report.pdf: the converter returned a different document (" in err
+    assert "instead of the minutes report" in err
+    assert "withheld page for item 7: the converter returned a different document (" in err
+    # Output paths, or what a document is: never a staging, work or temporary path.
+    assert "building" not in err and "boardpack-convert" not in err and "boardpack-work" not in err
+    assert "Traceback" not in err
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".lock") == [
+        plan_copy.name,
+        "restricted.pdf",
+        "soffice",
+    ]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ('printf "%%PDF-1.4 garbage" > "$pdf"', "LibreOffice returned an unreadable PDF"),
+        ('head -c 3000 {real} > "$pdf"', "LibreOffice returned an unreadable PDF"),
+        (': > "$pdf"', "LibreOffice returned an empty PDF"),
+    ],
+    ids=["garbage", "truncated", "empty"],
+)
+def test_an_unreadable_pdf_is_named_by_its_output_path(
+    built_example, plan_copy, tmp_path, monkeypatch, capsys, body, said
+):
+    out = tmp_path / "out"
+    script = converter_writing(tmp_path, body.format(real=built_example / RESTRICTED_APPENDIX))
+    code, err = build_with(script, plan_copy, out, monkeypatch, capsys)
+    assert code == 3, err
+    assert f"{out}/minutes/report.pdf: {said} of the minutes report" in err.splitlines()
+    assert "Traceback" not in err and "boardpack-convert" not in err
+    assert not out.exists()
+
+
+@pytest.mark.e2e
+def test_a_long_pdf_is_sampled_at_both_ends_and_a_shortened_one_refused(tmp_path):
+    import pikepdf
+    from docx import Document
+
+    from boardpack.convert import verify
+    from boardpack.convert.converter import Converter
+
+    document = Document()
+    for n in range(1, 31):
+        document.add_heading(f"Section {words_of(n)}", level=1)
+        document.add_paragraph(f"The {words_of(n)} section opens here. " * 40)
+        document.add_page_break()
+    document.add_paragraph("Signed off by the Chief Finance Officer and the Monitoring Officer.")
+    docx = tmp_path / "long.docx"
+    document.save(docx)
+    (pdf,) = Converter().convert([docx])
+    with pikepdf.open(pdf) as opened:
+        pages = len(opened.pages)
+        assert pages > 3 * verify.SAMPLE
+        del opened.pages[pages - 2 :]  # the last two pages lost: a PDF still, but not the whole document
+        opened.save(tmp_path / "short.pdf")
+    assert mismatch(docx, pdf) is None
+    wrong = mismatch(docx, tmp_path / "short.pdf")
+    assert wrong and wrong.startswith("the converter returned a different document")
+
+
+def words_of(n: int) -> str:
+    """Spell *n* (1-39) in letters: the verifier counts words, never numbers."""
+    ones = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen".split()
+    ones += "sixteen seventeen eighteen nineteen".split()
+    tens = {2: "twenty", 3: "thirty"}
+    return ones[n - 1] if n < 20 else tens[n // 10] + ("" if n % 10 == 0 else "-" + ones[n % 10 - 1])
+
+
+def test_hidden_text_is_not_among_the_words_a_pdf_must_show(tmp_path):
+    from docx import Document
+
+    document = Document()
+    paragraph = document.add_paragraph("Shown to the Panel. ")
+    paragraph.add_run("Drafting note for officers only.").font.hidden = True
+    paragraph.add_run(" Also shown.").font.hidden = False
+    docx = tmp_path / "hidden.docx"
+    document.save(docx)
+    assert words(docx_text(docx)) == ["shown", "to", "the", "panel", "also", "shown"]
