@@ -20,7 +20,8 @@ from docx import Document
 from docx.shared import Pt
 from pikepdf import Dictionary
 
-from ..errors import Location, PlanError, Problem
+from ..errors import Location, PlanError, Problem, Problems
+from ..plan.model import AttachedFile, Plan
 from ..sanitize import NotWordDocument, sanitize_docx
 from ..stampfont import add_font, pdf_string, stamp_font, stampable
 from ..util import save_pdf
@@ -28,6 +29,45 @@ from ..util import save_pdf
 STAMP_SIZE = 9
 FONT_KEY = "/BPMark"
 MARGIN = 14  # points from the page edge
+MAX_ATTACHED = 50 * 1024 * 1024  # bytes: larger than any board paper; checked before the file is read
+
+
+def check_attached(plan: Plan, problems: Problems) -> None:
+    """Record a problem for every attached file that is too large, unreadable or not what its name says.
+
+    Run by ``check``, so a damaged PDF or a .docx that is not a Word document is named at its
+    appendix's line before any build work, not found by the build halfway.
+    """
+    for paper in plan.papers:
+        for appendix in paper.appendices:
+            source = appendix.source
+            if isinstance(source, AttachedFile):
+                why = attached_problem(paper.loc.file.parent / source.file, source.is_pdf)
+                if why:
+                    problems.add(source.loc, f"appendix file {source.file}: {why}")
+
+
+def attached_problem(path: Path, is_pdf: bool) -> str | None:
+    """Return why the attached file at *path* cannot be used, or None."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_ATTACHED:
+            return f"is {size / 1024 / 1024:.0f} MB; attached files are limited to {MAX_ATTACHED // 1024 // 1024} MB"
+        if is_pdf:
+            with pikepdf.open(path) as pdf:
+                if not len(pdf.pages):
+                    return "the PDF has no pages"
+        else:
+            sanitize_docx(path.read_bytes())
+    except pikepdf.PasswordError:
+        return "the PDF is password-protected: attach a copy without a password"
+    except pikepdf.PdfError as exc:
+        return f"not a readable PDF ({str(exc).removeprefix(f'{path}: ')})"
+    except NotWordDocument as exc:
+        return str(exc)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    return None
 
 
 def stamp_pdf(src: Path, out: Path, number_line: str, marking: str, title: str) -> Path:

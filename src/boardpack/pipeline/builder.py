@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 
 from ..appendix.actions import load_action_plans
-from ..appendix.attached import prepare_docx, stamp_pdf
+from ..appendix.attached import check_attached, prepare_docx, stamp_pdf
 from ..appendix.table import load_tables
 from ..convert.converter import Converter
 from ..convert.verify import docx_text
@@ -87,6 +87,7 @@ def check(plan_dir: Path, templates: Path | TemplateFolders = TEMPLATES_DIR) -> 
     plan = read_plan(Path(plan_dir), problems, TemplateFolders.for_plan(plan_dir, templates))
     action_plans = load_action_plans(plan, problems)
     tables = load_tables(plan, problems)
+    check_attached(plan, problems)
     validate_plan(plan, problems)
     papers = tuple(
         resolve_paper(
