@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 from boardpack.errors import PlanError, Problems, ReadError
-from boardpack.plan.load import load_plan, read_plan
+from boardpack.pack.packs import PACKS, SUPPLEMENTS
+from boardpack.pipeline.cache import CACHE_DIR
+from boardpack.pipeline.manifest import MANIFEST
+from boardpack.plan.load import OUTPUT_NAMES, load_plan, read_plan
 from boardpack.plan.model import Paragraph, StatusSummary, Subheading
 
 from .conftest import EXAMPLE, PAPER, paper_of
@@ -325,3 +328,22 @@ def test_an_unreadable_file_is_the_environments_fault(tmp_path, monkeypatch):
         load_plan(plan)
     assert [str(p) for p in info.value.problems] == [f"{plan / 'p' / 'paper.yaml'}: cannot read: Permission denied"]
     assert info.value.exit_code == 3
+
+
+@pytest.mark.parametrize(
+    "name", ["public-pack.pdf", "members-pack.pdf", "manifest.json", "changes.md", ".boardpack-cache"]
+)
+def test_a_paper_folder_named_like_an_output_file_is_refused_at_the_agenda(tmp_path, name):
+    meeting = f"committee: Audit Panel\ndate: 2017-12-19\nagenda:\n  - title: Item\n    paper: {name}\n"
+    plan = write_plan(tmp_path, MINIMAL, meeting)
+    (plan / "p").rename(plan / name)
+    message = f"agenda[0].paper: '{name}' is the name of a file a build writes: rename the folder"
+    assert problems_of(plan) == [f"{plan / 'meeting.yaml'}:5:12: {message}"]
+
+
+@pytest.mark.e2e
+def test_every_name_a_build_writes_beside_the_papers_is_reserved(built_example):
+    papers = {p.slug for p in load_plan(EXAMPLE).papers}
+    written = {p.name for p in built_example.iterdir()} - papers
+    assert written and {n.lower() for n in written} <= OUTPUT_NAMES
+    assert {n.lower() for n in (*SUPPLEMENTS.values(), *PACKS.values(), MANIFEST, CACHE_DIR)} <= OUTPUT_NAMES

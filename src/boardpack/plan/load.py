@@ -43,6 +43,11 @@ PAPER_FILE = "paper.yaml"
 ITEM_STYLES = ("bullets", "letters")
 LABEL = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
 HEX_COLOUR = re.compile(r"#?[0-9A-Fa-f]{6}")
+# What a build writes into the output folder beside the papers' folders (lower case: some disks ignore case).
+OUTPUT_NAMES = frozenset(
+    {"manifest.json", "changes.json", "changes.md", ".boardpack-cache"}
+    | {"public-pack.pdf", "members-pack.pdf", "supplement-public.pdf", "supplement-members.pdf"}
+)
 
 
 def load_plan(plan_dir: Path, templates: Path | TemplateFolders = TEMPLATES_DIR) -> Plan:
@@ -154,15 +159,27 @@ def _agenda_item(r: Reader, node: Node, what: str) -> AgendaItem | None:
     if keys is None:
         return None
     title = _opt(keys, "title", r.string, f"{what}.title")
-    paper = _opt(keys, "paper", r.string, f"{what}.paper")
-    if paper is not None and (Path(paper).is_absolute() or ".." in Path(paper).parts or "/" in paper):
-        r.error(keys["paper"], f"{what}.paper: must be the name of a folder beside meeting.yaml")
-        paper = None
+    paper = _paper_folder(r, keys, what)
     note = _opt(keys, "note", r.string, f"{what}.note")
     restricted, reason = _restriction(r, node, keys, what)
     if title is None:
         return None
     return AgendaItem(title=title, paper=paper, note=note, restricted=restricted, reason=reason, loc=r.loc(node))
+
+
+def _paper_folder(r: Reader, keys: dict[str, Node], what: str) -> str | None:
+    """Return an agenda item's `paper`: the name of a folder beside meeting.yaml, and not one a build writes."""
+    paper = _opt(keys, "paper", r.string, f"{what}.paper")
+    if paper is None:
+        return None
+    parts = Path(paper).parts
+    if Path(paper).is_absolute() or "/" in paper or parts in ((), ("..",)):
+        r.error(keys["paper"], f"{what}.paper: must be the name of a folder beside meeting.yaml")
+        return None
+    if paper.lower() in OUTPUT_NAMES:
+        r.error(keys["paper"], f"{what}.paper: '{paper}' is the name of a file a build writes: rename the folder")
+        return None
+    return paper
 
 
 def _restriction(r: Reader, node: Node, keys: dict[str, Node], what: str) -> tuple[bool, str | None]:
