@@ -122,3 +122,17 @@ def test_report_matches_golden_xml(tmp_path, update_golden):
 def test_missing_template_is_a_render_error(tmp_path):
     with pytest.raises(RenderError, match="template not found"):
         render_plan(EXAMPLE, tmp_path / "r.docx", tmp_path)
+
+
+def test_a_title_and_author_too_long_for_the_properties_print_in_full_and_are_cut_there(plan_copy, tmp_path):
+    title = "Governance " * 40  # 440 characters: Word's properties hold 255
+    report_by = "Chief Executive and " * 20 + "Director"
+    paper_yaml = plan_copy / PAPER / "paper.yaml"
+    text = paper_yaml.read_text(encoding="utf-8").replace("title: MOPAC Governance Improvement Plan", f"title: {title}")
+    text = text.replace("report_by: The Chief Financial Officer, MOPAC", f"report_by: {report_by}")
+    paper_yaml.write_text(text.replace("  author: Mayor's Office for Policing and Crime\n", ""), "utf-8")
+    doc = render_plan(plan_copy, tmp_path / "r.docx")
+    assert [p.text for p in doc.paragraphs if p.style.name == "Title"] == [title.strip()]
+    props = doc.core_properties
+    for prop, full in ((props.title, title), (props.author, report_by)):  # cut at a word, and marked as cut
+        assert len(prop) <= 255 and prop.endswith("…") and full.startswith(prop[:-1] + " ")

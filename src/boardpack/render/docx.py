@@ -21,6 +21,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ..appendix.actions_context import appendix_context
 from ..errors import Location, Problem, RenderError
+from ..plan.load import MAX_PROPERTY
 from ..plan.model import Meeting, NumberedAppendix, NumberedBlock, NumberedPaper
 from ..plan.templates import TEMPLATES_DIR
 from ..plan.wording import Wording
@@ -45,7 +46,7 @@ def render_report(paper: NumberedPaper, meeting: Meeting, out: Path, template_di
     _fit_status_tables(doc)
     src = paper.paper
     _set_properties(doc, src.title, src.properties.subject, src.properties.author or src.report_by, meeting)
-    doc.docx.core_properties.keywords = ", ".join(src.properties.keywords)
+    doc.docx.core_properties.keywords = _fit(", ".join(src.properties.keywords))
     doc.save(out)
     return out
 
@@ -253,9 +254,9 @@ def _fit_sheet_table(doc: DocxTemplate, data) -> None:
 def _set_properties(doc: DocxTemplate, title: str, subject: str | None, author: str, meeting: Meeting) -> None:
     """Fill the core properties from the plan alone: set after rendering so none is a template."""
     props = doc.docx.core_properties
-    props.title = title
-    props.subject = subject or f"{meeting.committee}, {long_date(meeting.date)}"
-    props.author = author
+    props.title = _fit(title)
+    props.subject = _fit(subject or f"{meeting.committee}, {long_date(meeting.date)}")
+    props.author = _fit(author)
     props.keywords = ""
     props.comments = ""
     props.category = ""
@@ -264,3 +265,15 @@ def _set_properties(doc: DocxTemplate, title: str, subject: str | None, author: 
     props.revision = 1
     stamp = dt.datetime.combine(meeting.date, dt.time())
     props.created = props.modified = stamp
+
+
+def _fit(text: str) -> str:
+    """Return *text* cut to what a document property holds (255 characters), at a word, marked with "…".
+
+    The paper prints its title and author in full; the properties are a copy for file lists and search, so
+    a long one is shortened there rather than refused (text that is only a property is checked on loading).
+    """
+    if len(text) <= MAX_PROPERTY:
+        return text
+    cut = text[: MAX_PROPERTY - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[MAX_PROPERTY // 2 :] else cut).rstrip(" ,;:-–") + "…"
