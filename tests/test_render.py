@@ -14,6 +14,8 @@ from lxml import etree
 
 from boardpack.errors import RenderError
 from boardpack.pipeline.builder import check
+from boardpack.plan.model import Status, StatusCount, StatusTable
+from boardpack.render.chart import draw_status_chart
 from boardpack.render.docx import TEMPLATES_DIR, render_report
 
 from .conftest import EXAMPLE, GOLDEN, PAPER, paper_of
@@ -136,3 +138,13 @@ def test_a_title_and_author_too_long_for_the_properties_print_in_full_and_are_cu
     props = doc.core_properties
     for prop, full in ((props.title, title), (props.author, report_by)):  # cut at a word, and marked as cut
         assert len(prop) <= 255 and prop.endswith("…") and full.startswith(prop[:-1] + " ")
+
+
+def test_chart_text_prints_as_typed_not_as_mathematics(tmp_path):
+    statuses = (Status("$x$ done", "blue"), Status("On track", "green"))
+    themes = ("Save $5m and $3m", r"Costs \$ of $\alpha$ & <b>", "x^2_{1}")
+    rows = tuple(StatusCount(theme, (1, 2), 3) for theme in themes)
+    table = StatusTable("t", statuses, rows, StatusCount("Total", (3, 6), 9))
+    svg = draw_status_chart(table, tmp_path / "chart.svg", "Actions ($)")
+    words = {"".join(t.itertext()) for t in etree.parse(str(svg)).iter("{http://www.w3.org/2000/svg}text")}
+    assert {*themes, "$x$ done", "Actions ($)"} <= words
