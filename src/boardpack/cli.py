@@ -15,6 +15,7 @@ from . import __version__
 from .convert.converter import MODES, Converter, parse_remote
 from .errors import EXIT_OK, EXIT_USAGE, BoardpackError, display_path
 from .pipeline.builder import BuildResult, build, check, default_out
+from .plan.templates import template_folder_problem
 from .render.docx import TEMPLATES_DIR
 
 
@@ -98,9 +99,17 @@ def _converter(args: argparse.Namespace) -> Converter | None:
     return Converter(timeout=args.convert_timeout, remote=args.converter)
 
 
+def _templates_fit(folder: Path) -> bool:
+    """Return whether *folder* can be the template folder, after saying why not (before any build work)."""
+    problem = template_folder_problem(folder)
+    if problem:
+        print(f"boardpack: --templates: {problem}", file=sys.stderr)
+    return problem is None
+
+
 def _build(args: argparse.Namespace) -> int:
     converter = _converter(args)
-    if converter is None:
+    if converter is None or not _templates_fit(args.templates):
         return EXIT_USAGE
     with ProgressBar(enabled=not args.quiet) as bar:
         result = build(args.plan_dir, args.out or default_out(args.plan_dir), args.templates, bar, converter)
@@ -117,7 +126,7 @@ def _watch(args: argparse.Namespace) -> int:
     from .pipeline.watch import watch  # imported here: only this command needs watchfiles
 
     converter = _converter(args)
-    if converter is None:
+    if converter is None or not _templates_fit(args.templates):
         return EXIT_USAGE
     out = args.out or default_out(args.plan_dir)
     print(f"watching {display_path(args.plan_dir)} and {display_path(args.templates)}; Ctrl-C to stop", flush=True)
