@@ -292,7 +292,7 @@ class Reader:
     def date(self, node: Node, what: str) -> dt.date | None:
         """Return a date written YYYY-MM-DD."""
         value = node.value.strip() if isinstance(node, ScalarNode) else ""
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):  # ASCII: \d would take any script's digits
             self.error(node, f"{what}: expected a date as YYYY-MM-DD, got {_show(node)}")
             return None
         try:
