@@ -108,3 +108,16 @@ def test_an_unfit_template_folder_is_a_usage_error_before_any_build_work(tmp_pat
 
 def test_the_template_names_are_the_shipped_templates():
     assert sorted(TEMPLATE_NAMES) == sorted(p.name for p in TEMPLATES_DIR.glob("*.docx"))
+
+
+def test_a_bug_is_one_line_and_exit_3_unless_debugging(monkeypatch, capsys):
+    def bug(*args, **kwargs):
+        raise RuntimeError("no such\nthing")
+
+    monkeypatch.setattr("boardpack.cli.check", bug)
+    monkeypatch.delenv("BOARDPACK_DEBUG", raising=False)
+    assert main(["check", str(EXAMPLE)]) == 3
+    assert capsys.readouterr().err == "boardpack: internal error: RuntimeError: no such thing (please report this)\n"
+    monkeypatch.setenv("BOARDPACK_DEBUG", "1")
+    with pytest.raises(RuntimeError):
+        main(["check", str(EXAMPLE)])

@@ -1,6 +1,7 @@
 """The command line: a thin layer that parses arguments, calls the library and sets the exit code.
 
-Exit codes: 0 ok, 1 errors in the input, 2 usage, 3 environment or conversion failure.
+Exit codes: 0 ok, 1 errors in the input, 2 usage, 3 environment or conversion failure (and, said in one line,
+an internal error: a bug; ``BOARDPACK_DEBUG=1`` shows its traceback).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from .convert.converter import MODES, Converter, parse_remote
-from .errors import EXIT_OK, EXIT_USAGE, BoardpackError, display_path
+from .errors import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, BoardpackError, display_path
 from .pipeline.builder import BuildResult, build, check, default_out
 from .plan.templates import template_folder_problem
 from .render.docx import TEMPLATES_DIR
@@ -33,6 +34,12 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug in boardpack, not in the plan: one line, or the traceback when debugging
+        if os.environ.get("BOARDPACK_DEBUG") == "1":
+            raise
+        message = " ".join(str(exc).split())
+        print(f"boardpack: internal error: {type(exc).__name__}: {message} (please report this)", file=sys.stderr)
+        return EXIT_ENVIRONMENT
 
 
 def report_error(exc: BoardpackError) -> None:
