@@ -148,3 +148,14 @@ def test_chart_text_prints_as_typed_not_as_mathematics(tmp_path):
     svg = draw_status_chart(table, tmp_path / "chart.svg", "Actions ($)")
     words = {"".join(t.itertext()) for t in etree.parse(str(svg)).iter("{http://www.w3.org/2000/svg}text")}
     assert {*themes, "$x$ done", "Actions ($)"} <= words
+
+
+def test_chart_labels_too_long_for_any_layout_are_shortened_not_warned_of(tmp_path):
+    statuses = (Status("Done " * 600, "blue"), Status("On track", "green"))
+    rows = (StatusCount("Word " * 4000, (1, 2), 3), StatusCount("Word " * 4000 + "twin", (2, 1), 3))
+    table = StatusTable("t", statuses, rows, StatusCount("Total", (3, 3), 6))
+    svg = draw_status_chart(table, tmp_path / "chart.svg")  # a warning would fail the test (filterwarnings)
+    words = ["".join(t.itertext()) for t in etree.parse(str(svg)).iter("{http://www.w3.org/2000/svg}text")]
+    assert max(len(w) for w in words) < 100 and sum(w.endswith("…") for w in words) >= 3
+    theme_lines = [w for w in words if w.startswith("Word")]
+    assert len(theme_lines) == 2 * 3  # two themes that read alike once shortened are still two rows, 3 lines each
