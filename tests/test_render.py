@@ -16,7 +16,7 @@ from boardpack.errors import RenderError
 from boardpack.pipeline.builder import check
 from boardpack.plan.model import Status, StatusCount, StatusTable
 from boardpack.render.chart import draw_status_chart
-from boardpack.render.docx import TEMPLATES_DIR, render_report
+from boardpack.render.docx import TEMPLATES_DIR, render_report, render_table_appendix
 
 from .conftest import EXAMPLE, GOLDEN, PAPER, paper_of
 
@@ -90,6 +90,8 @@ def _template_with(tmp_path: Path, old: str, new: str) -> Path:
             "{{ ''.__class__ }}",
             "template error: access to attribute '__class__' of 'str' object is unsafe.",
         ),
+        ("{{ title }}", "{{ 1 / 0 }}", "template error: ZeroDivisionError: division by zero"),
+        ("{{ title }}", "{{ range(10**9) | list }}", "template error: OverflowError: Range too big."),
     ],
 )
 def test_broken_template_names_the_template(tmp_path, old, new, message):
@@ -159,3 +161,24 @@ def test_chart_labels_too_long_for_any_layout_are_shortened_not_warned_of(tmp_pa
     assert max(len(w) for w in words) < 100 and sum(w.endswith("…") for w in words) >= 3
     theme_lines = [w for w in words if w.startswith("Word")]
     assert len(theme_lines) == 2 * 3  # two themes that read alike once shortened are still two rows, 3 lines each
+
+
+def test_a_table_template_with_two_tables_is_a_render_error(tmp_path):
+    council = EXAMPLE.parent / "2018-03-14-audit-governance"
+    prepared = check(council)
+    paper = paper_of(prepared.papers, "internal-audit-progress")
+    appendix = next(a for a in paper.appendices if a.table is not None)
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    with zipfile.ZipFile(TEMPLATES_DIR / "table.docx") as zin, zipfile.ZipFile(folder / "table.docx", "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename == "word/document.xml":
+                table = re.search(rb"<w:tbl>.*?</w:tbl>", data, re.S).group()
+                data = data.replace(table, table + b"<w:p/>" + table, 1)
+            zout.writestr(item, data)
+    with pytest.raises(RenderError) as info:
+        render_table_appendix(appendix, paper, prepared.plan.meeting, tmp_path / "a.docx", folder)
+    assert [str(p) for p in info.value.problems] == [
+        f"{folder / 'table.docx'}: template error: needs exactly one table, has 2 tables"
+    ]

@@ -79,7 +79,7 @@ def render_table_appendix(
         "rows": [list(row) for row in data.rows],
     }
     _render(doc, template, context)
-    _fit_sheet_table(doc, data)
+    _fit_sheet_table(doc, data, template)
     _finish_appendix(doc, appendix, paper, meeting, out)
     return out
 
@@ -222,6 +222,8 @@ def _render(doc: DocxTemplate, template: Path, context: dict) -> None:
         raise RenderError([Problem(Location(template), f"template error: {exc.message}{detail}")]) from None
     except (TypeError, ValueError, AttributeError) as exc:  # a tag that uses a value the wrong way
         raise RenderError([Problem(Location(template), f"template error: {exc}")]) from None
+    except (ArithmeticError, LookupError, RecursionError) as exc:  # a tag that computes: {{ 1 / 0 }}
+        raise RenderError([Problem(Location(template), f"template error: {type(exc).__name__}: {exc}")]) from None
 
 
 def _describe_charts(doc: DocxTemplate, texts: list[str]) -> None:
@@ -240,9 +242,12 @@ def _fit_status_tables(doc: DocxTemplate) -> None:
         set_widths(table, [w.twips for w in widths])
 
 
-def _fit_sheet_table(doc: DocxTemplate, data) -> None:
+def _fit_sheet_table(doc: DocxTemplate, data, template: Path) -> None:
     """Size a table appendix's columns to their content and set columns of numbers flush right."""
     fit_document_tables(doc.docx)
+    if len(doc.docx.tables) != 1:
+        found = f"{len(doc.docx.tables)} tables"
+        raise RenderError([Problem(Location(template), f"template error: needs exactly one table, has {found}")])
     (table,) = doc.docx.tables
     for row in table.rows:
         for cell, numeric in zip(row.cells, data.numeric, strict=False):
