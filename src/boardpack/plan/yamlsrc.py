@@ -255,10 +255,11 @@ class Reader:
         if not isinstance(node, ScalarNode):
             self.error(node, f"{what}: expected text, got {_kind(node)}")
             return None
-        if node.tag == "tag:yaml.org,2002:null" and not node.style:  # libyaml says "", PyYAML None
+        text = " ".join(_CONTROL.sub(" ", node.value).split())
+        if not text:  # nothing, or quotes around nothing but spaces
             self.error(node, f"{what}: is empty")
             return None
-        return " ".join(_CONTROL.sub(" ", node.value).split())
+        return text
 
     def text(self, node: Node, what: str) -> tuple[str, ...]:
         """Return text as paragraphs: a blank line, or a new list entry, starts a new one."""
