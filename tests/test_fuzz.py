@@ -7,8 +7,8 @@ types and hidden rows and columns in the workbook — and runs ``boardpack check
 ``boardpack build`` with a stand-in converter. Each must exit 0, 1 or 3, print no traceback and no internal
 error, and, when it fails, leave the output folder exactly as it was.
 
-Bounded (60 checks, 5 builds) and derandomized, so CI runs the same examples every time; ``scripts/fuzz.py`` runs these
-strategies for as long as asked (``python scripts/fuzz.py --examples 2000``).
+Bounded (60 checks, 5 builds) and derandomized, so CI runs the same examples every time;
+``scripts/fuzz.py`` runs these strategies for as long as asked (``python scripts/fuzz.py --examples 2000``).
 """
 
 from __future__ import annotations
