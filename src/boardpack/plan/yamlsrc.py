@@ -256,7 +256,7 @@ class Reader:
             self.error(node, f"{what}: expected text, got {_kind(node)}")
             return None
         text = " ".join(_CONTROL.sub(" ", node.value).split())
-        if not text:  # nothing, or quotes around nothing but spaces
+        if not text or (node.tag == "tag:yaml.org,2002:null" and not node.style):  # ~, null, or quotes around spaces
             self.error(node, f"{what}: is empty")
             return None
         return text
