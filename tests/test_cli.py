@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 
+import pytest
+
 from boardpack.cli import main
+from boardpack.plan.templates import TEMPLATE_NAMES, TEMPLATES_DIR
 
 from .conftest import EXAMPLE, PAPER
 
@@ -83,3 +87,37 @@ def test_convert_timeout_reaches_the_converter(tmp_path, monkeypatch, capsys):
     assert main(["build", str(EXAMPLE), "--out", str(out), "--convert-timeout", "0.2", "-q"]) == 3
     assert "timed out after 0.2 s converting" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["build", "watch"])
+def test_an_unfit_template_folder_is_a_usage_error_before_any_build_work(tmp_path, capsys, command):
+    lacking = tmp_path / "lacking"
+    shutil.copytree(TEMPLATES_DIR, lacking, ignore=shutil.ignore_patterns("withheld.docx", "table.docx"))
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    out = tmp_path / "out"
+    needs = ", ".join(TEMPLATE_NAMES)
+    for folder, problem in [
+        (tmp_path / "nowhere", "no such folder"),
+        (tmp_path / "a-file", "not a folder"),
+        (lacking, f"has no table.docx, withheld.docx (a template folder needs {needs})"),
+    ]:
+        assert main([command, str(EXAMPLE), "--out", str(out), "--templates", str(folder)]) == 2
+        assert capsys.readouterr().err == f"boardpack: --templates: {folder}: {problem}\n"
+    assert not out.exists()
+
+
+def test_the_template_names_are_the_shipped_templates():
+    assert sorted(TEMPLATE_NAMES) == sorted(p.name for p in TEMPLATES_DIR.glob("*.docx"))
+
+
+def test_a_bug_is_one_line_and_exit_3_unless_debugging(monkeypatch, capsys):
+    def bug(*args, **kwargs):
+        raise RuntimeError("no such\nthing")
+
+    monkeypatch.setattr("boardpack.cli.check", bug)
+    monkeypatch.delenv("BOARDPACK_DEBUG", raising=False)
+    assert main(["check", str(EXAMPLE)]) == 3
+    assert capsys.readouterr().err == "boardpack: internal error: RuntimeError: no such thing (please report this)\n"
+    monkeypatch.setenv("BOARDPACK_DEBUG", "1")
+    with pytest.raises(RuntimeError):
+        main(["check", str(EXAMPLE)])

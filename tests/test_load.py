@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import pytest
 
-from boardpack.errors import PlanError, Problems
-from boardpack.plan.load import load_plan, read_plan
+from boardpack.errors import PlanError, Problems, ReadError
+from boardpack.pack.packs import PACKS, SUPPLEMENTS
+from boardpack.pipeline.cache import CACHE_DIR
+from boardpack.pipeline.manifest import MANIFEST
+from boardpack.plan.load import OUTPUT_NAMES, load_plan, read_plan
 from boardpack.plan.model import Paragraph, StatusSummary, Subheading
 
 from .conftest import EXAMPLE, PAPER, paper_of
@@ -264,3 +268,82 @@ def test_a_paper_folder_not_on_the_agenda_is_a_warning(tmp_path):
         f"{plan / 'draft' / 'paper.yaml'}: not on the agenda in meeting.yaml: not built"
     ]
     assert [p.slug for p in loaded.papers] == ["p"]
+
+
+def laughs(levels: int, width: int = 10) -> str:
+    """Return a paper whose paragraphs expand, through aliases of aliases, to width**levels entries."""
+    lists = [f"x0: &l0 [{', '.join(['Words.'] * width)}]"]
+    lists += [f"x{i}: &l{i} [{', '.join([f'*l{i - 1}'] * width)}]" for i in range(1, levels)]
+    head, tail = MINIMAL.split("      - First.\n")
+    return "\n".join(lists) + "\n" + head.replace("paragraphs:", f"paragraphs: *l{levels - 1}") + tail
+
+
+def test_aliases_that_would_expand_to_a_million_paragraphs_are_refused_at_once(tmp_path):
+    plan = write_plan(tmp_path, laughs(6))
+    assert (plan / "p" / "paper.yaml").stat().st_size < 3_000
+    started = time.monotonic()
+    found = problems_of(plan)
+    assert time.monotonic() - started < 5  # not the minute and the gigabytes of a million paragraphs
+    alias = "alias '*l0': aliases are not allowed in a plan; write the value out in full"
+    assert found[0] == f"{plan / 'p' / 'paper.yaml'}:2:10: {alias}"
+    assert len(found) == 5 * 10 + 1  # every alias named once, however often it would expand
+
+
+def test_a_huge_file_is_refused_before_it_is_read(tmp_path):
+    plan = write_plan(tmp_path, MINIMAL)
+    for name in ("p/paper.yaml", "wording.yaml"):
+        with (plan / name).open("wb") as f:
+            f.truncate(8_000_000_000)  # sparse: reading it whole would take seconds and gigabytes
+    started = time.monotonic()
+    found = problems_of(plan)
+    assert time.monotonic() - started < 2
+    assert found == [f"{plan / name}: file is larger than 2 MB" for name in ("p/paper.yaml", "wording.yaml")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("title: " + "[" * 5000 + "]" * 5000 + "\n", "1:1007: YAML syntax: exceeded maximum nesting depth"),
+        ("title:\n" + "".join(" " * i + "- \n" for i in range(1, 1200)), "1000:1000: YAML syntax: exceeded maximum"),
+        ('title: "\\U7FFFFFFF"\n', "1:11: YAML syntax: found invalid Unicode character escape code"),
+    ],
+)
+def test_yaml_beyond_what_a_reader_can_follow_is_a_syntax_error(tmp_path, text, expected):
+    plan = write_plan(tmp_path, text)
+    found = problems_of(plan)
+    assert any(f.startswith(f"{plan / 'p' / 'paper.yaml'}:{expected}") for f in found), found
+
+
+def test_an_unreadable_file_is_the_environments_fault(tmp_path, monkeypatch):
+    plan = write_plan(tmp_path, MINIMAL)
+    real_open = Path.open
+
+    def refuse(path, *args, **kwargs):  # as a file the user may not read would (the tests may run as root)
+        if path.name == "paper.yaml":
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)
+    with pytest.raises(ReadError) as info:
+        load_plan(plan)
+    assert [str(p) for p in info.value.problems] == [f"{plan / 'p' / 'paper.yaml'}: cannot read: Permission denied"]
+    assert info.value.exit_code == 3
+
+
+@pytest.mark.parametrize(
+    "name", ["public-pack.pdf", "members-pack.pdf", "manifest.json", "changes.md", ".boardpack-cache"]
+)
+def test_a_paper_folder_named_like_an_output_file_is_refused_at_the_agenda(tmp_path, name):
+    meeting = f"committee: Audit Panel\ndate: 2017-12-19\nagenda:\n  - title: Item\n    paper: {name}\n"
+    plan = write_plan(tmp_path, MINIMAL, meeting)
+    (plan / "p").rename(plan / name)
+    message = f"agenda[0].paper: '{name}' is the name of a file a build writes: rename the folder"
+    assert problems_of(plan) == [f"{plan / 'meeting.yaml'}:5:12: {message}"]
+
+
+@pytest.mark.e2e
+def test_every_name_a_build_writes_beside_the_papers_is_reserved(built_example):
+    papers = {p.slug for p in load_plan(EXAMPLE).papers}
+    written = {p.name for p in built_example.iterdir()} - papers
+    assert written and {n.lower() for n in written} <= OUTPUT_NAMES
+    assert {n.lower() for n in (*SUPPLEMENTS.values(), *PACKS.values(), MANIFEST, CACHE_DIR)} <= OUTPUT_NAMES

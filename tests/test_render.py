@@ -14,7 +14,9 @@ from lxml import etree
 
 from boardpack.errors import RenderError
 from boardpack.pipeline.builder import check
-from boardpack.render.docx import TEMPLATES_DIR, render_report
+from boardpack.plan.model import Status, StatusCount, StatusTable
+from boardpack.render.chart import draw_status_chart
+from boardpack.render.docx import TEMPLATES_DIR, render_report, render_table_appendix
 
 from .conftest import EXAMPLE, GOLDEN, PAPER, paper_of
 
@@ -88,6 +90,8 @@ def _template_with(tmp_path: Path, old: str, new: str) -> Path:
             "{{ ''.__class__ }}",
             "template error: access to attribute '__class__' of 'str' object is unsafe.",
         ),
+        ("{{ title }}", "{{ 1 / 0 }}", "template error: ZeroDivisionError: division by zero"),
+        ("{{ title }}", "{{ range(10**9) | list }}", "template error: OverflowError: Range too big."),
     ],
 )
 def test_broken_template_names_the_template(tmp_path, old, new, message):
@@ -122,3 +126,59 @@ def test_report_matches_golden_xml(tmp_path, update_golden):
 def test_missing_template_is_a_render_error(tmp_path):
     with pytest.raises(RenderError, match="template not found"):
         render_plan(EXAMPLE, tmp_path / "r.docx", tmp_path)
+
+
+def test_a_title_and_author_too_long_for_the_properties_print_in_full_and_are_cut_there(plan_copy, tmp_path):
+    title = "Governance " * 40  # 440 characters: Word's properties hold 255
+    report_by = "Chief Executive and " * 20 + "Director"
+    paper_yaml = plan_copy / PAPER / "paper.yaml"
+    text = paper_yaml.read_text(encoding="utf-8").replace("title: MOPAC Governance Improvement Plan", f"title: {title}")
+    text = text.replace("report_by: The Chief Financial Officer, MOPAC", f"report_by: {report_by}")
+    paper_yaml.write_text(text.replace("  author: Mayor's Office for Policing and Crime\n", ""), "utf-8")
+    doc = render_plan(plan_copy, tmp_path / "r.docx")
+    assert [p.text for p in doc.paragraphs if p.style.name == "Title"] == [title.strip()]
+    props = doc.core_properties
+    for prop, full in ((props.title, title), (props.author, report_by)):  # cut at a word, and marked as cut
+        assert len(prop) <= 255 and prop.endswith("…") and full.startswith(prop[:-1] + " ")
+
+
+def test_chart_text_prints_as_typed_not_as_mathematics(tmp_path):
+    statuses = (Status("$x$ done", "blue"), Status("On track", "green"))
+    themes = ("Save $5m and $3m", r"Costs \$ of $\alpha$ & <b>", "x^2_{1}")
+    rows = tuple(StatusCount(theme, (1, 2), 3) for theme in themes)
+    table = StatusTable("t", statuses, rows, StatusCount("Total", (3, 6), 9))
+    svg = draw_status_chart(table, tmp_path / "chart.svg", "Actions ($)")
+    words = {"".join(t.itertext()) for t in etree.parse(str(svg)).iter("{http://www.w3.org/2000/svg}text")}
+    assert {*themes, "$x$ done", "Actions ($)"} <= words
+
+
+def test_chart_labels_too_long_for_any_layout_are_shortened_not_warned_of(tmp_path):
+    statuses = (Status("Done " * 600, "blue"), Status("On track", "green"))
+    rows = (StatusCount("Word " * 4000, (1, 2), 3), StatusCount("Word " * 4000 + "twin", (2, 1), 3))
+    table = StatusTable("t", statuses, rows, StatusCount("Total", (3, 3), 6))
+    svg = draw_status_chart(table, tmp_path / "chart.svg")  # a warning would fail the test (filterwarnings)
+    words = ["".join(t.itertext()) for t in etree.parse(str(svg)).iter("{http://www.w3.org/2000/svg}text")]
+    assert max(len(w) for w in words) < 100 and sum(w.endswith("…") for w in words) >= 3
+    theme_lines = [w for w in words if w.startswith("Word")]
+    assert len(theme_lines) == 2 * 3  # two themes that read alike once shortened are still two rows, 3 lines each
+
+
+def test_a_table_template_with_two_tables_is_a_render_error(tmp_path):
+    council = EXAMPLE.parent / "2018-03-14-audit-governance"
+    prepared = check(council)
+    paper = paper_of(prepared.papers, "internal-audit-progress")
+    appendix = next(a for a in paper.appendices if a.table is not None)
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    with zipfile.ZipFile(TEMPLATES_DIR / "table.docx") as zin, zipfile.ZipFile(folder / "table.docx", "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename == "word/document.xml":
+                table = re.search(rb"<w:tbl>.*?</w:tbl>", data, re.S).group()
+                data = data.replace(table, table + b"<w:p/>" + table, 1)
+            zout.writestr(item, data)
+    with pytest.raises(RenderError) as info:
+        render_table_appendix(appendix, paper, prepared.plan.meeting, tmp_path / "a.docx", folder)
+    assert [str(p) for p in info.value.problems] == [
+        f"{folder / 'table.docx'}: template error: needs exactly one table, has 2 tables"
+    ]

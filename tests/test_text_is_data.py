@@ -7,6 +7,7 @@ import json
 import pytest
 from docx import Document
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from boardpack.pack.leaks import pdf_text
 from boardpack.pipeline.builder import build
@@ -50,3 +51,26 @@ def test_a_plan_full_of_template_syntax_renders_literally(plan_copy, tmp_path):
     appendix = " ".join(pdf_text(out / PAPER / "appendix-1.pdf").split())
     assert "{{ ''.__class__.__mro__ }} {% raw %} & <x>" in appendix
     assert SYNTAX in " ".join(pdf_text(out / "public-pack.pdf").split())
+
+
+def test_a_long_title_and_a_theme_with_dollars_build_as_typed(plan_copy, tmp_path):
+    title = " ".join(["Governance"] * 40)  # 439 characters: more than a document property holds
+    theme = "Save $5m and $3m"
+    paper = plan_copy / PAPER / "paper.yaml"
+    text = paper.read_text(encoding="utf-8").replace("title: MOPAC Governance Improvement Plan", f"title: {title}")
+    paper.write_text(text.replace("- Oversight of the MPS", f"- {quoted(theme)}"), "utf-8")
+    book = load_workbook(plan_copy / PAPER / "appendix.xlsx")
+    for cell in book["Actions"]["B"]:
+        cell.value = theme if cell.value == "Oversight of the MPS" else cell.value
+    book.save(plan_copy / PAPER / "appendix.xlsx")
+    out = tmp_path / "out"
+    build(plan_copy, out)
+
+    words = " ".join(pdf_text(out / PAPER / "report.pdf").split())
+    assert title in words and theme in words  # printed in full, as typed (the status table)
+    shown = PdfReader(out / PAPER / "report.pdf").metadata.title
+    assert len(shown) <= 255 and shown.endswith("…") and title.startswith(shown[:-1])  # the property, cut
+    report = Document(str(out / PAPER / "report.docx"))
+    (chart,) = report.inline_shapes
+    assert f"{theme}: " in chart._inline.docPr.get("descr")  # the chart's alternative text
+    assert title in " ".join(pdf_text(out / "public-pack.pdf").split())

@@ -72,3 +72,13 @@ def test_watch_rebuilds_on_save(plan_copy, tmp_path):
         proc.wait(timeout=30)
         reader.join(timeout=10)  # it ends at the end of the output
         proc.stdout.close()
+
+
+def test_a_save_with_a_control_character_is_reported_and_the_watch_goes_on(plan_copy, tmp_path):
+    paper = plan_copy / PAPER / "paper.yaml"
+    paper.write_bytes(paper.read_bytes().replace(b"MOPAC Governance", b"MOPAC\x01Governance", 1))
+    seen = []
+    watch(plan_copy, tmp_path / "out", TEMPLATES_DIR, Converter(), lambda r, s: seen.append(r), changes=[{1}])
+    assert len(seen) == 2 and all(isinstance(r, PlanError) for r in seen)
+    assert "control character U+0001 is not allowed in text" in str(seen[-1])
+    assert not (tmp_path / "out").exists()

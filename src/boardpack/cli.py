@@ -1,6 +1,7 @@
 """The command line: a thin layer that parses arguments, calls the library and sets the exit code.
 
-Exit codes: 0 ok, 1 errors in the input, 2 usage, 3 environment or conversion failure.
+Exit codes: 0 ok, 1 errors in the input, 2 usage, 3 environment or conversion failure (and, said in one line,
+an internal error: a bug; ``BOARDPACK_DEBUG=1`` shows its traceback).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from . import __version__
 from .convert.converter import MODES, Converter, parse_remote
 from .errors import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, BoardpackError, display_path
 from .pipeline.builder import BuildResult, build, check, default_out
+from .plan.templates import template_folder_problem
 from .render.docx import TEMPLATES_DIR
 
 
@@ -37,6 +39,12 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"{where}{exc.strerror or exc}", file=sys.stderr)
         print("boardpack: 1 problem; nothing was written", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    except Exception as exc:  # a bug in boardpack, not in the plan: one line, or the traceback when debugging
+        if os.environ.get("BOARDPACK_DEBUG") == "1":
+            raise
+        message = " ".join(str(exc).split())
+        print(f"boardpack: internal error: {type(exc).__name__}: {message} (please report this)", file=sys.stderr)
         return EXIT_ENVIRONMENT
 
 
@@ -120,9 +128,17 @@ def _converter(args: argparse.Namespace) -> Converter | None:
     return Converter(timeout=args.convert_timeout, remote=args.converter)
 
 
+def _templates_fit(folder: Path) -> bool:
+    """Return whether *folder* can be the template folder, after saying why not (before any build work)."""
+    problem = template_folder_problem(folder)
+    if problem:
+        print(f"boardpack: --templates: {problem}", file=sys.stderr)
+    return problem is None
+
+
 def _build(args: argparse.Namespace) -> int:
     converter = _converter(args)
-    if converter is None:
+    if converter is None or not _templates_fit(args.templates):
         return EXIT_USAGE
     with ProgressBar(enabled=not args.quiet) as bar:
         out = args.out or default_out(args.plan_dir)
@@ -140,7 +156,7 @@ def _watch(args: argparse.Namespace) -> int:
     from .pipeline.watch import watch  # imported here: only this command needs watchfiles
 
     converter = _converter(args)
-    if converter is None:
+    if converter is None or not _templates_fit(args.templates):
         return EXIT_USAGE
     out = args.out or default_out(args.plan_dir)
     print(f"watching {display_path(args.plan_dir)} and {display_path(args.templates)}; Ctrl-C to stop", flush=True)

@@ -115,6 +115,12 @@ class AssembleError(BoardpackError):
     """A pack could not be assembled, or would leak restricted material."""
 
 
+class ReadError(BoardpackError):
+    """A file of the plan could not be read (permissions, a disk fault): the environment's fault."""
+
+    exit_code = EXIT_ENVIRONMENT
+
+
 class ConvertError(BoardpackError):
     """LibreOffice is missing or failed to turn a document into PDF."""
 

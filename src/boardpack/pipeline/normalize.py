@@ -32,7 +32,7 @@ def normalize_docx(path: Path, day: dt.date) -> None:
     template carries ("Microsoft Macintosh Word", its statistics) become just "boardpack", and its
     thumbnail (a picture of someone else's page) goes.
     """
-    stamp = (max(day.year, 1980), day.month, day.day, 0, 0, 0)
+    stamp = (min(max(day.year, 1980), 2107), day.month, day.day, 0, 0, 0)  # what a zip entry can be dated
     tmp = path.with_name(path.name + ".tmp")
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():

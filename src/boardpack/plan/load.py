@@ -43,6 +43,15 @@ PAPER_FILE = "paper.yaml"
 ITEM_STYLES = ("bullets", "letters")
 LABEL = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
 HEX_COLOUR = re.compile(r"#?[0-9A-Fa-f]{6}")
+# A .docx document property holds 255 characters at most (Word's limit too). Text printed in the paper as
+# well (a title) goes into the properties cut short; text that is only a property must fit.
+MAX_PROPERTY = 255
+_PROPERTY_LIMIT = f"a document property holds at most {MAX_PROPERTY}"
+# What a build writes into the output folder beside the papers' folders (lower case: some disks ignore case).
+OUTPUT_NAMES = frozenset(
+    {"manifest.json", "changes.json", "changes.md", ".boardpack-cache"}
+    | {"public-pack.pdf", "members-pack.pdf", "supplement-public.pdf", "supplement-members.pdf"}
+)
 
 
 def load_plan(plan_dir: Path, templates: Path | TemplateFolders = TEMPLATES_DIR) -> Plan:
@@ -136,7 +145,7 @@ def read_meeting(r: Reader, node: Node) -> Meeting | None:
         "date": _opt(keys, "date", r.date, "date"),
         "time": _opt(keys, "time", r.string, "time"),
         "venue": _opt(keys, "venue", r.string, "venue"),
-        "author": _opt(keys, "author", r.string, "author"),
+        "author": _opt(keys, "author", _with(r, _property), "author"),
     }
     agenda = []
     for i, entry in enumerate(r.sequence(keys["agenda"], "agenda") if "agenda" in keys else ()):
@@ -154,15 +163,27 @@ def _agenda_item(r: Reader, node: Node, what: str) -> AgendaItem | None:
     if keys is None:
         return None
     title = _opt(keys, "title", r.string, f"{what}.title")
-    paper = _opt(keys, "paper", r.string, f"{what}.paper")
-    if paper is not None and (Path(paper).is_absolute() or ".." in Path(paper).parts or "/" in paper):
-        r.error(keys["paper"], f"{what}.paper: must be the name of a folder beside meeting.yaml")
-        paper = None
+    paper = _paper_folder(r, keys, what)
     note = _opt(keys, "note", r.string, f"{what}.note")
     restricted, reason = _restriction(r, node, keys, what)
     if title is None:
         return None
     return AgendaItem(title=title, paper=paper, note=note, restricted=restricted, reason=reason, loc=r.loc(node))
+
+
+def _paper_folder(r: Reader, keys: dict[str, Node], what: str) -> str | None:
+    """Return an agenda item's `paper`: the name of a folder beside meeting.yaml, and not one a build writes."""
+    paper = _opt(keys, "paper", r.string, f"{what}.paper")
+    if paper is None:
+        return None
+    parts = Path(paper).parts
+    if Path(paper).is_absolute() or "/" in paper or parts in ((), ("..",)):
+        r.error(keys["paper"], f"{what}.paper: must be the name of a folder beside meeting.yaml")
+        return None
+    if paper.lower() in OUTPUT_NAMES:
+        r.error(keys["paper"], f"{what}.paper: '{paper}' is the name of a file a build writes: rename the folder")
+        return None
+    return paper
 
 
 def _restriction(r: Reader, node: Node, keys: dict[str, Node], what: str) -> tuple[bool, str | None]:
@@ -250,11 +271,24 @@ def _properties(r: Reader, node: Node, what: str) -> Properties | None:
     if keys is None:
         return None
     values = {
-        "author": _opt(keys, "author", r.string, f"{what}.author"),
-        "subject": _opt(keys, "subject", r.string, f"{what}.subject"),
+        "author": _opt(keys, "author", _with(r, _property), f"{what}.author"),
+        "subject": _opt(keys, "subject", _with(r, _property), f"{what}.subject"),
         "keywords": _opt(keys, "keywords", r.strings, f"{what}.keywords"),
     }
+    joined = len(", ".join(values["keywords"] or ()))
+    if joined > MAX_PROPERTY:
+        r.error(keys["keywords"], f"{what}.keywords: {joined} characters together; {_PROPERTY_LIMIT}")
+        values["keywords"] = None
     return Properties(**_clean(values), loc=r.loc(node))
+
+
+def _property(r: Reader, node: Node, what: str) -> str | None:
+    """Return text that is only ever a document property, which holds at most MAX_PROPERTY characters."""
+    text = r.string(node, what)
+    if text is not None and len(text) > MAX_PROPERTY:
+        r.error(node, f"{what}: {len(text)} characters; {_PROPERTY_LIMIT}")
+        return None
+    return text
 
 
 def _section(r: Reader, node: Node, what: str) -> Section | None:

@@ -12,6 +12,20 @@ from pathlib import Path
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "templates"
 PLAN_TEMPLATES = "templates"
+# Every template a build may use: a folder given with --templates is the last resort, so it holds them all.
+TEMPLATE_NAMES = ("report.docx", "appendix.docx", "table.docx", "written.docx", "frontsheet.docx", "withheld.docx")
+
+
+def template_folder_problem(folder: Path) -> str | None:
+    """Return what makes *folder* unfit to be the template folder of a build, or None if it is fit."""
+    if not folder.exists():
+        return f"{folder}: no such folder"
+    if not folder.is_dir():
+        return f"{folder}: not a folder"
+    missing = [name for name in TEMPLATE_NAMES if not (folder / name).is_file()]
+    if missing:
+        return f"{folder}: has no {', '.join(missing)} (a template folder needs {', '.join(TEMPLATE_NAMES)})"
+    return None
 
 
 class TemplateFolders:

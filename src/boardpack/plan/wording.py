@@ -92,9 +92,6 @@ def _read_file(path: Path, problems: Problems, base: Wording | None) -> Wording:
     except PlanError as exc:
         problems.items.extend(exc.problems)
         return base or Wording({})
-    except OSError as exc:
-        problems.add(Location(path), f"cannot read the wording file: {exc.strerror or exc}")
-        return base or Wording({})
     reader = Reader(path, problems)
     if not isinstance(node, MappingNode):
         reader.error(node, "wording: expected a set of `phrase: words` lines")

@@ -18,26 +18,23 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ..errors import Location, PlanError, Problem, Problems
+from ..errors import BoardpackError, Location, PlanError, Problem, Problems
 from ..util import closest, did_you_mean
+from .yamlguard import aliases_in, escaped_unprintable_in, line_starts, read_text, unprintable_in
 
-MAX_BYTES = 2_000_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _TRUE = {"true", "yes", "on"}
 _FALSE = {"false", "no", "off"}
 
 
 def compose_file(path: Path) -> Node:
-    """Return the YAML node tree of *path*, or raise PlanError naming the line of a syntax error."""
-    data = path.read_bytes()
-    if len(data) > MAX_BYTES:
-        raise PlanError([Problem(Location(path), f"file is larger than {MAX_BYTES // 1_000_000} MB")])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise PlanError([Problem(Location(path, line, col), "not UTF-8 text: save the file as UTF-8")]) from None
+    """Return the YAML node tree of *path*, or raise PlanError naming the line of every problem found.
+
+    The size is checked before the file is read; characters no document can hold, and aliases (which
+    could make a small file expand without bound), are refused wherever they are.
+    """
+    text = read_text(path)
+    _raise_if(unprintable_in(path, text, line_starts(text)))
     try:
         node = _compose(text)
     except yaml.MarkedYAMLError as exc:
@@ -45,9 +42,24 @@ def compose_file(path: Path) -> Node:
         where = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
         message = f"YAML syntax: {exc.problem or exc.context}{_syntax_hint(exc, text)}"
         raise PlanError([Problem(where, message)]) from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise PlanError([Problem(Location(path), f"YAML syntax: {_unmarked(exc)}")]) from None
     if node is None:
         raise PlanError([Problem(Location(path, 1, 1), "file is empty")])
+    _raise_if(aliases_in(path, text, node) or escaped_unprintable_in(path, text, node))
     return node
+
+
+def _raise_if(problems: list[Problem]) -> None:
+    if problems:
+        raise PlanError(problems)
+
+
+def _unmarked(exc: BaseException) -> str:
+    """Return the words of a YAML error that has no place (or of nesting deeper than Python can follow)."""
+    if isinstance(exc, RecursionError):
+        return "lists or keys nested too deeply"
+    return " ".join(str(exc).split())
 
 
 def _syntax_hint(exc: yaml.MarkedYAMLError, text: str) -> str:
@@ -89,15 +101,25 @@ def _quoted_before(text: str, mark) -> yaml.ScalarToken | None:
 def _compose(text: str) -> Node | None:
     """Compose with libyaml when present (ten times faster); report errors in PyYAML's own words."""
     fast = getattr(yaml, "CSafeLoader", None)
-    if fast is not None:
-        try:
-            return yaml.compose(text, Loader=fast)
+    if fast is None:
+        return _compose_slowly(text)
+    try:
+        return yaml.compose(text, Loader=fast)
+    except yaml.MarkedYAMLError as exc:
+        try:  # the pure-Python loader says what went wrong more precisely (e.g. names the tab)
+            return _compose_slowly(text)
         except yaml.MarkedYAMLError:
-            pass  # the pure-Python loader says what went wrong more precisely (e.g. names the tab)
-    return yaml.compose(text, Loader=yaml.SafeLoader)
+            raise
+        except (yaml.YAMLError, RecursionError):  # nesting libyaml refuses, and Python cannot follow
+            raise exc from None
 
 
-_LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")  # YAML's line breaks
+def _compose_slowly(text: str) -> Node | None:
+    """Compose with PyYAML's own loader; an escape beyond Unicode (``"\\U7FFFFFFF"``) is a syntax error."""
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except (ValueError, OverflowError) as exc:
+        raise yaml.YAMLError(f"impossible character escape ({exc})") from None
 
 
 @dataclass(frozen=True)
@@ -147,19 +169,22 @@ def source_map(path: Path) -> SourceMap | None:
 
 @lru_cache(maxsize=16)
 def _source_map(path: Path, mtime_ns: int, size: int) -> SourceMap | None:
-    """Compose *path* again (once per version of the file) and map its nodes; None if it no longer composes."""
+    """Compose *path* again (once per version of the file) and map its nodes; None if it no longer composes
+    as it did (within the size limit, no aliases)."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = read_text(path)
         root = _compose(text)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except (BoardpackError, yaml.YAMLError, RecursionError):
         return None
-    starts = (0, *(m.end() for m in _LINE_BREAK.finditer(text)))
+    if root is None or aliases_in(path, text, root):
+        return None
+    starts = line_starts(text)
 
     def offset(mark) -> int:
         return starts[mark.line] + mark.column if mark.line < len(starts) else len(text)
 
     scalars, regions = [], {}
-    stack = [(root, len(text))] if root is not None else []
+    stack = [(root, len(text))]
     while stack:
         node, parent_end = stack.pop()
         key = (node.start_mark.line + 1, node.start_mark.column + 1)
@@ -230,10 +255,11 @@ class Reader:
         if not isinstance(node, ScalarNode):
             self.error(node, f"{what}: expected text, got {_kind(node)}")
             return None
-        if node.tag == "tag:yaml.org,2002:null" and not node.style:  # libyaml says "", PyYAML None
+        text = " ".join(_CONTROL.sub(" ", node.value).split())
+        if not text or (node.tag == "tag:yaml.org,2002:null" and not node.style):  # ~, null, or quotes around spaces
             self.error(node, f"{what}: is empty")
             return None
-        return " ".join(_CONTROL.sub(" ", node.value).split())
+        return text
 
     def text(self, node: Node, what: str) -> tuple[str, ...]:
         """Return text as paragraphs: a blank line, or a new list entry, starts a new one."""
@@ -267,7 +293,7 @@ class Reader:
     def date(self, node: Node, what: str) -> dt.date | None:
         """Return a date written YYYY-MM-DD."""
         value = node.value.strip() if isinstance(node, ScalarNode) else ""
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):  # ASCII: \d would take any script's digits
             self.error(node, f"{what}: expected a date as YYYY-MM-DD, got {_show(node)}")
             return None
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import warnings
 from pathlib import Path
 
 from ..plan.model import StatusTable
@@ -12,30 +13,54 @@ FONT = ["Liberation Sans", "Arial", "DejaVu Sans"]
 
 
 def draw_status_chart(table: StatusTable, out: Path, axis_label: str = "Number of actions") -> Path:
-    """Draw *table* as horizontal bars, one per theme, stacked by status in RAG colours; return *out*."""
+    """Draw *table* as horizontal bars, one per theme, stacked by status in RAG colours; return *out*.
+
+    The format is *out*'s suffix: .png for a paper, .svg to read the words back.
+    """
     import matplotlib  # imported here: a third of a second that only a redrawn chart should pay
 
     matplotlib.use("Agg")  # no screen: draw to files only
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"font.family": "sans-serif", "font.sans-serif": FONT, "font.size": 9, "svg.hashsalt": "bp"})
-    themes = [textwrap.fill(row.theme, 28) for row in table.rows][::-1]
+    plt.rcParams.update(
+        {
+            "font.family": "sans-serif",
+            "font.sans-serif": FONT,
+            "font.size": 9,
+            "svg.hashsalt": "bp",
+            "svg.fonttype": "none",  # an SVG keeps its words as text
+            "text.parse_math": False,  # plan text prints as typed: "$5m and $3m" is not mathematics
+            "text.usetex": False,
+        }
+    )
+    themes = [_label(row.theme, 28, 3) for row in table.rows][::-1]
     fig, ax = plt.subplots(figsize=(6.3, 0.55 * len(themes) + 1.1), dpi=200)
+    rows = range(len(themes))  # by position: two themes that read alike once shortened stay two bars
     left = [0] * len(themes)
     for i, status in enumerate(table.statuses):
         counts = [row.counts[i] for row in table.rows][::-1]
-        bars = ax.barh(themes, counts, left=left, color=f"#{status.fill}", edgecolor="black", linewidth=0.5)
+        bars = ax.barh(rows, counts, left=left, color=f"#{status.fill}", edgecolor="black", linewidth=0.5)
         ax.bar_label(bars, labels=[str(c) if c else "" for c in counts], label_type="center", fontsize=8)
         left = [a + b for a, b in zip(left, counts, strict=True)]
-        bars.set_label(status.name)
-    ax.set_xlabel(axis_label, usetex=False)
+        bars.set_label(_label(status.name, 40, 1))
+    ax.set_yticks(rows, labels=themes)
+    ax.set_xlabel(_label(axis_label, 80, 1))
     ax.spines[["top", "right"]].set_visible(False)
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(loc="upper center", bbox_to_anchor=(0.4, -0.28), ncol=len(table.statuses), frameon=False, fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out, format="png", metadata={"Software": None})
+    with warnings.catch_warnings():  # labels too wide for any layout are drawn as they fall, not warned of
+        warnings.simplefilter("ignore", UserWarning)
+        fig.tight_layout()
+    fmt = out.suffix.lstrip(".") or "png"
+    fig.savefig(out, format=fmt, metadata={"Software": None} if fmt == "png" else {"Date": None})
     plt.close(fig)
     return out
+
+
+def _label(text: str, width: int, lines: int) -> str:
+    """Return *text* wrapped at *width* on at most *lines* lines, shortened with "…" beyond: the chart is a
+    picture of the numbers, and the table and the alternative text beside it give every word."""
+    return textwrap.fill(text, width, max_lines=lines, placeholder=" …")
 
 
 def alt_text(table: StatusTable, wording: Wording) -> str:

@@ -21,6 +21,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ..appendix.actions_context import appendix_context
 from ..errors import Location, Problem, RenderError
+from ..plan.load import MAX_PROPERTY
 from ..plan.model import Meeting, NumberedAppendix, NumberedBlock, NumberedPaper
 from ..plan.templates import TEMPLATES_DIR
 from ..plan.wording import Wording
@@ -45,7 +46,7 @@ def render_report(paper: NumberedPaper, meeting: Meeting, out: Path, template_di
     _fit_status_tables(doc)
     src = paper.paper
     _set_properties(doc, src.title, src.properties.subject, src.properties.author or src.report_by, meeting)
-    doc.docx.core_properties.keywords = ", ".join(src.properties.keywords)
+    doc.docx.core_properties.keywords = _fit(", ".join(src.properties.keywords))
     doc.save(out)
     return out
 
@@ -78,7 +79,7 @@ def render_table_appendix(
         "rows": [list(row) for row in data.rows],
     }
     _render(doc, template, context)
-    _fit_sheet_table(doc, data)
+    _fit_sheet_table(doc, data, template)
     _finish_appendix(doc, appendix, paper, meeting, out)
     return out
 
@@ -221,6 +222,8 @@ def _render(doc: DocxTemplate, template: Path, context: dict) -> None:
         raise RenderError([Problem(Location(template), f"template error: {exc.message}{detail}")]) from None
     except (TypeError, ValueError, AttributeError) as exc:  # a tag that uses a value the wrong way
         raise RenderError([Problem(Location(template), f"template error: {exc}")]) from None
+    except (ArithmeticError, LookupError, RecursionError) as exc:  # a tag that computes: {{ 1 / 0 }}
+        raise RenderError([Problem(Location(template), f"template error: {type(exc).__name__}: {exc}")]) from None
 
 
 def _describe_charts(doc: DocxTemplate, texts: list[str]) -> None:
@@ -239,9 +242,12 @@ def _fit_status_tables(doc: DocxTemplate) -> None:
         set_widths(table, [w.twips for w in widths])
 
 
-def _fit_sheet_table(doc: DocxTemplate, data) -> None:
+def _fit_sheet_table(doc: DocxTemplate, data, template: Path) -> None:
     """Size a table appendix's columns to their content and set columns of numbers flush right."""
     fit_document_tables(doc.docx)
+    if len(doc.docx.tables) != 1:
+        found = f"{len(doc.docx.tables)} tables"
+        raise RenderError([Problem(Location(template), f"template error: needs exactly one table, has {found}")])
     (table,) = doc.docx.tables
     for row in table.rows:
         for cell, numeric in zip(row.cells, data.numeric, strict=False):
@@ -253,9 +259,9 @@ def _fit_sheet_table(doc: DocxTemplate, data) -> None:
 def _set_properties(doc: DocxTemplate, title: str, subject: str | None, author: str, meeting: Meeting) -> None:
     """Fill the core properties from the plan alone: set after rendering so none is a template."""
     props = doc.docx.core_properties
-    props.title = title
-    props.subject = subject or f"{meeting.committee}, {long_date(meeting.date)}"
-    props.author = author
+    props.title = _fit(title)
+    props.subject = _fit(subject or f"{meeting.committee}, {long_date(meeting.date)}")
+    props.author = _fit(author)
     props.keywords = ""
     props.comments = ""
     props.category = ""
@@ -264,3 +270,15 @@ def _set_properties(doc: DocxTemplate, title: str, subject: str | None, author: 
     props.revision = 1
     stamp = dt.datetime.combine(meeting.date, dt.time())
     props.created = props.modified = stamp
+
+
+def _fit(text: str) -> str:
+    """Return *text* cut to what a document property holds (255 characters), at a word, marked with "…".
+
+    The paper prints its title and author in full; the properties are a copy for file lists and search, so
+    a long one is shortened there rather than refused (text that is only a property is checked on loading).
+    """
+    if len(text) <= MAX_PROPERTY:
+        return text
+    cut = text[: MAX_PROPERTY - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[MAX_PROPERTY // 2 :] else cut).rstrip(" ,;:-–") + "…"
