@@ -10,6 +10,7 @@ and the other sheets are never read.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,7 +56,9 @@ def open_workbook(path: Path, name: str, loc: Location, problems: Problems, data
         problems.add(Location(path), why)
         return None
     try:
-        return openpyxl.load_workbook(source, data_only=data_only)
+        with warnings.catch_warnings():  # a date cell out of range: the cell reads '#VALUE!', reported at the cell
+            warnings.filterwarnings("ignore", "Cell .* is marked as a date", UserWarning)
+            return openpyxl.load_workbook(source, data_only=data_only)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError) as exc:
         problems.add(Location(path), f"not an Excel workbook (.xlsx): {exc}")
         return None
@@ -175,6 +178,9 @@ def cell_value(path: Path, sheet: str, cell, problems: Problems):
         problems.add(where, f"formula {str(cell.value)[:40]}: type the value itself")
         return REPORTED
     value = cell.value
+    if cell.data_type == "e":
+        problems.add(where, f"the cell shows {value}: a value outside what Excel can show, or an error; type the value")
+        return REPORTED
     if isinstance(value, str):
         value = " ".join(value.split())
         if len(value) > MAX_CELL:
