@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
+
 from boardpack.cli import main
 
 from .bad.test_bad import base_plan
@@ -148,3 +150,23 @@ def test_watch_force_replaces_a_foreign_folder_once(tmp_path):
     assert [type(r).__name__ for r in results] == ["BuildResult"]
     assert not (out / "notes.txt").exists()
     matches_manifest(out)
+
+
+@pytest.mark.parametrize("inside", ["p", "p/deeper", "templates"])
+def test_an_output_inside_a_folder_the_build_reads_is_never_replaced(tmp_path, capsys, inside):
+    """--out inside a paper's folder (or the plan's templates) with --force deleted the paper.yaml and workbook."""
+    plan = base_plan(tmp_path)
+    (plan / "templates").mkdir()
+    (plan / "templates" / "wording.yaml").write_text("{}\n", encoding="utf-8")
+    target = plan / inside
+    before = {p: p.read_bytes() for p in plan.rglob("*") if p.is_file()}
+    assert build(plan, target, "--force") == 1
+    read_from = plan / inside.split("/")[0]
+    assert f"not replaced: it is inside {read_from}, which the build reads" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in plan.rglob("*") if p.is_file()} == before
+
+
+def test_an_output_inside_the_plan_but_outside_what_it_reads_is_fine(tmp_path):
+    plan = base_plan(tmp_path)
+    assert build(plan, plan / "output") == 0
+    matches_manifest(plan / "output")

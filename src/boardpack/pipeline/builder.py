@@ -53,7 +53,7 @@ from ..util import sha256 as file_digest
 from .cache import CACHE_DIR, Cache, Job, Progress, fingerprint, produce
 from .changes import Changes, compare, read_state, snapshot, write_state
 from .manifest import Document, Owner, describe, page_count, write_manifest
-from .output import Claim, locked, scratch, staged, staging_path
+from .output import Claim, locked, refuse_out_of_bounds, scratch, staged, staging_path
 
 OUTPUT_ROOT = Path("output")
 
@@ -128,7 +128,9 @@ def build(
     converter = converter or Converter()
     meeting = prepared.plan.meeting
     owner = Owner(meeting.committee, meeting.date.isoformat(), Path(plan_dir).resolve().name)
-    claim = Claim(owner, force, keep=(Path(plan_dir), Path(templates)))
+    reads = tuple(p.loc.file.parent for p in prepared.plan.papers) + folders.folders
+    claim = Claim(owner, force, keep=(Path(plan_dir), Path(templates)), reads=reads)
+    refuse_out_of_bounds(out_dir, claim)
     with locked(out_dir):
         return _build(prepared, out_dir, folders, progress, converter, claim)
 

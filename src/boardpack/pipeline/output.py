@@ -119,6 +119,7 @@ class Claim:
     owner: Owner
     force: bool = False  # replace a folder boardpack did not write, or another meeting's output
     keep: tuple[Path, ...] = ()  # what the build reads (the plan, the templates): never replaced, even forced
+    reads: tuple[Path, ...] = ()  # the folders it reads from (papers, templates): never an output inside them
 
 
 @contextmanager
@@ -151,11 +152,29 @@ def staged(out_dir: Path, claim: Claim | None = None) -> Iterator[Path]:
             raise
 
 
-def _refused(out_dir: Path, claim: Claim) -> str | None:
-    """Return why *claim* may not replace *out_dir*, and how to go on; None if it may."""
+def refuse_out_of_bounds(out_dir: Path, claim: Claim) -> None:
+    """Raise if *out_dir* may never be an output folder for *claim*, forced or not: before any lock is taken."""
+    why = _out_of_bounds(absolute(out_dir), claim)
+    if why is not None:
+        raise BoardpackError([Problem(Location(Path(out_dir)), f"not replaced: {why}")])
+
+
+def _out_of_bounds(out_dir: Path, claim: Claim) -> str | None:
+    """Return why *out_dir* can never be replaced: it holds, or lies inside, what the build reads."""
     kept = [path for path in claim.keep if absolute(path).resolve().is_relative_to(out_dir.resolve())]
     if kept:
         return f"it holds {display_path(kept[0])}, which the build reads; choose another --out"
+    inside = [path for path in claim.reads if out_dir.resolve().is_relative_to(absolute(path).resolve())]
+    if inside:
+        return f"it is inside {display_path(inside[0])}, which the build reads; choose another --out"
+    return None
+
+
+def _refused(out_dir: Path, claim: Claim) -> str | None:
+    """Return why *claim* may not replace *out_dir*, and how to go on; None if it may."""
+    bounds = _out_of_bounds(out_dir, claim)
+    if bounds is not None:
+        return bounds
     if claim.force and out_dir.is_dir():
         return None
     reason = refusal(out_dir, claim.owner)
