@@ -174,3 +174,23 @@ def test_hidden_text_is_not_among_the_words_a_pdf_must_show(tmp_path):
     docx = tmp_path / "hidden.docx"
     document.save(docx)
     assert words(docx_text(docx)) == ["shown", "to", "the", "panel", "also", "shown"]
+
+
+def test_text_after_an_unclosed_right_to_left_override_is_the_document_sent(tmp_path):
+    """An unclosed U+202E prints the rest of its paragraph reversed: the PDF's words are the .docx's, mirrored."""
+    from docx import Document
+
+    from boardpack.convert.converter import Converter
+
+    document = Document()
+    document.add_paragraph("The savings schemes are on track for the year.")
+    document.add_paragraph("Schemes \u202eworth most of the target have been identified by the divisions.")
+    docx = tmp_path / "rlo.docx"
+    document.save(docx)
+    (pdf,) = Converter().convert([docx])
+    assert mismatch(docx, pdf) is None
+    other = tmp_path / "other.docx"
+    document = Document()
+    document.add_paragraph("An entirely different paper about parking enforcement and bus lanes.")
+    document.save(other)
+    assert mismatch(other, pdf) is not None

@@ -151,7 +151,7 @@ def mismatch(docx: Path, pdf: Path) -> str | None:
         raise Unreadable("an unreadable PDF", "no text in it")
     body = words(parts.get(BODY, ""))
     expected = known if whole else set(body[:ENDS] + body[-ENDS:])  # the pages read show its start and end
-    extra, missing = found - known, expected - found
+    extra, missing = _unmatched(found, known), _unmatched(expected, found)
     if len(extra) > _allowed(found) or len(missing) > _allowed(expected):
         return (
             f"the converter returned a different document ({len(extra)} of the {len(found)} distinct words of its "
@@ -159,6 +159,12 @@ def mismatch(docx: Path, pdf: Path) -> str | None:
             " instead"
         )
     return None
+
+
+def _unmatched(these: set[str], among: set[str]) -> set[str]:
+    """Return the words of *these* not in *among*, read either way: text after a right-to-left override
+    (U+202E) prints reversed, and a PDF's text of it is the .docx's words mirrored."""
+    return {w for w in these if w not in among and w[::-1] not in among}
 
 
 def _allowed(distinct: set[str]) -> int:
