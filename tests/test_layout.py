@@ -123,3 +123,16 @@ def test_appendix_pdf_prints_refs_whole(plan_copy, tmp_path):
     assert LONG_REF in text
     broken = [line for line in text.splitlines() if line.rstrip().endswith("-") or "IAR-2017- " in line]
     assert broken == []
+
+
+def test_spare_width_is_spread_over_every_column_not_given_to_one():
+    """A table of figures narrower than the page (a red team's division table) gave one column 47% of it."""
+    from boardpack.render.layout import _share
+
+    least, most = [1005, 901, 829, 1037, 1037, 1193], [2014, 1920, 1848, 1630, 1255, 1193]
+    text = [5002.0, 3802.0, 3733.0, 2692.0, 2722.0, 4394.0]
+    widths = _share(15138, least, most, text)
+    assert sum(widths) == 15138
+    assert all(w >= m for w, m in zip(widths, most, strict=True))  # each on one line
+    spare = [w - m for w, m in zip(widths, most, strict=True)]
+    assert min(spare) > 0 and max(spare) < 2 * min(spare)  # shared in proportion to text, not all to one

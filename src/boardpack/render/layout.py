@@ -177,7 +177,8 @@ def _share(total: int, least: list[int], most: list[int], text: list[float]) -> 
 
 def _by_text(total: int, least: list[int], most: list[int], text: list[float], widths: dict[int, float]) -> None:
     """Share what *widths* leaves of *total* among the other columns in proportion to their text,
-    none narrower than its least or (while another can use it) wider than its most."""
+    none narrower than its least or wider than its most: what is left when all have their most is
+    spread over every column by ``_share``, so no one column takes the whole page's spare width."""
     while len(widths) < len(least):
         free = [i for i in range(len(least)) if i not in widths]
         room = total - sum(widths.values())
@@ -185,7 +186,7 @@ def _by_text(total: int, least: list[int], most: list[int], text: list[float], w
         target = {i: room * max(text[i], 1.0) / weight for i in free}
         narrow = [i for i in free if target[i] < least[i]]
         wide = [i for i in free if target[i] > max(most[i], least[i])]
-        if not narrow and (not wide or len(wide) == len(free)):
+        if not narrow and not wide:
             widths.update(target)
             return
         for i in narrow or wide:
