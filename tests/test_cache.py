@@ -131,3 +131,13 @@ def test_fingerprint_ignores_where_things_came_from():
     b = Paragraph(text="Same words.", loc=Location(Path("b.yaml"), 30, 1))
     assert fingerprint(a) == fingerprint(b)
     assert fingerprint(a) != fingerprint(Paragraph(text="Other words."))
+
+
+def test_a_change_to_boardpacks_own_code_changes_every_key(monkeypatch):
+    """Keyed by the version alone, a fixed layout stayed as the old code made it in every cached document."""
+    from boardpack.pipeline import cache
+
+    assert len(cache.code_digest()) == 64
+    before = cache.fingerprint("report", {"title": "A paper"})
+    monkeypatch.setattr(cache, "code_digest", lambda: "other code")
+    assert cache.fingerprint("report", {"title": "A paper"}) != before
