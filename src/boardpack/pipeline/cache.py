@@ -10,8 +10,8 @@ into the output, byte-identical to the one built before.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
