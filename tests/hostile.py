@@ -119,3 +119,77 @@ def hostile_docx(path: Path, url: str, local_image: Path, own_image: Path, extra
         for name, data in parts.items():
             zout.writestr(name, data)
     return path
+
+
+SECRET_WORDS = tuple(
+    f"{word}SECRET"
+    for word in ("TITLE", "AUTH", "PROP", "KEY", "SUBJ", "CAT", "EDIT", "CUSTOM", "COMPANY", "MANAGER", "ITEM")
+    + ("VANISH", "SPEC", "CHARSTYLE", "PARASTYLE")
+)
+CUSTOM_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"'
+    ' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+    '<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="Client">'
+    "<vt:lpwstr>CUSTOMSECRET</vt:lpwstr></property></Properties>"
+)
+APP_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    "<Application>Microsoft Office Word</Application><Company>COMPANYSECRET</Company>"
+    "<Manager>MANAGERSECRET</Manager></Properties>"
+)
+HIDDEN_RUNS = (
+    '<w:p><w:r><w:t xml:space="preserve">Shown text </w:t></w:r>'
+    "<w:r><w:rPr><w:vanish/></w:rPr><w:t>VANISHSECRET</w:t></w:r>"
+    '<w:r><w:rPr><w:b/><w:specVanish w:val="1"/></w:rPr><w:t>SPECSECRET</w:t></w:r>'
+    '<w:r><w:rPr><w:vanish w:val="0"/></w:rPr><w:t xml:space="preserve"> and shown again</w:t></w:r>'
+    '<w:r><w:rPr><w:rStyle w:val="HiddenChar"/></w:rPr><w:t>CHARSTYLESECRET</w:t></w:r>'
+    '<w:r><w:rPr><w:vanish/></w:rPr><w:fldChar w:fldCharType="begin"/></w:r>'
+    '<w:r><w:rPr><w:vanish/></w:rPr><w:instrText xml:space="preserve"> XE "index" </w:instrText></w:r>'
+    '<w:r><w:rPr><w:vanish/></w:rPr><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+    '<w:p><w:pPr><w:pStyle w:val="HiddenPara"/></w:pPr><w:r><w:t>PARASTYLESECRET</w:t></w:r></w:p>'
+    '<w:p><w:pPr><w:pStyle w:val="HiddenPara"/></w:pPr><w:r><w:rPr><w:vanish w:val="false"/></w:rPr>'
+    "<w:t>Shown over its hidden style</w:t></w:r></w:p>"
+)
+HIDDEN_STYLES = (  # a character style that hides, a paragraph style based on a paragraph style that hides
+    '<w:style w:type="character" w:styleId="HiddenChar"><w:name w:val="Hidden Char"/><w:rPr><w:vanish/></w:rPr>'
+    '</w:style><w:style w:type="paragraph" w:styleId="HiddenBase"><w:name w:val="Hidden Base"/>'
+    '<w:rPr><w:specVanish/></w:rPr></w:style><w:style w:type="paragraph" w:styleId="HiddenPara">'
+    '<w:name w:val="Hidden Para"/><w:basedOn w:val="HiddenBase"/></w:style>'
+)
+
+
+def secret_docx(path: Path) -> Path:
+    """Write a .docx whose own properties (core, custom, extended, a custom XML item: SharePoint's) and hidden runs
+    each hold a *SECRET word."""
+    doc = Document()
+    doc.add_paragraph("A document with secrets")
+    props = doc.core_properties
+    props.title, props.author, props.comments = "TITLESECRET", "AUTHSECRET", "PROPSECRET"
+    props.keywords, props.subject, props.category = "KEYSECRET", "SUBJSECRET", "CATSECRET"
+    props.last_modified_by = "EDITSECRET"
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    with zipfile.ZipFile(buffer) as zin:
+        parts = {info.filename: zin.read(info) for info in zin.infolist()}
+    document = parts["word/document.xml"].decode()
+    parts["word/document.xml"] = document.replace("<w:sectPr", HIDDEN_RUNS + "<w:sectPr", 1).encode()
+    parts["word/styles.xml"] = parts["word/styles.xml"].replace(b"</w:styles>", HIDDEN_STYLES.encode() + b"</w:styles>")
+    parts["docProps/custom.xml"], parts["docProps/app.xml"] = CUSTOM_XML.encode(), APP_XML.encode()
+    parts["customXml/item1.xml"] = b"<properties><documentManagement><Owner>ITEMSECRET</Owner></documentManagement>"
+    parts["customXml/item1.xml"] += b"</properties>"
+    kind = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+    types = parts["[Content_Types].xml"].decode()
+    parts["[Content_Types].xml"] = types.replace(
+        "</Types>", f'<Override PartName="/docProps/custom.xml" ContentType="{kind}"/></Types>'
+    ).encode()
+    rels = parts["_rels/.rels"].decode()
+    parts["_rels/.rels"] = rels.replace(
+        "</Relationships>",
+        f'<Relationship Id="rIdCustom" Type="{R}/custom-properties" Target="docProps/custom.xml"/></Relationships>',
+    ).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in parts.items():
+            zout.writestr(name, data)
+    return path

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import shutil
 import zipfile
 from collections import Counter
 
+import pikepdf
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
@@ -15,6 +18,7 @@ from openpyxl.comments import Comment
 from openpyxl.workbook.defined_name import DefinedName
 from pypdf import PdfReader
 
+from boardpack.appendix.attached import prepare_docx
 from boardpack.appendix.table import load_table
 from boardpack.cli import main
 from boardpack.errors import Problems
@@ -26,7 +30,7 @@ from boardpack.plan.load import load_plan
 from boardpack.plan.model import SheetTable
 
 from .conftest import EXAMPLE, PAPER, paper_of
-from .hostile import Counting, hostile_docx, png
+from .hostile import SECRET_WORDS, Counting, hostile_docx, png, secret_docx
 from .test_council_example import COUNCIL
 from .test_e2e import structure_roles
 from .test_serve import SECRETS, images
@@ -283,6 +287,71 @@ def test_an_attached_word_document_fetches_nothing_and_prints_no_tracked_deletio
     assert images(pdf.read_bytes()) == 1  # its own picture only
     text = "".join(" ".join(page_texts(pdf)).split())
     assert "Keptinsertedtext" in text and "DELETED" not in text and "includedpicture" in text
+
+
+def zip_text(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return "".join(zf.read(name).decode("utf-8", "replace") for name in zf.namelist())
+
+
+def test_an_attached_word_document_is_described_by_the_plan_alone_and_loses_its_hidden_text(tmp_path):
+    out = tmp_path / "appendix-1.docx"
+    day = dt.date(2017, 12, 19)
+    prepare_docx(secret_docx(tmp_path / "s.docx"), out, "Appendix 1 - Policy", "PUBLIC", "Panel", "MOPAC", day)
+    props = Document(str(out)).core_properties
+    assert (props.title, props.author, props.subject) == ("Appendix 1 - Policy", "MOPAC", "Panel")
+    assert props.comments == props.keywords == props.category == props.last_modified_by == ""
+    assert props.created == props.modified == dt.datetime(2017, 12, 19, tzinfo=dt.UTC)
+    with zipfile.ZipFile(out) as zf:
+        names = set(zf.namelist())
+        assert "docProps/custom.xml" not in names and b"custom-prop" not in zf.read("[Content_Types].xml")
+        assert b"custom" not in zf.read("_rels/.rels")
+        assert b"<Application>boardpack</Application>" in zf.read("docProps/app.xml")
+    everything = zip_text(out.read_bytes())
+    assert [word for word in SECRET_WORDS if word in everything] == []
+    text = " ".join(p.text for p in Document(str(out)).paragraphs)
+    assert "Shown text  and shown again" in text and "Shown over its hidden style" in text
+    fields = [f.get(qn("w:fldCharType")) for f in Document(str(out)).element.body.iter(qn("w:fldChar"))]
+    assert fields == ["begin", "end"]  # a hidden field's marks stay, so that it still closes
+
+
+def stream_text(stream: pikepdf.Stream) -> str:
+    try:
+        return stream.read_bytes().decode("latin-1")
+    except pikepdf.PdfError:  # a picture's stream (DCT): not text
+        return ""
+
+
+def secrets_in(path) -> list[str]:
+    """Return the *SECRET words anywhere in the file at *path*: zip parts, PDF text, information, XMP, streams."""
+    data = path.read_bytes()
+    found = data.decode("utf-8", "replace")
+    if data.startswith(b"PK"):
+        found += zip_text(data)
+    if data.startswith(b"%PDF"):
+        found += " ".join(page_texts(path))
+        with pikepdf.open(path) as pdf:
+            found += repr(dict(pdf.docinfo.items())) + str(pdf.open_metadata())
+            found += "".join(stream_text(o) for o in pdf.objects if isinstance(o, pikepdf.Stream))
+    return [word for word in SECRET_WORDS if word in found]
+
+
+@pytest.mark.e2e
+def test_an_attached_word_documents_own_metadata_and_hidden_text_are_never_published(plan_copy, tmp_path):
+    """Title, author, comments, custom and extended properties and hidden runs: in no output file at all."""
+    paper = plan_copy / "internal-audit-progress"
+    secret_docx(paper / "policy.docx")
+    with (paper / "paper.yaml").open("a", encoding="utf-8") as f:
+        f.write("\nappendices:\n  - title: The policy\n    file: policy.docx\n")
+    build(plan_copy, tmp_path / "out")
+    files = [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+    assert {p.name for p in files} >= {"appendix-1.docx", "appendix-1.pdf"}
+    assert {str(p): secrets_in(p) for p in files if secrets_in(p)} == {}
+    pdf = tmp_path / "out" / "internal-audit-progress" / "appendix-1.pdf"
+    with pikepdf.open(pdf) as doc:
+        assert "The policy" in str(doc.docinfo.Title)  # the appendix heading
+    text = "".join(" ".join(page_texts(pdf)).split())
+    assert "Showntextandshownagain" in text and "Shownoveritshiddenstyle" in text
 
 
 @pytest.mark.e2e

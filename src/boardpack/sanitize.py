@@ -8,7 +8,8 @@ which are only written into the PDF as links and never followed. Fields that inc
 files (INCLUDEPICTURE, INCLUDETEXT, LINK, DDE …) become their last result as plain text; alt chunks
 (whole documents in another format, HTML that could link pictures), mail merge and "update fields
 on open" are removed. Tracked changes are accepted (deleted text is never printed) and comments
-removed, so what prints is the document as its author last saw it finished.
+removed, so what prints is the document as its author last saw it finished. Hidden text (a run marked
+``w:vanish`` or ``w:specVanish``) is deleted: a converter may print it, and the .docx would carry it.
 
 The document must be a .docx (a zip whose ``word/document.xml`` is a Word document's main part):
 LibreOffice would open many other formats, with other ways to link. Its zip is checked like a
@@ -46,6 +47,8 @@ _REMOVED = [
     )
 ]  # fmt: skip
 _UNWRAPPED = [f"{{{W}}}ins", f"{{{W}}}moveTo"]  # inserted text is kept, without its mark
+_HIDDEN = (f"{{{W}}}vanish", f"{{{W}}}specVanish")
+_OFF = {"0", "false", "off"}
 
 
 class NotWordDocument(Exception):
@@ -63,11 +66,11 @@ def sanitize_docx(data: bytes) -> bytes:
     except (zipfile.BadZipFile, ZipTooLarge, EOFError) as exc:
         raise NotWordDocument(f"not a .docx: not a zip ({exc})") from None
     _check_word(parts)
-    removed = {}
+    removed, hidden = {}, _hidden_styles(parts.get("word/styles.xml"))
     for name in [n for n in parts if n.endswith(".rels")]:
         parts[name], removed[_source_of(name)] = _clean_rels(name, parts[name])
     for name in [n for n in parts if n.startswith("word/") and n.endswith(".xml")]:
-        parts[name] = _clean_part(name, parts[name], removed.get(name, set()))
+        parts[name] = _clean_part(name, parts[name], removed.get(name, set()), hidden)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
         for name, content in parts.items():
@@ -110,7 +113,7 @@ def _clean_rels(name: str, data: bytes) -> tuple[bytes, set[str]]:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True), removed
 
 
-def _clean_part(name: str, data: bytes, removed: set[str]) -> bytes:
+def _clean_part(name: str, data: bytes, removed: set[str], hidden: set[str]) -> bytes:
     root = _parse(name, data)
     _strip_fetching_fields(root)
     for row in root.iter(f"{{{W}}}tr"):
@@ -120,10 +123,78 @@ def _clean_part(name: str, data: bytes, removed: set[str]) -> bytes:
         element.getparent().remove(element)
     for element in list(root.iter(*_UNWRAPPED)):
         _unwrap(element)
+    _strip_hidden_runs(root, hidden)
     for element in root.iter():
         for attribute in [a for a in element.attrib if _links_outside(a, element.get(a), removed)]:
             del element.attrib[attribute]
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _strip_hidden_runs(root, hidden: set[str]) -> None:
+    """Delete every hidden run; a hidden field mark keeps just the mark, so that fields still close."""
+    for run in list(root.iter(f"{{{W}}}r")):
+        if not _is_hidden(run, hidden):
+            continue
+        if run.find(f"{{{W}}}fldChar") is None:
+            run.getparent().remove(run)
+            continue
+        for child in [c for c in run if c.tag not in (f"{{{W}}}rPr", f"{{{W}}}fldChar")]:
+            run.remove(child)
+
+
+def _is_hidden(run, hidden: set[str]) -> bool:
+    """Whether *run* is hidden text: by its own properties, else by its character or paragraph style.
+
+    Only a run's ``w:rPr`` counts: the same flag in a paragraph's ``w:pPr`` hides the paragraph mark, not text.
+    A style that says "not hidden" over a paragraph style that hides is still taken as hidden: text is only
+    ever deleted on the safe side.
+    """
+    props = run.find(f"{{{W}}}rPr")
+    own = _hides(props)
+    if own is not None:
+        return own
+    character = props.find(f"{{{W}}}rStyle") if props is not None else None
+    if character is not None and character.get(f"{{{W}}}val") in hidden:
+        return True
+    para = next(run.iterancestors(f"{{{W}}}p"), None)
+    style = para.find(f"{{{W}}}pPr/{{{W}}}pStyle") if para is not None else None
+    return (style.get(f"{{{W}}}val", "") if style is not None else "") in hidden
+
+
+def _hides(props) -> bool | None:
+    """Return whether run properties *props* hide text (``w:vanish``, ``w:specVanish``), or None if they do not say."""
+    flags = [] if props is None else [f for f in props if f.tag in _HIDDEN]
+    return any(f.get(f"{{{W}}}val", "true") not in _OFF for f in flags) if flags else None
+
+
+def _hidden_styles(data: bytes | None) -> set[str]:
+    """Return the ids of the styles in styles.xml *data* that hide text, by themselves or the style they are based on.
+
+    The default paragraph style, which unstyled paragraphs have, is also named by "".
+    """
+    own: dict[str, bool | None] = {}
+    based: dict[str, str | None] = {}
+    default = None
+    for style in _parse("word/styles.xml", data).iter(f"{{{W}}}style") if data else ():
+        name = style.get(f"{{{W}}}styleId")
+        own[name] = _hides(style.find(f"{{{W}}}rPr"))
+        base = style.find(f"{{{W}}}basedOn")
+        based[name] = None if base is None else base.get(f"{{{W}}}val")
+        if style.get(f"{{{W}}}type") == "paragraph" and style.get(f"{{{W}}}default") in ("1", "true"):
+            default = name
+    hidden = {name for name in own if _inherits_hidden(name, own, based)}
+    return hidden | ({""} if default in hidden else set())
+
+
+def _inherits_hidden(name: str | None, own: dict, based: dict) -> bool:
+    """Whether style *name* hides text: the nearest of it and the styles it is based on that says decides."""
+    seen = set()
+    while name in own and name not in seen:
+        if own[name] is not None:
+            return own[name]
+        seen.add(name)
+        name = based[name]
+    return False
 
 
 def _links_outside(attribute: str, value: str, removed: set[str]) -> bool:

@@ -4,24 +4,31 @@ A PDF's pages are copied unchanged and stamped, as artifacts a screen reader ski
 appendix's marking at the head and foot and "Appendix N" at the head. A Word document gets the
 appendix heading as its first paragraph and the marking in every header and footer; neither is ever
 read as a template, so whatever it says prints as typed. Both have their properties replaced by the
-plan's, so nothing of the file's own metadata (an author, a path, a title) is published. A Word
-document comes from outside, so it is sanitised first (``convert/sanitize.py``): nothing it links is
-fetched or included, its tracked changes are accepted and its comments removed.
+plan's, so nothing of the file's own metadata (an author, a path, a title) is published: a Word
+document also loses its custom and extended properties and custom XML items. A Word document comes
+from outside, so it is sanitised first (``sanitize.py``): nothing it links is fetched or included,
+its tracked changes are accepted, its comments removed and its hidden text deleted.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import io
 from pathlib import Path
 
 import pikepdf
 from docx import Document
+from docx.opc.constants import CONTENT_TYPE as CT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
 from docx.shared import Pt
 from pikepdf import Dictionary
 
 from ..errors import Location, PlanError, Problem, Problems
 from ..plan.model import AttachedFile, Plan
+from ..render.properties import APP_XML, describe
 from ..sanitize import NotWordDocument, sanitize_docx
 from ..stampfont import add_font, pdf_string, stamp_font, stampable
 from ..util import save_pdf
@@ -115,12 +122,29 @@ def _replace_metadata(pdf: pikepdf.Pdf, title: str) -> None:
     pdf.Root.Lang = pdf.Root.get("/Lang", "en-GB")
 
 
-def prepare_docx(src: Path, out: Path, heading: str, marking: str) -> Path:
-    """Write *src*, sanitised, to *out* with *heading* as its first paragraph and *marking* in each header, footer."""
+def prepare_docx(src: Path, out: Path, heading: str, marking: str, subject: str, author: str, day: dt.date) -> Path:
+    """Write *src*, sanitised, to *out* with *heading* as its first paragraph and *marking* in each header, footer.
+
+    It is described like a paper boardpack renders: titled *heading*, by *author* about *subject*, dated *day*.
+    """
     try:
         doc = Document(io.BytesIO(sanitize_docx(src.read_bytes())))
     except NotWordDocument as exc:
         raise PlanError([Problem(Location(src), str(exc))]) from None
+    _add_heading(doc, heading)
+    even = doc.settings.odd_and_even_pages_header_footer
+    for index, section in enumerate(doc.sections):
+        for part in _headers(section, "header", index, even):
+            _add_marking(part, marking, first=True)
+        for part in _headers(section, "footer", index, even):
+            _add_marking(part, marking, first=False)
+    describe(doc, heading, subject, author, day)
+    _only_plan_properties(doc)
+    doc.save(str(out))
+    return out
+
+
+def _add_heading(doc, heading: str) -> None:
     body = doc.element.body
     first = body[0] if len(body) else None
     para = doc.add_paragraph(style=_title_style(doc))
@@ -129,14 +153,24 @@ def prepare_docx(src: Path, out: Path, heading: str, marking: str) -> Path:
         run.bold, run.font.size = True, Pt(16)
     if first is not None:
         first.addprevious(para._p)
-    even = doc.settings.odd_and_even_pages_header_footer
-    for index, section in enumerate(doc.sections):
-        for part in _headers(section, "header", index, even):
-            _add_marking(part, marking, first=True)
-        for part in _headers(section, "footer", index, even):
-            _add_marking(part, marking, first=False)
-    doc.save(str(out))
-    return out
+
+
+def _only_plan_properties(doc) -> None:
+    """Drop every part that describes the package but its core properties (custom, extended, thumbnail …).
+
+    Boardpack's own extended properties ("boardpack", nothing else) take the place of the document's. Custom
+    XML items (SharePoint's document properties, data that content controls are bound to) go too: a bound
+    control prints the text it holds.
+    """
+    package = doc.part.package
+    for rid, rel in list(package.rels.items()):
+        if rel.reltype not in (RT.OFFICE_DOCUMENT, RT.CORE_PROPERTIES):
+            del package.rels[rid]
+    for rid, rel in list(doc.part.rels.items()):
+        if rel.reltype == RT.CUSTOM_XML:
+            del doc.part.rels[rid]
+    app = Part(PackURI("/docProps/app.xml"), CT.OFC_EXTENDED_PROPERTIES, APP_XML, package)
+    package.relate_to(app, RT.EXTENDED_PROPERTIES)
 
 
 def _title_style(doc) -> str:

@@ -43,6 +43,7 @@ from ..render.docx import (
     TABLE_TEMPLATE,
     TEMPLATES_DIR,
     WRITTEN_TEMPLATE,
+    paper_properties,
     render_appendix,
     render_report,
     render_table_appendix,
@@ -305,16 +306,24 @@ def _appendix_job(appendix: NumberedAppendix, paper: NumberedPaper, meeting, tem
     source = appendix.appendix.source
     head = (meeting.committee, meeting.date, paper.paper.title, appendix.heading, appendix.marking, paper.wording)
     if isinstance(source, AttachedFile):
-        path = paper.paper.loc.file.parent / source.file
-        key = fingerprint("attached", file_digest(path), head)
-        if source.is_pdf:
-            number_line, marking = paper.wording("appendix.stamp", number=appendix.number), appendix.marking
-            stamp = partial(stamp_pdf, path, number_line=number_line, marking=marking, title=appendix.heading)
-            return Job(key, docx, stamp, label, converts=False)
-        return Job(key, docx, partial(prepare_docx, path, heading=appendix.heading, marking=appendix.marking), label)
+        return _attached_job(source, appendix, paper, meeting, docx, head, label)
     template, render = _APPENDIX_RENDERERS[type(source)]
     key = fingerprint("appendix", file_digest(templates / template), head, appendix)
     return Job(key, docx, partial(_render_appendix_to, render, appendix, paper, meeting, templates), label)
+
+
+def _attached_job(source: AttachedFile, appendix: NumberedAppendix, paper, meeting, docx: Path, head, label) -> Job:
+    """Return the job that stamps an attached PDF, or prepares an attached Word document for conversion."""
+    path = paper.paper.loc.file.parent / source.file
+    if source.is_pdf:
+        key = fingerprint("attached", file_digest(path), head)
+        number_line, marking = paper.wording("appendix.stamp", number=appendix.number), appendix.marking
+        stamp = partial(stamp_pdf, path, number_line=number_line, marking=marking, title=appendix.heading)
+        return Job(key, docx, stamp, label, converts=False)
+    subject, author = paper_properties(paper, meeting)
+    key = fingerprint("attached", file_digest(path), head, subject, author)
+    prepare = partial(prepare_docx, path, heading=appendix.heading, marking=appendix.marking)
+    return Job(key, docx, partial(prepare, subject=subject, author=author, day=meeting.date), label)
 
 
 _APPENDIX_RENDERERS = {

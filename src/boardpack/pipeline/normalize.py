@@ -15,13 +15,9 @@ from pathlib import Path
 
 import pikepdf
 
+from ..render.properties import APP_XML
 from ..util import save_pdf
 
-APP_XML = (
-    b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
-    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
-    b"<Application>boardpack</Application></Properties>"
-)
 THUMBNAIL = "docProps/thumbnail.jpeg"
 
 

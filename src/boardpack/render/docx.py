@@ -7,7 +7,6 @@ strict: a template can read nothing but its context, and a misspelt field is an 
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import re
 import tempfile
@@ -21,13 +20,13 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ..appendix.actions_context import appendix_context
 from ..errors import Location, Problem, RenderError
-from ..plan.load import MAX_PROPERTY
 from ..plan.model import Meeting, NumberedAppendix, NumberedBlock, NumberedPaper
 from ..plan.templates import TEMPLATES_DIR
 from ..plan.wording import Wording
 from ..util import long_date
 from .chart import alt_text, draw_status_chart
 from .layout import fit_document_tables, set_widths
+from .properties import describe, fit
 
 REPORT_TEMPLATE = "report.docx"
 APPENDIX_TEMPLATE = "appendix.docx"
@@ -45,8 +44,8 @@ def render_report(paper: NumberedPaper, meeting: Meeting, out: Path, template_di
     _describe_charts(doc, [alt_text(b.table, paper.wording) for b in _status_blocks(paper)])
     _fit_status_tables(doc)
     src = paper.paper
-    _set_properties(doc, src.title, src.properties.subject, src.properties.author or src.report_by, meeting)
-    doc.docx.core_properties.keywords = _fit(", ".join(src.properties.keywords))
+    describe(doc.docx, src.title, *paper_properties(paper, meeting), meeting.date)
+    doc.docx.core_properties.keywords = fit(", ".join(src.properties.keywords))
     doc.save(out)
     return out
 
@@ -116,8 +115,7 @@ def _appendix_head(appendix: NumberedAppendix, paper: NumberedPaper, meeting: Me
 
 
 def _finish_appendix(doc, appendix: NumberedAppendix, paper: NumberedPaper, meeting: Meeting, out: Path) -> None:
-    src = paper.paper
-    _set_properties(doc, appendix.heading, src.properties.subject, src.properties.author or src.report_by, meeting)
+    describe(doc.docx, appendix.heading, *paper_properties(paper, meeting), meeting.date)
     doc.save(out)
 
 
@@ -128,7 +126,7 @@ def render_plain(
     template = template_dir / template_name
     doc = _load(template)
     _render(doc, template, context)
-    _set_properties(doc, title, None, meeting.author or meeting.committee, meeting)
+    describe(doc.docx, title, meeting_subject(meeting), meeting.author or meeting.committee, meeting.date)
     doc.save(out)
     return out
 
@@ -256,29 +254,12 @@ def _fit_sheet_table(doc: DocxTemplate, data, template: Path) -> None:
                     para.alignment = 2  # right
 
 
-def _set_properties(doc: DocxTemplate, title: str, subject: str | None, author: str, meeting: Meeting) -> None:
-    """Fill the core properties from the plan alone: set after rendering so none is a template."""
-    props = doc.docx.core_properties
-    props.title = _fit(title)
-    props.subject = _fit(subject or f"{meeting.committee}, {long_date(meeting.date)}")
-    props.author = _fit(author)
-    props.keywords = ""
-    props.comments = ""
-    props.category = ""
-    props.last_modified_by = ""
-    props.language = "en-GB"
-    props.revision = 1
-    stamp = dt.datetime.combine(meeting.date, dt.time())
-    props.created = props.modified = stamp
+def paper_properties(paper: NumberedPaper, meeting: Meeting) -> tuple[str, str]:
+    """Return the subject and author that describe *paper*'s documents: its own, else the meeting's and reporter."""
+    src = paper.paper
+    return src.properties.subject or meeting_subject(meeting), src.properties.author or src.report_by
 
 
-def _fit(text: str) -> str:
-    """Return *text* cut to what a document property holds (255 characters), at a word, marked with "…".
-
-    The paper prints its title and author in full; the properties are a copy for file lists and search, so
-    a long one is shortened there rather than refused (text that is only a property is checked on loading).
-    """
-    if len(text) <= MAX_PROPERTY:
-        return text
-    cut = text[: MAX_PROPERTY - 1]
-    return (cut.rsplit(" ", 1)[0] if " " in cut[MAX_PROPERTY // 2 :] else cut).rstrip(" ,;:-–") + "…"
+def meeting_subject(meeting: Meeting) -> str:
+    """Return the subject of a document that is the meeting's: "Audit Panel, Tuesday, 19 December 2017"."""
+    return f"{meeting.committee}, {long_date(meeting.date)}"
