@@ -49,7 +49,7 @@ def wait_for(condition, seconds: float) -> bool:
     return True
 
 
-def start_build(plan_copy: Path, tmp_path: Path) -> tuple[subprocess.Popen, str]:
+def start_build(plan_copy: Path, tmp_path: Path, converter: str = "warm") -> tuple[subprocess.Popen, str]:
     """Start a warm build of a slow copy of the example; return it once its soffice.bin runs."""
     paper = plan_copy / PAPER / "paper.yaml"
     slow = "The plan is attached at [[gip]]. " + "governance " * SLOW_WORDS
@@ -57,7 +57,7 @@ def start_build(plan_copy: Path, tmp_path: Path) -> tuple[subprocess.Popen, str]
     paper.write_text(text.replace("The MOPAC governance improvement plan is attached at [[gip]].", slow), "utf-8")
     temp = tmp_path / "tmp"
     temp.mkdir()
-    command = [str(BOARDPACK), "build", str(plan_copy), "--out", str(tmp_path / "out"), "-q", "--converter", "warm"]
+    command = [str(BOARDPACK), "build", str(plan_copy), "--out", str(tmp_path / "out"), "-q", "--converter", converter]
     proc = subprocess.Popen(
         command, stderr=subprocess.PIPE, text=True, start_new_session=True, env={**os.environ, "TMPDIR": str(temp)}
     )
@@ -69,9 +69,13 @@ def start_build(plan_copy: Path, tmp_path: Path) -> tuple[subprocess.Popen, str]
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
-def test_a_terminated_build_stops_its_libreoffice_and_leaves_no_folders(plan_copy, tmp_path, signum):
-    proc, marker = start_build(plan_copy, tmp_path)
+@pytest.mark.parametrize(
+    ("signum", "converter"),
+    [(signal.SIGTERM, "warm"), (signal.SIGHUP, "warm"), (signal.SIGTERM, "soffice")],
+    ids=["SIGTERM", "SIGHUP", "SIGTERM-soffice"],
+)
+def test_a_terminated_build_stops_its_libreoffice_and_leaves_no_folders(plan_copy, tmp_path, signum, converter):
+    proc, marker = start_build(plan_copy, tmp_path, converter)
     start = time.monotonic()
     proc.send_signal(signum)
     _, stderr = proc.communicate(timeout=10)
@@ -111,7 +115,7 @@ def test_sigterm_during_a_command_is_a_stop_not_a_traceback(tmp_path, monkeypatc
 
     interrupted = []
     monkeypatch.setattr(cli, "_check", check_then_terminated)
-    monkeypatch.setattr(cli.warm, "interrupt", lambda: interrupted.append(True))  # not this session's LibreOffices
+    monkeypatch.setattr(cli, "interrupt", lambda: interrupted.append(True))  # not this session's LibreOffices
     start = time.monotonic()
     assert main(["check", str(tmp_path)]) == 143
     assert interrupted == [True]

@@ -17,8 +17,7 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .convert import warm
-from .convert.converter import MODES, Converter, parse_remote
+from .convert.converter import MODES, Converter, interrupt, parse_remote
 from .errors import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, BoardpackError, display_path
 from .pipeline.builder import BuildResult, build, check, default_out
 from .plan.templates import template_folder_problem
@@ -72,7 +71,7 @@ class Stops:
         if self.stopping:
             return
         self.stopping, self.signum = True, signum
-        warm.interrupt()
+        interrupt()
         raise KeyboardInterrupt
 
 
