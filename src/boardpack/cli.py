@@ -1,7 +1,8 @@
 """The command line: a thin layer that parses arguments, calls the library and sets the exit code.
 
 Exit codes: 0 ok, 1 errors in the input, 2 usage, 3 environment or conversion failure (and, said in one line,
-an internal error: a bug; ``BOARDPACK_DEBUG=1`` shows its traceback).
+an internal error: a bug; ``BOARDPACK_DEBUG=1`` shows its traceback); stopped by a signal, 128 + its number
+(130 Ctrl-C, 129 a closed terminal, 143 SIGTERM).
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
 from . import __version__
-from .convert.converter import MODES, Converter, parse_remote
+from .convert.converter import MODES, Converter, interrupt, parse_remote
 from .errors import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, BoardpackError, display_path
 from .pipeline.builder import BuildResult, build, check, default_out
 from .plan.templates import template_folder_problem
@@ -28,13 +31,57 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on a usage error, 0 on --help
         return int(exc.code or 0)
+    with Stops() as stops:
+        try:
+            return _run(args)
+        except KeyboardInterrupt:
+            print("boardpack: stopped; the previous output is kept as it was", file=sys.stderr)
+            return 128 + stops.signum
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Stops:
+    """While a command runs, SIGTERM and SIGHUP (a closed terminal) stop it as Ctrl-C does.
+
+    Each raises KeyboardInterrupt in the main thread, so staging and work folders are removed on the
+    way out; the busy warm LibreOffices are killed first, so that this takes a moment, not the rest
+    of a conversion. A signal ignored when boardpack started (``nohup``) stays ignored, a second one
+    while stopping is ignored too, and the previous handlers are back when the command returns.
+    """
+
+    def __init__(self):
+        self.signum = signal.SIGINT
+        self.stopping = False
+        self.previous: dict[int, object] = {}
+
+    def __enter__(self) -> Stops:
+        if threading.current_thread() is threading.main_thread():  # signals are handled there only
+            for signum in STOP_SIGNALS:
+                if signal.getsignal(signum) is not signal.SIG_IGN:
+                    self.previous[signum] = signal.signal(signum, self._stop)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for signum, previous in self.previous.items():
+            signal.signal(signum, signal.SIG_DFL if previous is None else previous)
+
+    def _stop(self, signum: int, frame) -> None:
+        if self.stopping:
+            return
+        self.stopping, self.signum = True, signum
+        interrupt()
+        raise KeyboardInterrupt
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the command *args* names and return its exit code, saying what went wrong (never a traceback)."""
     try:
         return args.run(args)
     except BoardpackError as exc:
         report_error(exc)
         return exc.exit_code
-    except KeyboardInterrupt:
-        return 130
     except OSError as exc:  # a fault of the system the library did not name: still no traceback
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"{where}{exc.strerror or exc}", file=sys.stderr)

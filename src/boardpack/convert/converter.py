@@ -7,6 +7,7 @@ the .docx core properties and its language from the docx style defaults (en-GB).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -50,6 +51,22 @@ def find_soffice() -> str:
     raise ConvertError([Problem("soffice", f"LibreOffice not found on PATH; {INSTALL_HINT}")])
 
 
+_running: set[subprocess.Popen] = set()  # the soffice runs under way, for interrupt()
+_stopping = threading.Event()
+
+
+def interrupt() -> None:
+    """Kill every LibreOffice this process runs, warm or not (the build is stopped); safe in a signal handler.
+
+    The conversion waiting for them raises KeyboardInterrupt at once, without retrying.
+    """
+    _stopping.set()
+    for proc in list(_running):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    warm.interrupt()
+
+
 def convert_to_pdf(documents: list[Path], timeout: float | None = None, workers: int | None = None) -> list[Path]:
     """Convert each .docx in *documents* to a PDF beside it and return the PDF paths.
 
@@ -69,8 +86,11 @@ def convert_to_pdf(documents: list[Path], timeout: float | None = None, workers:
         for doc, copy in staged.items():
             shutil.copyfile(doc, copy)
         batches = [list(staged.values())[i::workers] for i in range(workers)]
+        _stopping.clear()
         with ThreadPoolExecutor(max_workers=workers) as pool:
             failures = [f for f in pool.map(lambda b: _batch(soffice, work, b, timeout), batches) if f]
+        if _stopping.is_set():
+            raise KeyboardInterrupt
         originals = {copy: doc for doc, copy in staged.items()}
         if failures:  # name the document, not its working copy
             raise ConvertError([Problem(str(originals[copy]), str(exc.problems[0])) for copy, exc in failures])
@@ -116,13 +136,18 @@ def _run(soffice: str, profile: str, folder: Path, docs: list[Path], timeout: fl
         str(folder),
         *[str(d) for d in docs],
     ]
+    if _stopping.is_set():
+        raise ConvertError([Problem("soffice", "stopped")])
     try:
-        # A session of its own, so that a timeout kills soffice.bin too, not just the launcher.
+        # A session of its own, so that a timeout kills soffice.bin too, not just the launcher; its
+        # temporary files in the profile's folder, removed with it even after a kill.
+        env = {**os.environ, "TMPDIR": profile}
         proc = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, env=env
         )
     except OSError as exc:
         raise ConvertError([Problem("soffice", f"cannot run {soffice}: {exc}; {INSTALL_HINT}")]) from None
+    _running.add(proc)
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -130,6 +155,8 @@ def _run(soffice: str, profile: str, folder: Path, docs: list[Path], timeout: fl
         proc.communicate()
         names = ", ".join(d.name.split("-", 1)[-1] for d in docs)
         raise ConvertError([Problem("soffice", f"timed out after {timeout:g} s converting {names}")]) from None
+    finally:
+        _running.discard(proc)
     if proc.returncode != 0:
         detail = " ".join((stderr or stdout).split())[:300]
         how = f"crashed (signal {-proc.returncode})" if proc.returncode < 0 else f"exit {proc.returncode}"

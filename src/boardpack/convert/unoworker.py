@@ -5,7 +5,8 @@ boardpack itself: ``python3 unoworker.py SOFFICE SCRATCH_DIR``. It starts soffic
 in the scratch folder, prints ``{"ready": true}`` once connected, then reads one JSON request a line on stdin
 (``{"in": DOCX, "out": PDF}``) and answers each with one JSON line (``{"ok": true}`` or
 ``{"error": "..."}``). At the end of stdin (boardpack finished, or died) it stops soffice, removes
-the scratch folder and exits.
+the scratch folder and exits; if boardpack dies while a document is converting (stdin unread), it
+kills soffice, removes the folder and exits within a second.
 Only the standard library and uno: nothing else is installed for that Python.
 """
 
@@ -18,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from com.sun.star.beans import PropertyValue
 from com.sun.star.connection import NoConnectException
 
 CONNECT_TIMEOUT = 60.0
+PARENT_CHECK = 0.5  # seconds between looks at whether boardpack is still there
 PR_SET_PDEATHSIG = 1
 RESTART = 81  # soffice.bin's exit code after making a new profile: start me again (oosplash's job)
 
@@ -70,6 +73,8 @@ def launch(soffice: str, profile: Path) -> tuple[subprocess.Popen, str]:
     if not settings.exists():
         settings.parent.mkdir(parents=True, exist_ok=True)
         settings.write_text(SETTINGS, encoding="utf-8")
+    temp = profile.parent / "tmp"  # LibreOffice's own temporary files: removed with the scratch folder, even
+    temp.mkdir(parents=True, exist_ok=True)  # after a kill (its lu*.tmp folders would stay behind in /tmp)
     binary = Path(os.path.realpath(soffice)).with_name("soffice.bin")
     program = str(binary) if os.access(binary, os.X_OK) else soffice
     proc = subprocess.Popen(
@@ -87,6 +92,7 @@ def launch(soffice: str, profile: Path) -> tuple[subprocess.Popen, str]:
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, "TMPDIR": str(temp)},
         preexec_fn=_die_with_parent,
     )
     return proc, pipe
@@ -174,6 +180,26 @@ def stop(proc: subprocess.Popen, desktop) -> None:
         proc.wait()
 
 
+def watch_parent(soffice: list[subprocess.Popen], scratch: Path) -> None:
+    """Kill soffice, remove *scratch* and exit as soon as boardpack is gone, even mid-conversion.
+
+    A thread that looks at the parent's pid: PR_SET_PDEATHSIG cannot serve here, as boardpack starts
+    this worker from a thread that ends long before boardpack does. *soffice* holds the running one.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK)
+        for proc in soffice:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(scratch, ignore_errors=True)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def reply(**answer) -> None:
     sys.stdout.write(json.dumps(answer) + "\n")
     sys.stdout.flush()
@@ -183,9 +209,12 @@ def main() -> int:
     soffice, scratch = sys.argv[1], Path(sys.argv[2])
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     proc = desktop = None
+    running: list[subprocess.Popen] = []
+    watch_parent(running, scratch)
     try:
         for _ in range(2):
             proc, pipe = launch(soffice, scratch / "profile")
+            running[:] = [proc]
             try:
                 desktop = connect(proc, pipe)
                 break

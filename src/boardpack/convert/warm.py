@@ -5,7 +5,8 @@ third of that. Each worker is ``unoworker.py`` run by a Python that has Debian's
 project's own venv cannot import uno), with an soffice and a profile of its own. Workers start on
 first use and stay up until this process exits (``boardpack watch``, or a benchmark that builds
 again), and are restarted after a hang, a crash, or every ``MAX_CONVERSIONS`` documents, since
-LibreOffice's memory grows over many conversions.
+LibreOffice's memory grows over many conversions. ``interrupt()`` (Ctrl-C, SIGTERM) kills the busy
+ones at once, so that a stopped build ends in a moment, not when its longest document is done.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ WORKER = Path(__file__).with_name("unoworker.py")
 UNO_PYTHONS = ("/usr/bin/python3", "/usr/lib/libreoffice/program/python")
 MAX_CONVERSIONS = 100
 STOP_GRACE = 5.0
+STOPPED = "stopped"
 
 
 def find_uno_python() -> str | None:
@@ -62,8 +64,8 @@ class _Worker:
     conversion still running when boardpack dies cannot touch what the next build sees.
     """
 
-    def __init__(self, python: str, soffice: str):
-        self.python, self.soffice = python, soffice
+    def __init__(self, python: str, soffice: str, stopping: threading.Event):
+        self.python, self.soffice, self.stopping = python, soffice, stopping
         self.proc: subprocess.Popen | None = None
         self.scratch: Path | None = None
         self.conversions = 0
@@ -78,6 +80,9 @@ class _Worker:
             self.start_failure = self._start(timeout)
             if self.start_failure:
                 return f"{_said(self.start_failure, what)} (LibreOffice did not start)"
+            if self.stopping.is_set():  # started just as the build was stopped: interrupt() missed it
+                self.kill()
+                return STOPPED
         assert self.proc is not None and self.proc.stdin is not None and self.scratch is not None
         self.conversions += 1
         made = self.scratch / f"out-{self.conversions}.pdf"
@@ -147,6 +152,10 @@ class _Worker:
         proc, self.proc = self.proc, None
         if proc is None:
             return
+        if proc.poll() is not None:  # killed (interrupt()) or crashed while idle: it removed nothing
+            self.proc = proc
+            self.kill()
+            return
         try:
             proc.stdin.close()
             proc.stdout.close()
@@ -157,6 +166,15 @@ class _Worker:
         except (OSError, subprocess.TimeoutExpired):
             self.proc = proc
             self.kill()
+
+    def interrupt(self) -> None:
+        """Kill the worker and its soffice, leaving the thread waiting for it to find it dead and clean up."""
+        proc = self.proc
+        if proc is not None and proc.returncode is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
     def kill(self) -> None:
         """Kill a hung or broken worker and its soffice at once."""
@@ -178,7 +196,8 @@ class WarmPool:
     """Up to *size* warm LibreOffices converting documents side by side, for any number of callers."""
 
     def __init__(self, python: str, soffice: str, size: int):
-        self.workers = [_Worker(python, soffice) for _ in range(max(1, size))]
+        self.stopping = threading.Event()
+        self.workers = [_Worker(python, soffice, self.stopping) for _ in range(max(1, size))]
         self.idle: queue.LifoQueue[_Worker] = queue.LifoQueue()  # last used first: a started one, when one is
         for worker in reversed(self.workers):
             self.idle.put(worker)
@@ -189,7 +208,9 @@ class WarmPool:
         The LibreOffices free now (at least one: this waits for it) each take the next document,
         the largest first, as soon as they are done with the last: sizes say little of how long a
         document takes (a 500-action appendix takes ten times a paper of the same size).
+        Raise KeyboardInterrupt once ``interrupt()`` stopped it.
         """
+        self.stopping.clear()
         todo: queue.Queue[Path] = queue.Queue()
         for doc in sorted(documents, key=lambda d: -d.stat().st_size):
             todo.put(doc)
@@ -199,17 +220,29 @@ class WarmPool:
                 workers.append(self.idle.get_nowait())
             except queue.Empty:
                 break
-        failures: list[Problem | OSError] = []
-        threads = [threading.Thread(target=self._work, args=(w, todo, timeout, failures)) for w in workers]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        failures = self._run(workers, todo, timeout)
         for fault in (f for f in failures if isinstance(f, OSError)):
             raise fault  # a full disk, say: the build's to report, not a worker thread's traceback
         if failures:
             raise ConvertError(sorted(failures, key=lambda p: str(p.where)))
         return [doc.with_suffix(".pdf") for doc in documents]
+
+    def _run(self, workers: list[_Worker], todo: queue.Queue[Path], timeout: float) -> list[Problem | OSError]:
+        """Convert *todo* with *workers*, a thread each; return the failures, or raise KeyboardInterrupt if stopped."""
+        failures: list[Problem | OSError] = []
+        threads = [threading.Thread(target=self._work, args=(w, todo, timeout, failures)) for w in workers]
+        for thread in threads:
+            thread.start()
+        try:
+            for thread in threads:
+                thread.join()
+        finally:  # stopped: the killed workers' threads end at once, and no PDF lands after this returns
+            if self.stopping.is_set():
+                for thread in threads:
+                    thread.join()
+        if self.stopping.is_set():
+            raise KeyboardInterrupt
+        return failures
 
     def _work(self, worker: _Worker, todo: queue.Queue[Path], timeout: float, failures: list) -> None:
         broken = None  # LibreOffice would not start: name the documents left, without trying each
@@ -219,11 +252,13 @@ class WarmPool:
                     doc = todo.get_nowait()
                 except queue.Empty:
                     return
+                if self.stopping.is_set():
+                    return
                 if broken:  # the reason alone: it was another document LibreOffice did not start for
                     failures.append(Problem(str(doc), f"soffice: not converted: LibreOffice did not start ({broken})"))
                     continue
                 failure = worker.convert(doc, timeout)
-                if failure:  # a hang or a crash: once more, in a fresh LibreOffice
+                if failure and not self.stopping.is_set():  # a hang or a crash: once more, in a fresh LibreOffice
                     failure = worker.convert(doc, timeout)
                 if failure:
                     failures.append(Problem(str(doc), f"soffice: {failure}"))
@@ -232,6 +267,12 @@ class WarmPool:
             failures.append(exc)
         finally:
             self.idle.put(worker)
+
+    def interrupt(self) -> None:
+        """Stop converting: kill the busy LibreOffices; the waiting ``convert`` raises KeyboardInterrupt."""
+        self.stopping.set()
+        for worker in self.workers:
+            worker.interrupt()
 
     def close(self) -> None:
         """Let every worker go: each stops its soffice on its own, so this process can exit at once."""
@@ -256,6 +297,12 @@ def pool(python: str, soffice: str, size: int) -> WarmPool:
         if key not in _pools:
             _pools[key] = WarmPool(python, soffice, size)
         return _pools[key]
+
+
+def interrupt() -> None:
+    """Kill every busy warm LibreOffice of this process (the build is stopped); safe in a signal handler."""
+    for found in list(_pools.values()):  # no lock: the handler may run while this thread holds it
+        found.interrupt()
 
 
 @atexit.register

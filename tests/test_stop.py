@@ -1,0 +1,123 @@
+"""A build stopped from outside (SIGTERM, a closed terminal, SIGKILL) leaves no LibreOffice running.
+
+SIGTERM and SIGHUP stop a build as Ctrl-C does: its staging and work folders go, its warm
+LibreOffices are killed, and it exits 128 + the signal's number with one line saying so. After
+SIGKILL, which nothing can catch, LibreOffice still dies with boardpack within seconds.
+The LibreOffices of a build are told from other tests' by their profile, under the build's TMPDIR.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from boardpack.cli import main
+
+from .conftest import PAPER
+
+BOARDPACK = Path(sys.executable).with_name("boardpack")
+SLOW_WORDS = 60_000  # one paragraph LibreOffice takes a while over: the build is stopped mid-conversion
+
+
+def processes(marker: str) -> list[str]:
+    """Return ``PID ARGS`` of each process whose command line names *marker* (this test's TMPDIR)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if marker in args:
+            found.append(f"{entry.name} {args}")
+    return found
+
+
+def wait_for(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def start_build(plan_copy: Path, tmp_path: Path, converter: str = "warm") -> tuple[subprocess.Popen, str]:
+    """Start a warm build of a slow copy of the example; return it once its soffice.bin runs."""
+    paper = plan_copy / PAPER / "paper.yaml"
+    slow = "The plan is attached at [[gip]]. " + "governance " * SLOW_WORDS
+    text = paper.read_text(encoding="utf-8")
+    paper.write_text(text.replace("The MOPAC governance improvement plan is attached at [[gip]].", slow), "utf-8")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    command = [str(BOARDPACK), "build", str(plan_copy), "--out", str(tmp_path / "out"), "-q", "--converter", converter]
+    proc = subprocess.Popen(
+        command, stderr=subprocess.PIPE, text=True, start_new_session=True, env={**os.environ, "TMPDIR": str(temp)}
+    )
+    soffice = lambda: any("soffice.bin" in p for p in processes(str(temp)))  # noqa: E731
+    assert wait_for(soffice, 60), "no soffice.bin started"
+    time.sleep(4.0)  # LibreOffice started: converting now
+    assert proc.poll() is None, "the build finished before it could be stopped"
+    return proc, str(temp)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("signum", "converter"),
+    [(signal.SIGTERM, "warm"), (signal.SIGHUP, "warm"), (signal.SIGTERM, "soffice")],
+    ids=["SIGTERM", "SIGHUP", "SIGTERM-soffice"],
+)
+def test_a_terminated_build_stops_its_libreoffice_and_leaves_no_folders(plan_copy, tmp_path, signum, converter):
+    proc, marker = start_build(plan_copy, tmp_path, converter)
+    start = time.monotonic()
+    proc.send_signal(signum)
+    _, stderr = proc.communicate(timeout=10)
+    assert proc.returncode == 128 + signum
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines() == ["boardpack: stopped; the previous output is kept as it was"]
+    assert wait_for(lambda: not processes(marker), 10 - (time.monotonic() - start)), processes(marker)
+    assert not list(tmp_path.glob(".out.building-*")) and not (tmp_path / "out").exists()
+    assert not list(Path(marker).iterdir())  # the warm LibreOffice's scratch folder too
+    print(f"stopped in {time.monotonic() - start:.1f} s")
+
+
+@pytest.mark.e2e
+def test_libreoffice_dies_with_a_killed_build(plan_copy, tmp_path):
+    proc, marker = start_build(plan_copy, tmp_path)
+    start = time.monotonic()
+    proc.kill()
+    proc.communicate(timeout=10)
+    assert wait_for(lambda: not processes(marker), 15), processes(marker)
+    assert wait_for(lambda: not list(Path(marker).iterdir()), 5), list(Path(marker).rglob("*"))[:5]  # scratch too
+    print(f"LibreOffice gone {time.monotonic() - start:.1f} s after SIGKILL")
+
+
+def test_main_restores_the_signal_handlers_it_set(tmp_path):
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    assert main(["check", str(tmp_path / "missing")]) != 0
+    assert {s: signal.getsignal(s) for s in before} == before
+
+
+def test_sigterm_during_a_command_is_a_stop_not_a_traceback(tmp_path, monkeypatch, capsys):
+    import boardpack.cli as cli
+
+    def check_then_terminated(args):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler interrupts this
+        return 0
+
+    interrupted = []
+    monkeypatch.setattr(cli, "_check", check_then_terminated)
+    monkeypatch.setattr(cli, "interrupt", lambda: interrupted.append(True))  # not this session's LibreOffices
+    start = time.monotonic()
+    assert main(["check", str(tmp_path)]) == 143
+    assert interrupted == [True]
+    assert time.monotonic() - start < 4
+    assert capsys.readouterr().err == "boardpack: stopped; the previous output is kept as it was\n"
