@@ -106,6 +106,7 @@ def test_an_out_that_is_a_file_is_refused(tmp_path, capsys):
     assert f"{out}: not replaced: it is a file, not a folder" in capsys.readouterr().err
     assert out.read_bytes() == b"%PDF"
     assert build(plan, out, "--force") == 1  # --force replaces folders, never a file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.pdf", "plan"]  # no lock left beside it
 
 
 def test_a_folder_holding_the_plan_is_never_replaced(tmp_path, capsys):
@@ -163,7 +164,7 @@ def test_an_output_inside_a_folder_the_build_reads_is_never_replaced(tmp_path, c
     assert build(plan, target, "--force") == 1
     read_from = plan / inside.split("/")[0]
     assert f"not replaced: it is inside {read_from}, which the build reads" in capsys.readouterr().err
-    assert {p: p.read_bytes() for p in plan.rglob("*") if p.is_file()} == before
+    assert {p: p.read_bytes() for p in plan.rglob("*") if p.is_file()} == before  # not even a lock file
 
 
 def test_an_output_inside_the_plan_but_outside_what_it_reads_is_fine(tmp_path):

@@ -155,6 +155,8 @@ def staged(out_dir: Path, claim: Claim | None = None) -> Iterator[Path]:
 def refuse_out_of_bounds(out_dir: Path, claim: Claim) -> None:
     """Raise if *out_dir* may never be an output folder for *claim*, forced or not: before any lock is taken."""
     why = _out_of_bounds(absolute(out_dir), claim)
+    if why is None and Path(out_dir).exists() and not Path(out_dir).is_dir():
+        why = "it is a file, not a folder; choose a folder"
     if why is not None:
         raise BoardpackError([Problem(Location(Path(out_dir)), f"not replaced: {why}")])
 
