@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -121,3 +122,36 @@ def test_a_bug_is_one_line_and_exit_3_unless_debugging(monkeypatch, capsys):
     monkeypatch.setenv("BOARDPACK_DEBUG", "1")
     with pytest.raises(RuntimeError):
         main(["check", str(EXAMPLE)])
+
+
+def _linking_template(folder: Path) -> Path:
+    """Copy boardpack's report.docx into *folder* with a picture linked at a web address, as Word can."""
+    import zipfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rel = (
+        b'<Relationship Id="rIdLinked" TargetMode="External" Target="http://127.0.0.1:9/logo.png" '
+        b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"/></Relationships>'
+    )
+    with zipfile.ZipFile(TEMPLATES_DIR / "report.docx") as src, zipfile.ZipFile(folder / "report.docx", "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "word/_rels/document.xml.rels":
+                data = data.replace(b"</Relationships>", rel)
+            dst.writestr(item, data)
+    return folder / "report.docx"
+
+
+def test_a_template_that_links_outside_itself_is_refused_by_check(plan_copy, tmp_path, capsys):
+    """A rendered paper is not sanitised: a committee's template linking a web picture would make each fetch it."""
+    template = _linking_template(plan_copy / "templates")
+    assert main(["check", str(plan_copy)]) == 1
+    err = capsys.readouterr().err
+    assert f"{template}: the template links outside itself (http://127.0.0.1:9/logo.png)" in err
+    shutil.rmtree(plan_copy / "templates")
+    folder = tmp_path / "their-templates"
+    shutil.copytree(TEMPLATES_DIR, folder, ignore=shutil.ignore_patterns("*.py"))
+    _linking_template(folder)
+    assert main(["check", str(plan_copy), "--templates", str(folder)]) == 2
+    assert "--templates: " in capsys.readouterr().err
+    assert main(["check", str(plan_copy), "--templates", str(TEMPLATES_DIR)]) == 0

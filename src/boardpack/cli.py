@@ -116,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     watch_cmd.set_defaults(run=_watch)
     check_cmd = commands.add_parser("check", help="check a plan and write nothing")
     check_cmd.add_argument("plan_dir", type=Path, metavar="PLAN_DIR")
+    check_cmd.add_argument("--templates", type=Path, default=TEMPLATES_DIR, metavar="DIR", help="template folder")
     check_cmd.set_defaults(run=_check)
     serve_cmd = commands.add_parser(
         "serve", help="keep LibreOffice warm for builds run with --converter unoserver://HOST:PORT"
@@ -239,7 +240,9 @@ def _warn(warnings) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    prepared = check(args.plan_dir)
+    if not _templates_fit(args.templates):
+        return EXIT_USAGE
+    prepared = check(args.plan_dir, args.templates)
     _warn(prepared.warnings)
     print(f"{display_path(args.plan_dir)}: ok ({len(prepared.papers)} papers)")
     return EXIT_OK

@@ -239,3 +239,21 @@ def _unwrap(element) -> None:
     for offset, child in enumerate(list(element)):
         parent.insert(index + offset, child)
     parent.remove(element)
+
+
+def outside_links(path) -> list[str]:
+    """Return the targets outside the package that the .docx at *path* would fetch (hyperlinks aside).
+
+    For templates, which are rendered, not sanitised: a template that links a picture at
+    ``http://…`` would make every paper fetch it, so ``check`` refuses it instead.
+    """
+    found = []
+    with zipfile.ZipFile(path) as zf:
+        for info in (i for i in zf.infolist() if i.filename.endswith(".rels")):
+            root = _parse(info.filename, read_entry(zf, info))
+            for rel in root.findall(f"{{{PKG}}}Relationship"):
+                target = rel.get("Target", "")
+                outside = rel.get("TargetMode") == "External" or _SCHEME.match(target)
+                if outside and rel.get("Type", "") != HYPERLINK:
+                    found.append(target)
+    return found

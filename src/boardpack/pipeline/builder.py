@@ -17,7 +17,7 @@ from ..appendix.attached import check_attached, prepare_docx, stamp_pdf
 from ..appendix.table import load_tables
 from ..convert.converter import Converter
 from ..convert.verify import docx_text
-from ..errors import AssembleError, ConvertError, Problem, Problems
+from ..errors import AssembleError, ConvertError, Location, Problem, Problems
 from ..pack.assemble import stamp_pattern
 from ..pack.leaks import STAMP, find_leaks, page_prints, pdf_text
 from ..pack.packs import SUPPLEMENTS, BuiltPack, PackBuilder, PackDocs, Supplement, assemble_packs
@@ -35,7 +35,7 @@ from ..plan.model import (
     SheetTable,
     Written,
 )
-from ..plan.templates import TemplateFolders
+from ..plan.templates import TemplateFolders, linking_template
 from ..plan.validate import validate_plan
 from ..render.docx import (
     APPENDIX_TEMPLATE,
@@ -85,7 +85,12 @@ def check(plan_dir: Path, templates: Path | TemplateFolders = TEMPLATES_DIR) -> 
     *templates* is the template folder (the plan's own ``templates/`` comes first): its wording counts.
     """
     problems = Problems()
-    plan = read_plan(Path(plan_dir), problems, TemplateFolders.for_plan(plan_dir, templates))
+    folders = TemplateFolders.for_plan(plan_dir, templates)
+    for folder in folders.folders:
+        found = linking_template(folder)
+        if found:
+            problems.add(Location(found[0]), found[1])
+    plan = read_plan(Path(plan_dir), problems, folders)
     action_plans = load_action_plans(plan, problems)
     tables = load_tables(plan, problems)
     check_attached(plan, problems)

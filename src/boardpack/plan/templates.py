@@ -8,7 +8,11 @@ path is asked for as ``folders / "report.docx"``, so stages that only read templ
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
+
+from ..sanitize import NotWordDocument, outside_links
+from ..zipcheck import ZipTooLarge
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "templates"
 PLAN_TEMPLATES = "templates"
@@ -25,6 +29,22 @@ def template_folder_problem(folder: Path) -> str | None:
     missing = [name for name in TEMPLATE_NAMES if not (folder / name).is_file()]
     if missing:
         return f"{folder}: has no {', '.join(missing)} (a template folder needs {', '.join(TEMPLATE_NAMES)})"
+    found = linking_template(folder)
+    return f"{found[0]}: {found[1]}" if found else None
+
+
+def linking_template(folder: Path) -> tuple[Path, str] | None:
+    """Return a template of *folder* that links outside itself (or is no Word file), and what is wrong."""
+    for name in TEMPLATE_NAMES:
+        path = folder / name
+        if not path.is_file():
+            continue
+        try:
+            links = outside_links(path)
+        except (OSError, zipfile.BadZipFile, NotWordDocument, ZipTooLarge) as exc:
+            return path, f"not a Word template ({exc})"
+        if links:
+            return path, f"the template links outside itself ({links[0]}): embed the picture or remove the link"
     return None
 
 
