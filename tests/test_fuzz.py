@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import io
 import json
 import re
@@ -247,8 +248,8 @@ def build_once(edits: list, root: Path) -> tuple[int, str]:
         edit.apply(plan)
     out = root / "out"
     out.mkdir()
-    (out / "manifest.json").write_text("[]\n", encoding="utf-8")  # a previous output that must survive
-    (out / "public-pack.pdf").write_bytes(b"the previous pack")
+    (out / "public-pack.pdf").write_bytes(PREVIOUS_PACK)  # a previous output of boardpack's, that must survive
+    (out / "manifest.json").write_text(json.dumps([PREVIOUS_ENTRY]), encoding="utf-8")
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     code, printed = run(["build", str(plan), "--out", str(out), "--converter", "soffice", "-q"])
     assert_answered(code, printed)
@@ -257,16 +258,32 @@ def build_once(edits: list, root: Path) -> tuple[int, str]:
     return code, printed
 
 
+PREVIOUS_PACK = b"the previous pack"
+PREVIOUS_ENTRY = {"path": "public-pack.pdf", "kind": "pack", "sha256": hashlib.sha256(PREVIOUS_PACK).hexdigest()}
+
 FAKE_SOFFICE = f"""#!{sys.executable}
-# A stand-in for LibreOffice: a blank one-page PDF for each document, at once.
+# A stand-in for LibreOffice, at once: a PDF of each document's words in Helvetica, 60 lines a page,
+# so that boardpack's check of what a converter returns accepts it and the build goes on to the packs.
+import re
 import sys
 from pathlib import Path
 import pikepdf
+from boardpack.convert.verify import docx_text
 args = sys.argv[1:]
 out = Path(args[args.index("--outdir") + 1])
 for doc in (a for a in args if a.endswith(".docx")):
+    words = docx_text(Path(doc)).split()
+    lines = [" ".join(words[i : i + 12]) for i in range(0, len(words), 12)] or [""]
     pdf = pikepdf.new()
-    pdf.add_blank_page()
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                             BaseFont=pikepdf.Name.Helvetica, Encoding=pikepdf.Name.WinAnsiEncoding))
+    for start in range(0, len(lines), 60):
+        shown = [re.sub("[^A-Za-z0-9 .,;:-]", " ", line) for line in lines[start : start + 60]]
+        text = " T* ".join("(" + line + ") Tj" for line in shown)
+        pdf.add_blank_page()
+        page = pdf.pages[-1]
+        page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+        page.Contents = pdf.make_stream(("BT /F1 8 Tf 10 TL 36 760 Td " + text + " ET").encode("latin-1"))
     pdf.save(out / (Path(doc).stem + ".pdf"))
 """
 
@@ -305,3 +322,14 @@ def test_build_answers_whatever_the_plan(edits, tmp_path_factory, monkeypatch):
     monkeypatch.setenv("BOARDPACK_SOFFICE", str(fake_soffice(tmp_path_factory.mktemp("soffice"))))
     with tempfile.TemporaryDirectory(prefix="boardpack-fuzz-") as root:
         build_once(edits, Path(root))
+
+
+def test_the_stand_in_converter_lets_a_valid_plan_build_to_its_packs(tmp_path, monkeypatch):
+    """The build fuzz must reach the packs: a stand-in whose PDFs the converter check refused, or a previous
+    output the ownership rule refused, would make every build stop early and the fuzz test prove little."""
+    (tmp_path / "soffice").mkdir()
+    monkeypatch.setenv("BOARDPACK_SOFFICE", str(fake_soffice(tmp_path / "soffice")))
+    code, printed = build_once([Everywhere("2017-12-19", "9999-12-31")], tmp_path)
+    assert code == 0, printed
+    assert (tmp_path / "out" / "public-pack.pdf").read_bytes() != PREVIOUS_PACK
+    assert (tmp_path / "out" / "members-pack.pdf").is_file()
