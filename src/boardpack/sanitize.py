@@ -105,9 +105,7 @@ def _clean_rels(name: str, data: bytes) -> tuple[bytes, set[str]]:
     root = _parse(name, data)
     removed = set()
     for rel in root.findall(f"{{{PKG}}}Relationship"):
-        target, kind = rel.get("Target", ""), rel.get("Type", "")
-        outside = rel.get("TargetMode") == "External" or _SCHEME.match(target)
-        if (outside and kind != HYPERLINK) or kind.endswith(("/aFChunk", "/comments", "/subDocument")):
+        if _reaches_outside(rel) or rel.get("Type", "").endswith(("/aFChunk", "/comments", "/subDocument")):
             removed.add(rel.get("Id"))
             root.remove(rel)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True), removed
@@ -251,9 +249,11 @@ def outside_links(path) -> list[str]:
     with zipfile.ZipFile(path) as zf:
         for info in (i for i in zf.infolist() if i.filename.endswith(".rels")):
             root = _parse(info.filename, read_entry(zf, info))
-            for rel in root.findall(f"{{{PKG}}}Relationship"):
-                target = rel.get("Target", "")
-                outside = rel.get("TargetMode") == "External" or _SCHEME.match(target)
-                if outside and rel.get("Type", "") != HYPERLINK:
-                    found.append(target)
+            found += [rel.get("Target", "") for rel in root.findall(f"{{{PKG}}}Relationship") if _reaches_outside(rel)]
     return found
+
+
+def _reaches_outside(rel) -> bool:
+    """Return whether the relationship *rel* reaches outside the package for more than a hyperlink."""
+    outside = rel.get("TargetMode") == "External" or _SCHEME.match(rel.get("Target", ""))
+    return bool(outside) and rel.get("Type", "") != HYPERLINK

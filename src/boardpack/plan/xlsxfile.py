@@ -22,6 +22,8 @@ SCANNED = re.compile(r"xl/(worksheets/[^/]+\.xml|sharedStrings\.xml)")
 _SUSPECT = re.compile(rb"&#(x[0-9A-Fa-f]{1,8}|[0-9]{1,10});|[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
 _STAND_IN = 0xF0000  # + the code point for C0 controls; the others below
 _OTHERS = {0xFFFE: 0x20, 0xFFFF: 0x21, "surrogate": 0x22, "too large": 0x23}
+# What Word cannot hold (controls but tab and line breaks, U+FFFE/FFFF, surrogates) and the stand-ins for it.
+_CANNOT_HOLD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff\U000f0000-\U000f0023]")
 
 
 def checked_source(path: Path) -> tuple[Path | io.BytesIO | None, str | None]:
@@ -81,15 +83,15 @@ def _stand_in(match: re.Match) -> bytes:
 
 def bad_character(text: str) -> str | None:
     """Return a description of the first character in *text* that Word cannot hold, or None."""
-    for char in text:
-        code = ord(char)
-        if code < 0x20 and char not in "\t\n\r":
-            return f"control character U+{code:04X}"
-        if _STAND_IN <= code <= _STAND_IN + 0x23:
-            return _described(code - _STAND_IN)
-        if code in (0xFFFE, 0xFFFF) or 0xD800 <= code <= 0xDFFF:
-            return f"character U+{code:04X}"
-    return None
+    found = _CANNOT_HOLD.search(text)  # one C-level scan: every cell of a workbook passes here
+    if found is None:
+        return None
+    code = ord(found.group())
+    if code < 0x20:
+        return f"control character U+{code:04X}"
+    if _STAND_IN <= code <= _STAND_IN + 0x23:
+        return _described(code - _STAND_IN)
+    return f"character U+{code:04X}"
 
 
 def _described(offset: int) -> str:
