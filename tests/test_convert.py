@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import stat
 from pathlib import Path
 
 import pytest
 
-from boardpack.convert.converter import PDF_FILTER, convert_to_pdf, find_soffice
+from boardpack.convert import converter as converter_module
+from boardpack.convert.converter import PDF_FILTER, REMOTE_OPTIONS, convert_to_pdf, find_soffice
 from boardpack.errors import ConvertError
 
 
@@ -22,6 +24,17 @@ def fake_soffice(tmp_path: Path, body: str) -> Path:
 def test_filter_asks_for_a_tagged_pdf():
     options = json.loads(PDF_FILTER.split(":", 2)[2])
     assert options["UseTaggedPDF"] == {"type": "boolean", "value": "true"}
+    # PDF/UA mode: LibreOffice 7.4 then writes XMP with pdfuaid:part 1 and a RoleMap without self-maps
+    assert options["PDFUACompliance"] == {"type": "boolean", "value": "true"}
+
+
+def test_every_converter_asks_for_pdf_ua():
+    """The soffice batch, the unoserver client and the warm worker export with the same options."""
+    assert {"UseTaggedPDF=true", "PDFUACompliance=true"} <= set(REMOTE_OPTIONS)
+    worker = Path(converter_module.__file__).with_name("unoworker.py").read_text(encoding="utf-8")
+    (line,) = [x for x in worker.splitlines() if x.startswith("FILTER_DATA = ")]
+    data = ast.literal_eval(line.split("=", 1)[1].strip())
+    assert data["UseTaggedPDF"] is True and data["PDFUACompliance"] is True
 
 
 def test_boardpack_soffice_wins_over_path(tmp_path, monkeypatch):
@@ -137,6 +150,7 @@ def test_remote_unoserver_gets_the_document_and_the_tagged_pdf_options(tmp_path)
     ((inpath, data, outpath, convert_to, filtername, options),) = received
     assert (inpath, data, outpath, convert_to, filtername) == (None, b"docx bytes", None, "pdf", "writer_pdf_Export")
     assert "UseTaggedPDF=true" in options
+    assert "PDFUACompliance=true" in options
 
 
 @pytest.mark.parametrize("url", ["http://host:2003", "unoserver://host", "unoserver://:2003"])

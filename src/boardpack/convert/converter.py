@@ -29,6 +29,7 @@ DEFAULT_TIMEOUT = 300.0
 PDF_FILTER = "pdf:writer_pdf_Export:" + json.dumps(
     {
         "UseTaggedPDF": {"type": "boolean", "value": "true"},
+        "PDFUACompliance": {"type": "boolean", "value": "true"},
         "DisplayPDFDocTitle": {"type": "boolean", "value": "true"},
         "ExportBookmarks": {"type": "boolean", "value": "true"},
     },
@@ -164,7 +165,7 @@ def _run(soffice: str, profile: str, folder: Path, docs: list[Path], timeout: fl
         raise ConvertError([Problem("soffice", f"{how} from `{command_line} …`" + (f": {detail}" if detail else ""))])
 
 
-REMOTE_OPTIONS = ["UseTaggedPDF=true", "DisplayPDFDocTitle=true", "ExportBookmarks=true"]
+REMOTE_OPTIONS = ["UseTaggedPDF=true", "PDFUACompliance=true", "DisplayPDFDocTitle=true", "ExportBookmarks=true"]
 
 
 MODES = ("auto", "warm", "soffice")

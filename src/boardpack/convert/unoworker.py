@@ -52,7 +52,7 @@ oor:op="fuse"><value>3</value></prop></item>
 oor:op="fuse"><value>0</value></prop></item>
 </oor:items>
 """
-FILTER_DATA = {"UseTaggedPDF": True, "DisplayPDFDocTitle": True, "ExportBookmarks": True}
+FILTER_DATA = {"UseTaggedPDF": True, "PDFUACompliance": True, "DisplayPDFDocTitle": True, "ExportBookmarks": True}
 
 
 def prop(name: str, value) -> PropertyValue:
