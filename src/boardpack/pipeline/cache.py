@@ -184,7 +184,7 @@ def produce(
         _convert(converting, converter, meanwhile)
         _verify(converting)
     for job in built:
-        normalize_pdf(job.pdf, day)
+        normalize_pdf(job.pdf, day, converted_from=job.docx if job.converts else None)
         cache.store(job.key, job.outputs)
     if built and progress:
         progress("converted", steps, steps)

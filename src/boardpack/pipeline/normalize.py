@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pikepdf
 
+from ..convert.tags import TaggingError, complete, docx_link_targets
+from ..errors import ConvertError, Problem
 from ..render.properties import APP_XML
 from ..util import save_pdf
 
@@ -51,10 +53,21 @@ def pdf_date(day: dt.date) -> str:
     return f"D:{day:%Y%m%d}000000Z"
 
 
-def normalize_pdf(path: Path, day: dt.date) -> None:
-    """Rewrite the PDF at *path* with its dates set to *day* and a content-derived /ID."""
+def normalize_pdf(path: Path, day: dt.date, converted_from: Path | None = None) -> None:
+    """Rewrite the PDF at *path* with its dates set to *day* and a content-derived /ID.
+
+    A PDF LibreOffice *converted_from* a .docx first has its tagging completed (``convert/tags.py``:
+    artifacts, list labels, row headers, link annotations, the links' targets read from the .docx).
+    The XMP metadata LibreOffice writes in PDF/UA mode (dc:title, pdfuaid:part 1) is kept, its dates
+    and creator made the Info dictionary's, so both say the same and the same input gives the same bytes.
+    """
     tmp = path.with_name(path.name + ".tmp")
     with pikepdf.open(path) as pdf:
+        if converted_from is not None:
+            try:
+                complete(pdf, docx_link_targets(converted_from.read_bytes()))
+            except TaggingError as exc:  # content a screen reader would never reach: refuse the PDF
+                raise ConvertError([Problem(str(path), f"LibreOffice left {exc}")]) from None
         for key in ("/DocChecksum", "/ID"):
             if key in pdf.trailer:
                 del pdf.trailer[key]
@@ -62,5 +75,10 @@ def normalize_pdf(path: Path, day: dt.date) -> None:
         pdf.docinfo.Creator = "boardpack"  # not "Writer": the document was written from the plan
         if "/ModDate" in pdf.docinfo:
             pdf.docinfo.ModDate = pdf_date(day)
+        if "/Metadata" in pdf.Root:
+            # Info -> XMP (title, author, dates, creator, producer); nothing else, and no "pikepdf"
+            # as editor nor a wall-clock MetadataDate.
+            with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+                meta.load_from_docinfo(pdf.docinfo)
         save_pdf(pdf, tmp, deterministic_id=True)
     os.replace(tmp, path)

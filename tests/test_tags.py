@@ -1,0 +1,298 @@
+"""convert/tags.py: LibreOffice 7.4's tagging completed, on small PDFs the real LibreOffice makes.
+
+One .docx (python-docx) holds each shape LO 7.4 leaves short of PDF/UA: a bordered, shaded
+paragraph (drawn outside marked content), lettered and bulleted list items (label inside the
+LBody), a table whose first column is styled "Row Heading", and two hyperlinks (Link elements
+without annotations). It is converted once, by soffice with boardpack's filter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pikepdf
+import pytest
+from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import qn
+
+from boardpack.convert import tags
+from boardpack.convert.converter import convert_to_pdf
+from boardpack.errors import ConvertError
+from boardpack.pipeline.normalize import normalize_pdf
+
+NUMBERING = """<w:numbering xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
+<w:abstractNum w:abstractNumId="1"><w:multiLevelType w:val="singleLevel"/><w:lvl w:ilvl="0"><w:start w:val="1"/>
+<w:numFmt w:val="lowerLetter"/><w:lvlText w:val="(%1)"/><w:lvlJc w:val="left"/>
+<w:pPr><w:ind w:left="720" w:hanging="360"/></w:pPr></w:lvl></w:abstractNum>
+<w:abstractNum w:abstractNumId="2"><w:multiLevelType w:val="singleLevel"/><w:lvl w:ilvl="0"><w:start w:val="1"/>
+<w:numFmt w:val="bullet"/><w:lvlText w:val="\u2022"/><w:lvlJc w:val="left"/>
+<w:pPr><w:ind w:left="720" w:hanging="360"/></w:pPr><w:rPr><w:rFonts w:ascii="Arial" w:hAnsi="Arial"/></w:rPr></w:lvl>
+</w:abstractNum>
+<w:num w:numId="1"><w:abstractNumId w:val="1"/></w:num><w:num w:numId="2"><w:abstractNumId w:val="2"/></w:num>
+</w:numbering>"""
+EMAIL, WEB = "audit@example.org", "https://www.example.org/audit"
+ROWS = [("Purpose", "To note.", "Open"), ("Owner", "The Director.", "Closed"), ("Due", "March 2018.", "Open")]
+
+
+def _numbered(paragraph, num_id: int) -> None:
+    num = parse_xml(
+        f'<w:numPr xmlns:w="{qn("w:x")[1:].split("}")[0]}"><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'
+    )
+    paragraph._p.get_or_add_pPr().append(num)
+
+
+def _hyperlink(paragraph, url: str, text: str) -> None:
+    rel = paragraph.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), rel)
+    run, t = OxmlElement("w:r"), OxmlElement("w:t")
+    t.text = text
+    run.append(t)
+    link.append(run)
+    paragraph._p.append(link)
+
+
+def _boxed(paragraph) -> None:
+    """Borders and shading, as the Report Summary box has them."""
+    ppr = paragraph._p.get_or_add_pPr()
+    w = qn("w:x")[1:].split("}")[0]
+    sides = "".join(
+        f'<w:{s} w:val="single" w:sz="8" w:space="4" w:color="000000"/>' for s in ("top", "left", "bottom", "right")
+    )
+    ppr.append(parse_xml(f'<w:pBdr xmlns:w="{w}">{sides}</w:pBdr>'))
+    ppr.append(parse_xml(f'<w:shd xmlns:w="{w}" w:val="clear" w:color="auto" w:fill="D9D9D9"/>'))
+
+
+def make_docx(path: Path) -> None:
+    doc = Document()
+    doc.core_properties.title = "Tag test"
+    doc.part.numbering_part._element = parse_xml(NUMBERING.encode())
+    row_heading = doc.styles.add_style("Row Heading", WD_STYLE_TYPE.PARAGRAPH)
+    table_heading = doc.styles.add_style("Table Heading", WD_STYLE_TYPE.PARAGRAPH)
+    doc.add_heading("Tag test", level=1)
+    _boxed(doc.add_paragraph("A summary in a box with shading and border."))
+    _numbered(doc.add_paragraph("The first lettered item."), 1)
+    _numbered(doc.add_paragraph("The second lettered item."), 1)
+    _numbered(doc.add_paragraph("A bulleted item."), 2)
+    doc.add_paragraph("A plain paragraph after the lists.")
+    linked = doc.add_paragraph("Write to ")
+    _hyperlink(linked, "mailto:" + EMAIL, EMAIL)
+    linked.add_run(" or see ")
+    _hyperlink(linked, WEB, WEB)
+    linked.add_run(".")
+    table = doc.add_table(rows=1 + len(ROWS), cols=3)
+    table.style = doc.styles["Table Grid"]
+    for col, text in enumerate(("Item", "Value", "State")):
+        table.cell(0, col).paragraphs[0].text = text
+        table.cell(0, col).paragraphs[0].style = table_heading
+    for row, cells in enumerate(ROWS, 1):
+        for col, text in enumerate(cells):
+            table.cell(row, col).paragraphs[0].text = text
+        table.cell(row, 0).paragraphs[0].style = row_heading
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    doc.save(path)
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory) -> tuple[Path, Path]:
+    """(the .docx, the PDF LibreOffice made of it, untouched)."""
+    folder = tmp_path_factory.mktemp("tags")
+    docx = folder / "tags.docx"
+    make_docx(docx)
+    (pdf,) = convert_to_pdf([docx])
+    return docx, pdf
+
+
+@pytest.fixture
+def completed(converted, tmp_path):
+    """The converted PDF with its tagging completed, opened, and its report."""
+    docx, pdf = converted
+    copy = tmp_path / "fixed.pdf"
+    with pikepdf.open(pdf) as source:
+        report = tags.complete(source, tags.docx_link_targets(docx.read_bytes()))
+        source.save(copy)
+    opened = pikepdf.open(copy)
+    yield opened, report, copy
+    opened.close()
+
+
+def untagged_operators(pdf: pikepdf.Pdf) -> list[str]:
+    found = []
+    for page in pdf.pages:
+        depth = 0
+        for _, op in pikepdf.parse_content_stream(page):
+            name = str(op)
+            depth += name in ("BMC", "BDC")
+            depth -= name == "EMC"
+            if depth == 0 and name in tags.PATH_OPS | tags.PAINT_OPS | {"BT", "Do"}:
+                found.append(name)
+    return found
+
+
+def test_libreoffice_leaves_what_tags_completes(converted):
+    """The evidence: LO 7.4's own PDF draws outside marked content and has no link annotation."""
+    _, pdf = converted
+    with pikepdf.open(pdf) as raw:
+        assert untagged_operators(raw)
+        assert "/Annots" not in raw.pages[0]
+
+
+def test_drawing_outside_marked_content_becomes_artifact(completed):
+    pdf, report, _ = completed
+    assert report.artifacts >= 1
+    assert untagged_operators(pdf) == []
+    for page in pdf.pages:  # q/Q still balance, and no marked content opens inside BT and closes outside
+        names = [str(op) for _, op in pikepdf.parse_content_stream(page)]
+        assert names.count("q") == names.count("Q")
+        assert names.count("BMC") + names.count("BDC") == names.count("EMC")
+
+
+def test_completing_twice_changes_nothing_more(completed):
+    pdf, _, _ = completed
+    again = tags.complete(pdf)
+    assert (again.artifacts, again.labels, again.row_headers, again.links) == (0, 0, 0, 0)
+
+
+def test_text_outside_marked_content_is_refused_not_hidden():
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.Root.StructTreeRoot = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
+    pdf.pages[0].obj.Contents = pdf.make_stream(b"0 0 m 10 10 l S BT /F1 12 Tf (hidden) Tj ET")
+    with pytest.raises(tags.TaggingError, match="text outside"):
+        tags.artifact_drawing(pdf)
+
+
+def test_q_closing_an_earlier_q_stays_outside_the_artifact():
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.pages[0].obj.Contents = pdf.make_stream(b"/Artifact BMC q EMC 1 w q 0 0 m 5 5 l S Q Q")
+    assert tags.artifact_drawing(pdf) == 1
+    names = [str(op) for _, op in pikepdf.parse_content_stream(pdf.pages[0])]
+    assert names[-6:] == ["m", "l", "S", "Q", "EMC", "Q"]
+    assert names[3:6] == ["w", "BMC", "q"] or names[3:6] == ["BMC", "w", "q"]
+
+
+def _elements(pdf):
+    tree = tags._Tree(pdf)
+    return tree, list(tree.elements())
+
+
+def test_list_labels_get_their_own_lbl(completed):
+    pdf, report, _ = completed
+    tree, elements = _elements(pdf)
+    labels = [e for e in elements if e.S == pikepdf.Name.Lbl]
+    assert report.labels == 3
+    assert [tree.text(e) for e in labels] == ["(a)", "(b)", "\u2022"]
+    for label in labels:
+        item = label.P
+        assert tree.role(item) == "LI"
+        kinds = [str(k.S) for k in tags._kids(item)]
+        assert kinds == ["/Lbl", "/LBody"]
+        (mcid,) = tags._kids(label)
+        key = int(pdf.pages[0].obj.StructParents)
+        assert tree.parent_tree[key][mcid].objgen == label.objgen
+    bodies = [tree.text(e) for e in elements if tree.role(e) == "LBody"]
+    assert bodies == ["The first lettered item.", "The second lettered item.", "A bulleted item."]
+    plain = [e for e in elements if tree.text(e) == "A plain paragraph after the lists."]
+    assert plain and plain[0].P.S == pikepdf.Name.Document  # not a list: left alone
+
+
+@pytest.mark.parametrize("text", ["(a)", "(iv)", "1.", "2.3", "a)", "\u2022", "\u2013"])
+def test_label_shaped(text):
+    assert tags.label_shaped(text)
+
+
+@pytest.mark.parametrize("text", ["", "The first", "(abcdef)", "Purpose."])
+def test_not_label_shaped(text):
+    assert not tags.label_shaped(text)
+
+
+def test_row_heading_cells_become_row_headers(completed):
+    pdf, report, _ = completed
+    tree, elements = _elements(pdf)
+    assert report.row_headers == len(ROWS) and report.stray_column_headers == []
+    (table,) = [e for e in elements if tree.role(e) == "Table"]
+    rows = [[(str(c.S), str(tags._scope(c)), tree.text(c)) for c in tags._cells(r)] for r in tags._rows(tree, table)]
+    assert rows[0] == [("/TH", "/Column", t) for t in ("Item", "Value", "State")]
+    for row, cells in zip(rows[1:], ROWS, strict=True):
+        assert row == [("/TH", "/Row", cells[0]), ("/TD", "None", cells[1]), ("/TD", "None", cells[2])]
+    header = tags._cells(tags._rows(tree, table)[1])[0]
+    layout = [a for a in tags._attributes(header) if a.get("/O") == pikepdf.Name.Layout]
+    assert layout, "LO's layout attributes are kept beside the table ones"
+
+
+def test_links_get_annotations_over_their_text(completed):
+    pdf, report, _ = completed
+    tree, elements = _elements(pdf)
+    assert report.links == 2 and report.unlinked == []
+    annots = list(pdf.pages[0].Annots)
+    assert [str(a.A.URI) for a in annots] == ["mailto:" + EMAIL, WEB]
+    assert [str(a.Contents) for a in annots] == [EMAIL, WEB]
+    assert pdf.pages[0].Tabs == pikepdf.Name.S
+    links = [e for e in elements if e.S == pikepdf.Name.Link]
+    for link, annot in zip(links, annots, strict=True):
+        objr = [k for k in tags._kids(link) if isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR"]
+        assert objr[0].Obj.objgen == annot.objgen
+        assert tree.parent_tree[int(annot.StructParent)].objgen == link.objgen
+        (mark,) = [tree.marks[m] for m in tree.mcids(link)]
+        x0, y0, x1, y1 = (float(v) for v in annot.Rect)
+        assert x0 <= mark.box[0] + 0.01 and x1 >= mark.box[2] - 0.01 and 5 < x1 - x0 < 300 and 8 < y1 - y0 < 20
+
+
+def test_link_target_from_text_when_the_docx_has_none():
+    assert tags.link_target("clerk@council.gov.uk", {}) == "mailto:clerk@council.gov.uk"
+    assert tags.link_target("www.example.org", {}) == "https://www.example.org"
+    assert tags.link_target("our website", {}) is None
+    assert tags.link_target("our website", {"our website": "https://x.org"}) == "https://x.org"
+
+
+def checker(*command: str) -> str:
+    tool = Path(sys.executable).with_name(command[0])
+    assert tool.exists(), f"{command[0]} is a test tool of the venv"
+    return subprocess.run([str(tool), *command[1:]], capture_output=True, text=True, timeout=120).stdout
+
+
+def test_checkers_find_no_errors_after(completed):
+    _, _, path = completed
+    report = json.loads(checker("outloud", "--json", "-", str(path)))
+    findings = report["results"][0]["findings"]
+    assert [f["rule"] for f in findings if f["severity"] == "error"] == []
+    assert not {"TAG-001", "LNK-010", "TBL-001", "TBL-002"} & {f["rule"] for f in findings}
+    assert "[ERROR]" not in checker("pdfua", "check", str(path))
+
+
+def test_normalized_pdf_keeps_xmp_in_step_with_info_and_is_deterministic(converted, tmp_path):
+    docx, pdf = converted
+    day = dt.date(2017, 12, 19)
+    copies = [tmp_path / "a.pdf", tmp_path / "b.pdf"]
+    for copy in copies:
+        shutil.copyfile(pdf, copy)
+        normalize_pdf(copy, day, converted_from=docx)
+    assert copies[0].read_bytes() == copies[1].read_bytes()
+    with pikepdf.open(copies[0]) as done:
+        meta = done.open_metadata()
+        assert meta["dc:title"] == "Tag test" == str(done.docinfo.Title)
+        assert meta["pdfuaid:part"] == "1"
+        assert meta["xmp:CreateDate"].startswith("2017-12-19T00:00:00")
+        assert meta["xmp:CreatorTool"] == "boardpack" == str(done.docinfo.Creator)
+        assert "/Annots" in done.pages[0]  # the tagging was completed on the way
+
+
+def test_normalize_refuses_a_pdf_with_untagged_text(converted, tmp_path):
+    docx, _ = converted
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.Root.StructTreeRoot = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
+    pdf.pages[0].obj.Contents = pdf.make_stream(b"BT ET")
+    path = tmp_path / "bad.pdf"
+    pdf.save(path)
+    with pytest.raises(ConvertError, match="text outside"):
+        normalize_pdf(path, dt.date(2017, 12, 19), converted_from=docx)
