@@ -101,14 +101,39 @@ def make_docx(path: Path) -> None:
     doc.save(path)
 
 
+def make_grouped_docx(path: Path) -> None:
+    """A table with "Table Heading" cells below its header row: a theme row across it and a Total row."""
+    doc = Document()
+    doc.core_properties.title = "Grouped table"
+    heading = doc.styles.add_style("Table Heading", WD_STYLE_TYPE.PARAGRAPH)
+    table = doc.add_table(rows=4, cols=3)
+    table.style = doc.styles["Table Grid"]
+    theme = table.cell(1, 0).merge(table.cell(1, 2))
+    for row, texts in ((0, ("Ref", "Action", "Count")), (2, ("A-01", "Do it", "9")), (3, ("Total", "", "9"))):
+        for col, text in enumerate(texts):
+            table.cell(row, col).paragraphs[0].text = text
+            if row != 2:
+                table.cell(row, col).paragraphs[0].style = heading
+    theme.paragraphs[0].text = "Theme one"
+    theme.paragraphs[0].style = heading
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    doc.save(path)
+
+
 @pytest.fixture(scope="module")
-def converted(tmp_path_factory) -> tuple[Path, Path]:
-    """(the .docx, the PDF LibreOffice made of it, untouched)."""
+def documents(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
+    """Each test document: (its .docx, the PDF LibreOffice made of it, untouched); one soffice run."""
     folder = tmp_path_factory.mktemp("tags")
-    docx = folder / "tags.docx"
-    make_docx(docx)
-    (pdf,) = convert_to_pdf([docx])
-    return docx, pdf
+    made = {"tags": make_docx, "grouped": make_grouped_docx}
+    for name, make in made.items():
+        make(folder / f"{name}.docx")
+    pdfs = convert_to_pdf([folder / f"{name}.docx" for name in made])
+    return {name: (folder / f"{name}.docx", pdf) for name, pdf in zip(made, pdfs, strict=True)}
+
+
+@pytest.fixture
+def converted(documents) -> tuple[Path, Path]:
+    return documents["tags"]
 
 
 @pytest.fixture
@@ -227,6 +252,19 @@ def test_row_heading_cells_become_row_headers(completed):
     header = tags._cells(tags._rows(tree, table)[1])[0]
     layout = [a for a in tags._attributes(header) if a.get("/O") == pikepdf.Name.Layout]
     assert layout, "LO's layout attributes are kept beside the table ones"
+
+
+def test_column_headers_below_the_header_rows_are_fixed_and_named(documents):
+    _, path = documents["grouped"]
+    with pikepdf.open(path) as pdf:
+        report = tags.complete(pdf)
+        tree, elements = _elements(pdf)
+        (table,) = [e for e in elements if tree.role(e) == "Table"]
+        rows = [[(str(c.S), str(tags._scope(c))) for c in tags._cells(r)] for r in tags._rows(tree, table)]
+    assert report.stray_column_headers == ["Theme one", "Total", "", "9"]
+    assert rows[0] == [("/TH", "/Column")] * 3  # the header row keeps its column scope
+    assert rows[1] == [("/TH", "/Row")]  # the theme heads its rows
+    assert rows[3] == [("/TH", "/Row"), ("/TD", "None"), ("/TD", "None")]  # "Total" heads; its figures are data
 
 
 def test_links_get_annotations_over_their_text(completed):

@@ -622,8 +622,10 @@ def link_annotations(tree: _Tree, targets: dict[str, str]) -> tuple[int, list[st
     ``/Annot`` on the page, so nothing is clickable and the Link element has no object reference:
     PDF/UA-1 7.18.5 wants every link annotation nested in a Link element, and a Link element
     without one is a link nobody can follow (outloud LNK-010: "printed as text with no link
-    annotation over them"). LO's export finds links by moving a text cursor through the layout
-    (``SwEnhancedPDFExportHelper::EnhancedPDFExport``), which the headless conversion does not give it.
+    annotation over them"). LO makes link annotations in a separate pass
+    (``SwEnhancedPDFExportHelper::EnhancedPDFExport`` selects each hyperlink with the view's cursor
+    and calls ``CreateLink``); in the headless runs tried it made none, and no writer_pdf_Export
+    option (ExportLinksRelativeFsys, ConvertOOoTargetToPDFTarget, PDFUACompliance) changed that.
 
     For each MCID of a Link element this adds a ``/Link`` annotation over its text (the box read from
     the content stream: text matrix, font size and glyph widths; approximate but covering) with
