@@ -9,7 +9,8 @@ This script writes, deterministically (fixed dates inside the files and in the z
   hidden ``Notes`` column and a hidden row that must never be printed, and a ``Days remaining`` formula
   column whose value is saved with it as Excel would save it (openpyxl cannot compute a formula, so the
   script writes the value into the file's XML beside the formula);
-- ``external-audit/audit-progress-report.pdf``: a two-page report from the external auditor (matplotlib);
+- ``external-audit/audit-progress-report.pdf``: a two-page report from the external auditor, a tagged PDF/UA-1
+  file (a Word document exported by LibreOffice, ``soffice`` on PATH);
 - ``governance/counter-fraud-policy.docx``: the Counter-Fraud and Corruption Policy as a Word document.
 
 Run ``.venv/bin/python scripts/make_council_example.py``; the generated files are committed.
@@ -20,19 +21,19 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
-import matplotlib
+import pikepdf
+from docx import Document
+from docx.oxml.ns import qn
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
 
-matplotlib.use("pdf")
-
-from docx import Document  # noqa: E402
-from matplotlib import pyplot as plt  # noqa: E402
-from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
-from openpyxl import Workbook  # noqa: E402
-from openpyxl.styles import Alignment, Font, PatternFill  # noqa: E402
+from boardpack.xmp import Described, describe_pdf
 
 PLAN = Path(__file__).resolve().parents[1] / "plans/2018-03-14-audit-governance"
 STAMP = (2018, 3, 1, 9, 0, 0)  # every zip entry's date: the files come out byte for byte the same
@@ -523,49 +524,131 @@ def write_tracker(out: Path) -> None:
 
 
 def write_auditor_pdf(out: Path) -> None:
-    """A two-page report from the external auditor, as the firm would send it."""
-    pages = [
+    """A two-page report from the external auditor, as the firm would send it: a tagged PDF/UA-1 file.
+
+    Written as a Word document and exported by LibreOffice with "UseTaggedPDF" and "PDFUACompliance"
+    (what a firm that sends accessible reports does); the dates and the random document IDs are taken
+    out afterwards so that the file comes out byte for byte the same each time.
+    """
+    doc = Document()
+    _language(doc, "en-GB")
+    doc.add_heading(
+        "Audit Progress Report and Sector Update", level=1
+    )  # "Title" has a border LibreOffice leaves untagged
+    doc.add_paragraph("Harwood Ashby LLP, for the London Borough of Kingsmere")
+    doc.add_paragraph("Audit and Governance Committee, 14 March 2018")
+    for number, (heading, lines) in enumerate(AUDITOR_SECTIONS, start=1):
+        # A page break in a paragraph of its own would leave an empty /P in the structure tree.
+        doc.add_heading(f"{number}. {heading}", level=2).paragraph_format.page_break_before = number == 3
+        for line in lines:
+            doc.add_paragraph(line)
+    doc.add_paragraph().add_run("Paul Whitcombe, Engagement Lead, Harwood Ashby LLP").italic = True
+    footer = doc.sections[0].footer.paragraphs[0]
+    footer.add_run("Harwood Ashby LLP | Page ")
+    _field(footer, "PAGE", "1")
+    footer.add_run(" of ")
+    _field(footer, "NUMPAGES", "2")
+    props = doc.core_properties
+    props.title, props.author = "Audit Progress Report and Sector Update", "Harwood Ashby LLP"
+    props.language = "en-GB"
+    props.created = props.modified = dt.datetime(2018, 3, 1, 9, 0, 0)
+    with tempfile.TemporaryDirectory() as tmp:
+        docx = Path(tmp) / out.with_suffix(".docx").name
+        doc.save(str(docx))
+        subprocess.run(
+            [
+                "soffice",
+                f"-env:UserInstallation={(Path(tmp) / 'profile').as_uri()}",
+                "--headless",
+                "--convert-to",
+                PDF_UA_FILTER,
+                "--outdir",
+                tmp,
+                str(docx),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        _deterministic(docx.with_suffix(".pdf"), out)
+    print(f"wrote {out} (tagged, PDF/UA-1)")
+
+
+PDF_UA_FILTER = (
+    'pdf:writer_pdf_Export:{"UseTaggedPDF":{"type":"boolean","value":"true"},'
+    '"PDFUACompliance":{"type":"boolean","value":"true"}}'
+)
+
+AUDITOR_SECTIONS = [
+    (
+        "Introduction",
         [
-            ("Harwood Ashby LLP", 16, "bold"),
-            ("London Borough of Kingsmere", 13, "bold"),
-            ("Audit Progress Report and Sector Update", 13, "bold"),
-            ("Audit and Governance Committee, 14 March 2018", 11, "normal"),
-            ("", 11, "normal"),
-            ("1. Introduction", 12, "bold"),
-            ("This paper provides the Committee with a report on progress in delivering", 10, "normal"),
-            ("our responsibilities as your external auditors for the year ending 31 March 2018.", 10, "normal"),
-            ("", 10, "normal"),
-            ("2. Progress at March 2018", 12, "bold"),
-            ("Our interim audit visit took place in February 2018 and no significant", 10, "normal"),
-            ("weaknesses in the design of key financial controls were identified.", 10, "normal"),
-            ("We will issue our opinion on the financial statements by 31 July 2018.", 10, "normal"),
+            "This paper provides the Committee with a report on progress in delivering our responsibilities as "
+            "your external auditors for the year ending 31 March 2018.",
         ],
+    ),
+    (
+        "Progress at March 2018",
         [
-            ("3. Value for money", 12, "bold"),
-            ("Our risk assessment identified one significant risk: the delivery of", 10, "normal"),
-            ("the savings in the Medium Term Financial Strategy to 2020/21.", 10, "normal"),
-            ("", 10, "normal"),
-            ("4. Sector update", 12, "bold"),
-            ("From 2018/19 the deadline for publishing audited accounts moves to 31 July.", 10, "normal"),
-            ("Authorities should plan their closedown timetable accordingly.", 10, "normal"),
-            ("", 10, "normal"),
-            ("Paul Whitcombe, Engagement Lead, Harwood Ashby LLP", 10, "italic"),
+            "Our interim audit visit took place in February 2018 and no significant weaknesses in the design of "
+            "key financial controls were identified.",
+            "We will issue our opinion on the financial statements by 31 July 2018.",
         ],
-    ]
-    matplotlib.rcParams["pdf.fonttype"] = 42  # TrueType text: a reader (and pypdf) can read it back
-    with PdfPages(out, metadata={"Creator": "Harwood Ashby LLP", "Producer": None, "CreationDate": None}) as pdf:
-        for number, lines in enumerate(pages, start=1):
-            figure = plt.figure(figsize=(8.27, 11.69))  # A4
-            y = 0.9
-            for text, size, weight in lines:
-                style = "italic" if weight == "italic" else "normal"
-                weight = "normal" if weight == "italic" else weight
-                figure.text(0.1, y, text, fontsize=size, fontweight=weight, fontstyle=style)
-                y -= 0.03
-            figure.text(0.1, 0.05, f"Harwood Ashby LLP | Page {number} of {len(pages)}", fontsize=8)
-            pdf.savefig(figure)
-            plt.close(figure)
-    print(f"wrote {out} ({len(pages)} pages)")
+    ),
+    (
+        "Value for money",
+        [
+            "Our risk assessment identified one significant risk: the delivery of the savings in the Medium Term "
+            "Financial Strategy to 2020/21.",
+        ],
+    ),
+    (
+        "Sector update",
+        [
+            "From 2018/19 the deadline for publishing audited accounts moves to 31 July.",
+            "Authorities should plan their closedown timetable accordingly.",
+        ],
+    ),
+]
+
+
+def _language(doc, language: str) -> None:
+    """Make *language* every run's language, in the document defaults and in each style that names one."""
+    styles = doc.styles.element
+    for lang in styles.iter(qn("w:lang")):
+        lang.set(qn("w:val"), language)
+    defaults = styles.find(qn("w:docDefaults"))
+    rpr = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
+    if rpr.find(qn("w:lang")) is None:
+        lang = rpr.makeelement(qn("w:lang"), {qn("w:val"): language})
+        rpr.append(lang)
+
+
+def _field(paragraph, instruction: str, shown: str) -> None:
+    """Append a simple field (PAGE, NUMPAGES) showing *shown* until Word or LibreOffice updates it."""
+    field = paragraph._p.makeelement(qn("w:fldSimple"), {qn("w:instr"): instruction})
+    run = paragraph.add_run(shown)._r
+    paragraph._p.remove(run)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def _deterministic(pdf: Path, out: Path) -> None:
+    """Copy *pdf* to *out* without its dates, checksum and random IDs (the XMP rewritten to say the rest)."""
+    with pikepdf.open(pdf) as doc:
+        for key in ("/CreationDate", "/ModDate"):
+            if key in doc.docinfo:
+                del doc.docinfo[key]
+        for key in ("/DocChecksum", "/ID"):  # a digest of the file with its dates; a random ID QPDF would keep
+            if key in doc.trailer:
+                del doc.trailer[key]
+        about = Described(
+            str(doc.docinfo.get("/Title", "")),
+            str(doc.Root.get("/Lang", "en-GB")),
+            author=str(doc.docinfo.get("/Author", "")),
+            creator=str(doc.docinfo.get("/Creator", "")),
+        )
+        describe_pdf(doc, about)
+        doc.save(out, deterministic_id=True, min_version=doc.pdf_version)
 
 
 def write_policy_docx(out: Path) -> None:

@@ -4,10 +4,15 @@ A PDF's pages are copied unchanged and stamped, as artifacts a screen reader ski
 appendix's marking at the head and foot and "Appendix N" at the head. A Word document gets the
 appendix heading as its first paragraph and the marking in every header and footer; neither is ever
 read as a template, so whatever it says prints as typed. Both have their properties replaced by the
-plan's, so nothing of the file's own metadata (an author, a path, a title) is published: a Word
+plan's, so nothing of the file's own metadata (an author, a path, a title) is published (a PDF's XMP
+claims PDF/UA-1 only when the file is tagged): a Word
 document also loses its custom and extended properties and custom XML items. A Word document comes
 from outside, so it is sanitised first (``sanitize.py``): nothing it links is fetched or included,
 its tracked changes are accepted, its comments removed and its hidden text deleted.
+
+A PDF that is not tagged (no structure tree, or not /MarkInfo /Marked) cannot be made accessible
+here: a screen reader finds no headings, no reading order, maybe no text. ``check`` and ``build``
+warn at the appendix's line that the packs holding it will not be accessible.
 """
 
 from __future__ import annotations
@@ -24,7 +29,6 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from docx.shared import Pt
-from pikepdf import Dictionary
 
 from ..errors import Location, PlanError, Problem, Problems
 from ..plan.model import AttachedFile, Plan
@@ -32,6 +36,7 @@ from ..render.properties import APP_XML, describe
 from ..sanitize import NotWordDocument, sanitize_docx
 from ..stampfont import add_font, pdf_string, stamp_font, stampable
 from ..util import save_pdf
+from ..xmp import Described, describe_pdf, is_tagged, version_at_least
 
 STAMP_SIZE = 9
 FONT_KEY = "/BPMark"
@@ -49,9 +54,24 @@ def check_attached(plan: Plan, problems: Problems) -> None:
         for appendix in paper.appendices:
             source = appendix.source
             if isinstance(source, AttachedFile):
-                why = attached_problem(paper.loc.file.parent / source.file, source.is_pdf)
+                path = paper.loc.file.parent / source.file
+                why = attached_problem(path, source.is_pdf)
                 if why:
                     problems.add(source.loc, f"appendix file {source.file}: {why}")
+                elif source.is_pdf and not pdf_is_tagged(path):
+                    problems.warn(source.loc, f"appendix file {source.file}: {UNTAGGED}")
+
+
+UNTAGGED = (
+    "the PDF is not tagged, so a screen reader cannot follow it and the packs that include it will not be "
+    "accessible (PDF/UA); ask its author for a tagged PDF, or attach the Word document instead"
+)
+
+
+def pdf_is_tagged(path: Path) -> bool:
+    """Whether the PDF at *path* is tagged: it has a structure tree and says /MarkInfo /Marked true."""
+    with pikepdf.open(path) as pdf:
+        return is_tagged(pdf)
 
 
 def attached_problem(path: Path, is_pdf: bool) -> str | None:
@@ -86,7 +106,7 @@ def stamp_pdf(src: Path, out: Path, number_line: str, marking: str, title: str) 
         for page in pdf.pages:
             _stamp_page(pdf, page, font, font_ref, top_right, centre)
         _replace_metadata(pdf, title)
-        save_pdf(pdf, out, deterministic_id=True)
+        save_pdf(pdf, out, deterministic_id=True, min_version=version_at_least(pdf.pdf_version))
     return out
 
 
@@ -110,16 +130,12 @@ def _stamp_page(pdf: pikepdf.Pdf, page: pikepdf.Page, font, font_ref, top_right:
 
 
 def _replace_metadata(pdf: pikepdf.Pdf, title: str) -> None:
-    """Nothing of the attached file's own information survives: only the appendix heading."""
-    for key in list(pdf.docinfo.keys()):
-        del pdf.docinfo[key]
-    if "/Metadata" in pdf.Root:
-        del pdf.Root["/Metadata"]
-    pdf.docinfo.Title = title
-    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
-        meta["dc:title"] = title
-    pdf.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
-    pdf.Root.Lang = pdf.Root.get("/Lang", "en-GB")
+    """Nothing of the attached file's own information survives: only the appendix heading (and its language).
+
+    Its XMP claims PDF/UA-1 only when the file is tagged; whether its tagging is right is its author's.
+    """
+    language = str(pdf.Root.get("/Lang", "")) or "en-GB"
+    describe_pdf(pdf, Described(title, language, ua=is_tagged(pdf)))
 
 
 def prepare_docx(src: Path, out: Path, heading: str, marking: str, subject: str, author: str, day: dt.date) -> Path:

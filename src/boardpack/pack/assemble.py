@@ -1,11 +1,15 @@
 """Assemble converted PDFs into one meeting pack that stays a tagged, accessible PDF.
 
 Merging PDFs usually drops their tags. Here each source's structure tree is carried across: its
-top elements become /Sect parts of one /Document; every page's /StructParents (and annotation's
-/StructParent) and the /ParentTree keys are offset so that marked content still finds its
-element. Pages copied with ``copy_foreign`` share one mapping per source, so /Pg references land
-on the copied pages. Every page is then stamped "Page N" as an /Artifact in an embedded font, page
-labels match, and one bookmark is made per agenda item with its appendices nested.
+top elements become one /Sect of one /Document, titled (/T) with the agenda item it is; every
+page's /StructParents (and annotation's /StructParent) and the /ParentTree keys are offset so that
+marked content still finds its element. Pages copied with ``copy_foreign`` share one mapping per
+source, so /Pg references land on the copied pages. The merged /RoleMap maps no standard type (to
+itself or otherwise) and nothing to a type outside the standard ones. Every page is then stamped
+"Page N" as an /Artifact in an embedded font, page labels match, and one bookmark is made per
+agenda item with its appendices nested. The pack's XMP metadata says what its document information
+says, with PDF/UA-1's identification when every part is tagged; its header version is the highest
+of its parts', and at least 1.6.
 """
 
 from __future__ import annotations
@@ -23,19 +27,33 @@ from pikepdf import Array, Dictionary, Name, OutlineItem
 from ..plan.wording import fill
 from ..stampfont import add_font, pdf_string, stamp_font, stampable
 from ..util import save_pdf
+from ..xmp import Described, describe_pdf, is_tagged, version_at_least
 
 STAMP_SIZE = 9
 STAMP_BOTTOM = 16  # points above the bottom edge: below the papers' own footers
 FONT_KEY = "/BPStamp"
 
+# The standard structure types of PDF 1.7 (ISO 32000-1, 14.8.4): a RoleMap maps none of them, and
+# maps every other type to one of them.
+STANDARD_TYPES = frozenset(
+    "Document Part Art Sect Div BlockQuote Caption TOC TOCI Index NonStruct Private P H H1 H2 H3 H4 H5 H6 "
+    "L LI Lbl LBody Table TR TH TD THead TBody TFoot Span Quote Note Reference BibEntry Code Link Annot "
+    "Ruby RB RT RP Warichu WT WP Figure Formula Form".split()
+)
+
 
 @dataclass(frozen=True)
 class Part:
-    """One PDF of a pack; *level* 0 is an agenda item's bookmark, 1 is nested under the item before."""
+    """One PDF of a pack; *level* 0 is an agenda item's bookmark, 1 is nested under the item before.
+
+    *title* is the /T of its /Sect in the pack's structure tree: what a screen reader's list of
+    sections calls it (in a public pack, never a withheld document's restricted text).
+    """
 
     pdf: Path
     bookmark: str | None
     level: int = 0
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,7 +90,7 @@ def assemble(parts: list[Part], out: Path, info: PackInfo, bookmarks: list[Bookm
     """Write the pack of *parts* to *out*; return its number of pages."""
     with Assembler() as assembler:
         for part in parts:
-            assembler.add(part.pdf)
+            assembler.add(part)
         return assembler.write(out, info, bookmarks if bookmarks is not None else _bookmarks(parts, assembler.starts))
 
 
@@ -87,8 +105,10 @@ class Assembler:
         self.stack = ExitStack()
         self.pack = pikepdf.new()
         self.tree = _StructTree(self.pack)
-        self.added: list[Path] = []
+        self.added: list[Part] = []
         self.starts: list[int] = []  # the 0-based page each source starts on
+        self.versions: list[str] = []  # each source's header version
+        self.tagged = True  # every source tagged: the pack may claim PDF/UA
 
     def __enter__(self) -> Assembler:
         return self
@@ -96,21 +116,23 @@ class Assembler:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def add(self, pdf: Path) -> None:
-        """Copy *pdf*'s pages and structure after those already added."""
+    def add(self, part: Part) -> None:
+        """Copy *part*'s pages and structure after those already added."""
         with _no_gc():
-            source = self.stack.enter_context(pikepdf.open(pdf))
+            source = self.stack.enter_context(pikepdf.open(part.pdf))
             self.starts.append(len(self.pack.pages))
-            self.tree.append(source)
-            self.added.append(pdf)
+            self.versions.append(source.pdf_version)
+            self.tagged = self.tagged and is_tagged(source)
+            self.tree.append(source, part.title)
+            self.added.append(part)
 
     def write(self, out: Path, info: PackInfo, bookmarks: list[Bookmark]) -> int:
         """Stamp, label and save the pack to *out*; return its number of pages."""
         with _no_gc():
             self.tree.finish()
             _stamp(self.pack, info.page_stamp)
-            _finish(self.pack, info, bookmarks)
-            save_pdf(self.pack, out, deterministic_id=True)
+            _finish(self.pack, info, bookmarks, ua=self.tagged)
+            save_pdf(self.pack, out, deterministic_id=True, min_version=version_at_least(*self.versions))
             return len(self.pack.pages)
 
     def close(self) -> None:
@@ -141,8 +163,8 @@ class _StructTree:
         self.nums: list = []
         self.next_key = 0
 
-    def append(self, source: pikepdf.Pdf) -> None:
-        """Copy *source*'s pages and structure into the pack."""
+    def append(self, source: pikepdf.Pdf, title: str = "") -> None:
+        """Copy *source*'s pages and structure into the pack, as one /Sect titled *title*."""
         root = source.Root.get("/StructTreeRoot")
         kids = _as_list(root.get("/K")) if root is not None else []
         for kid in kids:  # detach, or copying a kid would drag the source's whole root along
@@ -162,14 +184,24 @@ class _StructTree:
         for (key, _), value in zip(entries, copied_all, strict=False):
             self.nums += [key + offset, value]
         self.next_key = offset + max([k for k, _ in entries] + [-1]) + 1
-        for copied in copied_all[len(entries) :]:
-            if copied.get("/S") == Name.Document:
-                copied.S = Name.Sect
-            copied.P = self.document
-            self.document.K.append(copied)
+        self.document.K.append(self._section(copied_all[len(entries) :], title))
         for name, role in (root.get("/RoleMap") or {}).items():
             if name not in self.role_map:
                 self.role_map[name] = role
+
+    def _section(self, kids: list, title: str) -> pikepdf.Object:
+        """Return the /Sect of one source: its /Document retyped, or a new /Sect holding its top elements."""
+        if len(kids) == 1 and kids[0].get("/S") == Name.Document:
+            sect = kids[0]
+            sect.S = Name.Sect
+        else:
+            sect = self.pack.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Sect, K=Array(kids)))
+            for kid in kids:
+                kid.P = sect
+        sect.P = self.document
+        if title:
+            sect.T = pikepdf.String(title)
+        return sect
 
     def finish(self) -> None:
         """Install the merged tree as the pack's /StructTreeRoot."""
@@ -179,12 +211,37 @@ class _StructTree:
                 K=Array([self.document]),
                 ParentTree=self.pack.make_indirect(Dictionary(Nums=Array(self.nums))),
                 ParentTreeNextKey=self.next_key,
-                RoleMap=self.role_map,
+                RoleMap=_role_map(self.role_map),
             )
         )
         self.document.P = root
         self.pack.Root.StructTreeRoot = root
         self.pack.Root.MarkInfo = Dictionary(Marked=True)
+
+
+def _role_map(merged: Dictionary) -> Dictionary:
+    """Return *merged* with what PDF/UA forbids taken out (ISO 14289-1, 7.1): no standard type is
+    mapped (LibreOffice maps /H1 to /H1, and a self-map is a circular one), and every other type
+    is mapped straight to the standard type its chain of mappings ends at. A type whose chain ends
+    elsewhere, or loops, is mapped to /Span, which says nothing wrong about it.
+    """
+
+    def resolve(name: str) -> str:
+        seen = {name}
+        while name not in STANDARD_TYPES:
+            target = merged.get("/" + name)
+            if target is None or str(target)[1:] in seen:
+                return "Span"
+            name = str(target)[1:]
+            seen.add(name)
+        return name
+
+    result = Dictionary()
+    for key in sorted(merged.keys()):
+        name = key[1:]
+        if name not in STANDARD_TYPES:
+            result[key] = Name("/" + resolve(name))
+    return result
 
 
 def _indirect(pdf: pikepdf.Pdf, obj: pikepdf.Object) -> pikepdf.Object:
@@ -267,26 +324,17 @@ def _bookmarks(parts: list[Part], starts: list[int]) -> list[Bookmark]:
     return marks
 
 
-def _finish(pack: pikepdf.Pdf, info: PackInfo, bookmarks: list[Bookmark]) -> None:
-    """Page labels, bookmarks, language, title and the rest of the document information."""
+def _finish(pack: pikepdf.Pdf, info: PackInfo, bookmarks: list[Bookmark], ua: bool = True) -> None:
+    """Page labels, bookmarks, language, title and the rest of the document information and XMP.
+
+    With *ua* (every part tagged) the XMP claims PDF/UA-1; a pack with an untagged part does not.
+    """
     pack.Root.PageLabels = Dictionary(Nums=Array([0, Dictionary(S=Name.D)]))
-    pack.Root.Lang = info.language
-    pack.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
     pack.Root.PageMode = Name.UseOutlines
     with pack.open_outline() as outline:
         outline.root.extend(_outline_item(b) for b in bookmarks)
-    pack.docinfo.Title = info.title
-    pack.docinfo.Subject = info.subject
-    pack.docinfo.Author = info.author
-    pack.docinfo.Keywords = info.keywords
-    pack.docinfo.Creator = "boardpack"
-    with pack.open_metadata(set_pikepdf_as_editor=False) as meta:
-        meta["dc:title"] = info.title
-        meta["dc:description"] = info.subject
-        meta["dc:creator"] = [info.author]
-        meta["dc:language"] = [info.language]
-        meta["pdf:Keywords"] = info.keywords
-        meta["xmp:CreatorTool"] = "boardpack"
+    about = Described(info.title, info.language, info.subject, info.author, info.keywords, ua=ua)
+    describe_pdf(pack, about)
 
 
 def _outline_item(mark: Bookmark) -> OutlineItem:

@@ -11,7 +11,8 @@ boardpack rendered from the plan, so a converter that swapped PDFs cannot hide i
 converted PDF is checked against its .docx before it gets here: ``convert/verify.py``, which is what
 makes a page of a public document a public page).
 
-Titles are looked for in the metadata and bookmarks either way, as whole titles: a bookmark or a
+Titles are looked for in the metadata, bookmarks and the titles (/T) of the pack's sections in its
+structure tree (what a screen reader lists) either way, as whole titles: a bookmark, section title or a
 metadata value (or one entry of a list of them) that is the restricted title once its numbering
 ("3. ") is taken off, whatever the case and spacing. A public "3. Risk Management Update" does not
 name a restricted "Risk Management".
@@ -189,4 +190,16 @@ def _metadata_and_bookmarks(pack: Path) -> list[tuple[str, str]]:
                 item = stack.pop()
                 found.append(("bookmark", item.title))
                 stack.extend(item.children)
+        found += [("section title", title) for title in section_titles(pdf)]
     return found
+
+
+def section_titles(pdf: pikepdf.Pdf) -> list[str]:
+    """Return the /T of the structure tree's top elements and their children (a pack's /Sect parts), in order."""
+    root = pdf.Root.get("/StructTreeRoot")
+    tops = _as_list(root.get("/K")) if root is not None else []
+    titles = []
+    for element in tops + [kid for top in tops for kid in _as_list(top.get("/K"))]:
+        if isinstance(element, pikepdf.Dictionary) and "/T" in element:
+            titles.append(str(element.T))
+    return titles

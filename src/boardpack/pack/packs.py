@@ -56,11 +56,12 @@ class Doc:
 
 @dataclass
 class Slot:
-    """One PDF in a pack, with its bookmark."""
+    """One PDF in a pack, with its bookmark and the title of its /Sect in the pack's structure tree."""
 
     doc: Doc
     bookmark: str | None
     level: int = 0
+    title: str = ""  # the agenda item's title, an appendix's heading; a withheld page's public bookmark
 
 
 @dataclass
@@ -115,18 +116,23 @@ def assemble_packs(jobs: list[PackJob], cache: Cache, started: dict[str, Assembl
     started = started if started is not None else {}
     todo = [job for job in jobs if not cache.fetch(job.pack.key, {".pdf": job.pack.path})]
     for job in todo:  # a public pack that fails its leak check fails the build, and this cache with it
-        pdfs = [part.pdf for part in job.parts]
+        parts = [_in_tree(part) for part in job.parts]
         assembler = started.pop(job.pack.path.name, None)
-        if assembler is None or assembler.added != pdfs[: len(assembler.added)]:
+        if assembler is None or assembler.added != parts[: len(assembler.added)]:
             if assembler is not None:
                 assembler.close()
             assembler = Assembler()
         with assembler:
-            for pdf in pdfs[len(assembler.added) :]:
-                assembler.add(pdf)
+            for part in parts[len(assembler.added) :]:
+                assembler.add(part)
             assembler.write(job.pack.path, job.info, job.bookmarks)
         cache.store(job.pack.key, {".pdf": job.pack.path})
     return [job.pack if job in todo else replace(job.pack, cached=True) for job in jobs]
+
+
+def _in_tree(part: Part) -> Part:
+    """*part* as the structure tree takes it (bookmarks are made apart, so only its file and title count)."""
+    return Part(part.pdf, None, title=part.title)
 
 
 class PackBuilder:
@@ -178,10 +184,12 @@ class PackBuilder:
         parts in order up to the first one not converted yet (its front sheet as guessed)."""
         for side, front in self.speculated.items():
             assembler = self.started[PACKS[side]] = Assembler()
-            for pdf in [front.pdf] + [slot.doc.pdf for item in self._plan(side, None) for slot in item.slots]:
-                if pdf in pending:
+            title = _pack_title(side, False, self.w)
+            slots = [slot for item in self._plan(side, None) for slot in item.slots]
+            for part in [Part(front.pdf, None, title=title)] + [Part(s.doc.pdf, None, title=s.title) for s in slots]:
+                if part.pdf in pending:
                     break
-                assembler.add(pdf)
+                assembler.add(part)
 
     def close(self) -> None:
         """Let go of packs begun and not written."""
@@ -234,9 +242,10 @@ class PackBuilder:
         if item.restricted and not members:
             explanation = self.w("withheld.paper", number=number, reason=item.reason or "")
             withheld = self._withheld(item.title, number, explanation)
-            plan.slots.append(Slot(withheld, self.w("pack.bookmark_withheld", number=number)))
+            bookmark = self.w("pack.bookmark_withheld", number=number)
+            plan.slots.append(Slot(withheld, bookmark, title=bookmark))
             return
-        plan.slots.append(Slot(self.docs.reports[item.paper], f"{number}. {item.title}"))
+        plan.slots.append(Slot(self.docs.reports[item.paper], f"{number}. {item.title}", title=item.title))
         for appendix in self.docs.papers[item.paper].appendices:
             doc = self.docs.appendices.get((item.paper, appendix.number))
             if doc is None:
@@ -249,7 +258,7 @@ class PackBuilder:
             else:
                 bookmark = appendix.heading
             plan.appendix_rows.append((appendix.heading, len(plan.slots)))
-            plan.slots.append(Slot(doc, bookmark, level=1))
+            plan.slots.append(Slot(doc, bookmark, level=1, title=bookmark))
 
     def _withheld(self, title: str, number: int, explanation: str) -> Doc:
         meeting, heading = self.meeting, self.w("withheld.heading")
@@ -279,11 +288,13 @@ class PackBuilder:
     def _pack_job(
         self, items: list[ItemPlan], restricted: bool, marking: str, front: Path, out: Path, supplement
     ) -> PackJob:
-        docs = [s.doc for i in items for s in i.slots]
+        slots = [s for i in items for s in i.slots]
+        docs = [s.doc for s in slots]
         starts = page_starts([self._pages(front)] + [self._pages(d.pdf) for d in docs])
-        parts = [Part(front, None)] + [Part(d.pdf, None) for d in docs]
+        front_title = _pack_title(restricted, supplement is not None, self.w)
+        parts = [Part(front, None, title=front_title)] + [Part(s.doc.pdf, None, title=s.title) for s in slots]
         info, bookmarks = self._info(restricted, supplement is not None), _bookmarks(items, starts[1:])
-        key = fingerprint("pack", [file_digest(p.pdf) for p in parts], info, bookmarks)
+        key = fingerprint("pack", [(file_digest(p.pdf), p.title) for p in parts], info, bookmarks)
         pages = sum([self._pages(front)] + [self._pages(d.pdf) for d in docs])
         return PackJob(parts, info, bookmarks, BuiltPack(out, restricted, marking, pages, tuple(docs), front, key))
 
