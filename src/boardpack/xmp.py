@@ -8,6 +8,7 @@ stamp, so the same document gives the same bytes. Imports no stage.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -50,6 +51,7 @@ class Described:
     keywords: str = ""
     creator: str = "boardpack"
     ua: bool = True  # claim PDF/UA-1 (pdfuaid:part 1): only for a file whose content is all tagged
+    created: dt.date | None = None  # Info /CreationDate and xmp:CreateDate, at midnight UTC
 
 
 def describe_pdf(pdf: pikepdf.Pdf, about: Described) -> None:
@@ -61,6 +63,8 @@ def describe_pdf(pdf: pikepdf.Pdf, about: Described) -> None:
     for key, value in info.items():
         if value:
             pdf.docinfo[key] = value
+    if about.created:
+        pdf.docinfo["/CreationDate"] = f"D:{about.created:%Y%m%d}000000Z"
     stream = pikepdf.Stream(pdf, xmp_packet(about).encode("utf-8"))
     stream.Type, stream.Subtype = Name.Metadata, Name.XML
     pdf.Root.Metadata = pdf.make_indirect(stream)
@@ -81,6 +85,8 @@ def xmp_packet(about: Described) -> str:
     dc.append(f"<dc:language><rdf:Bag><rdf:li>{escape(about.language)}</rdf:li></rdf:Bag></dc:language>")
     dc.append("<dc:format>application/pdf</dc:format>")
     other = [f"<xmp:CreatorTool>{escape(about.creator)}</xmp:CreatorTool>"] if about.creator else []
+    if about.created:
+        other.append(f"<xmp:CreateDate>{about.created:%Y-%m-%d}T00:00:00Z</xmp:CreateDate>")
     if about.keywords:
         other.append(f"<pdf:Keywords>{escape(about.keywords)}</pdf:Keywords>")
     lines = "\n   ".join(dc + other)
@@ -112,3 +118,14 @@ def is_tagged(pdf: pikepdf.Pdf) -> bool:
     """Whether *pdf* says it is tagged: a structure tree, and /MarkInfo /Marked true."""
     mark = pdf.Root.get("/MarkInfo")
     return "/StructTreeRoot" in pdf.Root and isinstance(mark, Dictionary) and bool(mark.get("/Marked", False))
+
+
+def claims_ua(pdf: pikepdf.Pdf) -> bool:
+    """Whether *pdf* is tagged and its XMP claims PDF/UA-1 (``pdfuaid:part`` 1): its author's claim, not ours."""
+    if not is_tagged(pdf) or "/Metadata" not in pdf.Root:
+        return False
+    try:
+        meta = pdf.open_metadata()
+        return str(meta.get("pdfuaid:part", "")).strip() == "1"
+    except Exception:  # noqa: BLE001 - an unreadable packet claims nothing
+        return False

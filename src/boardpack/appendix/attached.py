@@ -36,7 +36,7 @@ from ..render.properties import APP_XML, describe
 from ..sanitize import NotWordDocument, sanitize_docx
 from ..stampfont import add_font, pdf_string, stamp_font, stampable
 from ..util import save_pdf
-from ..xmp import Described, describe_pdf, is_tagged, version_at_least
+from ..xmp import Described, claims_ua, describe_pdf, is_tagged, version_at_least
 
 STAMP_SIZE = 9
 FONT_KEY = "/BPMark"
@@ -132,10 +132,11 @@ def _stamp_page(pdf: pikepdf.Pdf, page: pikepdf.Page, font, font_ref, top_right:
 def _replace_metadata(pdf: pikepdf.Pdf, title: str) -> None:
     """Nothing of the attached file's own information survives: only the appendix heading (and its language).
 
-    Its XMP claims PDF/UA-1 only when the file is tagged; whether its tagging is right is its author's.
+    Its XMP claims PDF/UA-1 only when the file is tagged and its author claimed PDF/UA-1: boardpack
+    cannot vouch for tagging it did not make.
     """
     language = str(pdf.Root.get("/Lang", "")) or "en-GB"
-    describe_pdf(pdf, Described(title, language, ua=is_tagged(pdf)))
+    describe_pdf(pdf, Described(title, language, ua=claims_ua(pdf)))
 
 
 def prepare_docx(src: Path, out: Path, heading: str, marking: str, subject: str, author: str, day: dt.date) -> Path:

@@ -27,7 +27,7 @@ from pikepdf import Array, Dictionary, Name, OutlineItem
 from ..plan.wording import fill
 from ..stampfont import add_font, pdf_string, stamp_font, stampable
 from ..util import save_pdf
-from ..xmp import Described, describe_pdf, is_tagged, version_at_least
+from ..xmp import Described, claims_ua, describe_pdf, version_at_least
 
 STAMP_SIZE = 9
 STAMP_BOTTOM = 16  # points above the bottom edge: below the papers' own footers
@@ -122,7 +122,7 @@ class Assembler:
             source = self.stack.enter_context(pikepdf.open(part.pdf))
             self.starts.append(len(self.pack.pages))
             self.versions.append(source.pdf_version)
-            self.tagged = self.tagged and is_tagged(source)
+            self.tagged = self.tagged and claims_ua(source)  # every part tagged and claiming PDF/UA-1
             self.tree.append(source, part.title)
             self.added.append(part)
 

@@ -7,6 +7,7 @@ the meeting's date, keeping everything else, tags included.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -19,6 +20,7 @@ from ..convert.tags import TaggingError, complete, docx_link_targets
 from ..errors import ConvertError, Problem
 from ..render.properties import APP_XML
 from ..util import save_pdf
+from ..xmp import LANGUAGE, Described, claims_ua, describe_pdf
 
 THUMBNAIL = "docProps/thumbnail.jpeg"
 
@@ -48,6 +50,14 @@ def normalize_docx(path: Path, day: dt.date) -> None:
     os.replace(tmp, path)
 
 
+def _described(pdf: pikepdf.Pdf, day: dt.date, ua: bool) -> Described:
+    """What the converted *pdf* says of itself (its Info, from the .docx's properties), to be written again."""
+    info = {key: str(pdf.docinfo.get(key, "")) for key in ("/Title", "/Subject", "/Author", "/Keywords")}
+    language = str(pdf.Root.get("/Lang", "")) or LANGUAGE
+    about = Described(info["/Title"], language, info["/Subject"], info["/Author"], info["/Keywords"], ua=ua)
+    return dataclasses.replace(about, created=day)
+
+
 def pdf_date(day: dt.date) -> str:
     """Return *day* as a PDF date string at midnight UTC."""
     return f"D:{day:%Y%m%d}000000Z"
@@ -58,8 +68,9 @@ def normalize_pdf(path: Path, day: dt.date, converted_from: Path | None = None) 
 
     A PDF LibreOffice *converted_from* a .docx first has its tagging completed (``convert/tags.py``:
     artifacts, list labels, row headers, link annotations, the links' targets read from the .docx).
-    The XMP metadata LibreOffice writes in PDF/UA mode (dc:title, pdfuaid:part 1) is kept, its dates
-    and creator made the Info dictionary's, so both say the same and the same input gives the same bytes.
+    Its metadata is then written again by ``xmp.py`` from what LibreOffice put in the Info dictionary
+    (the .docx's properties), with the PDF/UA-1 claim LibreOffice made in PDF/UA mode: Info and XMP say
+    the same, with no wall-clock date, so the same input gives the same bytes.
     """
     tmp = path.with_name(path.name + ".tmp")
     with pikepdf.open(path) as pdf:
@@ -68,6 +79,9 @@ def normalize_pdf(path: Path, day: dt.date, converted_from: Path | None = None) 
                 complete(pdf, docx_link_targets(converted_from.read_bytes()))
             except TaggingError as exc:  # content a screen reader would never reach: refuse the PDF
                 raise ConvertError([Problem(str(path), f"LibreOffice left {exc}")]) from None
+            # One writer of metadata for every PDF boardpack makes (``xmp.py``, as the packs use):
+            # LibreOffice's own packet claims pdfuaid:part without declaring its extension schema.
+            describe_pdf(pdf, _described(pdf, day, ua=claims_ua(pdf)))
         for key in ("/DocChecksum", "/ID"):
             if key in pdf.trailer:
                 del pdf.trailer[key]
@@ -75,10 +89,5 @@ def normalize_pdf(path: Path, day: dt.date, converted_from: Path | None = None) 
         pdf.docinfo.Creator = "boardpack"  # not "Writer": the document was written from the plan
         if "/ModDate" in pdf.docinfo:
             pdf.docinfo.ModDate = pdf_date(day)
-        if "/Metadata" in pdf.Root:
-            # Info -> XMP (title, author, dates, creator, producer); nothing else, and no "pikepdf"
-            # as editor nor a wall-clock MetadataDate.
-            with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
-                meta.load_from_docinfo(pdf.docinfo)
         save_pdf(pdf, tmp, deterministic_id=True)
     os.replace(tmp, path)
