@@ -673,6 +673,8 @@ def write_policy_docx(out: Path) -> None:
     table = doc.add_table(rows=1, cols=2)
     table.style = "Table Grid"
     table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Who", "Responsibility"
+    # Its author marked the first row "Repeat as header row", as an accessible Word table needs.
+    table.rows[0]._tr.get_or_add_trPr().append(table.rows[0]._tr.makeelement(qn("w:tblHeader"), {}))
     for who, what in (
         ("Audit and Governance Committee", "Reviews this policy every two years"),
         ("Chief Finance Officer", "Owns the policy as the section 151 officer"),

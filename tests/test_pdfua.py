@@ -27,8 +27,10 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from docx import Document
+from docx.oxml.ns import qn
 
-from boardpack.appendix.attached import UNTAGGED
+from boardpack.appendix.attached import NO_HEADER, UNTAGGED
 from boardpack.pack.assemble import PackInfo, Part, _role_map, assemble
 from boardpack.pack.leaks import XMP_VALUE, as_title, section_titles
 from boardpack.pipeline.builder import build, check
@@ -288,6 +290,22 @@ def test_the_example_attached_pdf_is_tagged_and_warned_of_by_nothing():
     with pikepdf.open(COUNCIL / "external-audit" / "audit-progress-report.pdf") as pdf:
         assert is_tagged(pdf)
     assert not [w for w in check(COUNCIL).warnings if UNTAGGED in w.message]
+
+
+def test_an_attached_word_table_without_a_header_row_is_warned_of_at_its_line(tmp_path):
+    plan = tmp_path / COUNCIL.name
+    shutil.copytree(COUNCIL, plan)
+    assert not [w for w in check(plan).warnings if "header row" in w.message]  # the example's table has one
+    policy = plan / "governance" / "counter-fraud-policy.docx"
+    doc = Document(str(policy))
+    for table in doc.tables:
+        for header in table.rows[0]._tr.iter(qn("w:tblHeader")):
+            header.getparent().remove(header)
+    doc.add_table(rows=2, cols=2)
+    doc.save(str(policy))
+    warnings = [w for w in check(plan).warnings if NO_HEADER.format(n=2) in w.message]
+    assert len(warnings) == 1
+    assert str(warnings[0].where).startswith(str(plan / "governance" / "paper.yaml") + ":")
 
 
 def test_a_pack_with_an_untagged_part_does_not_claim_pdfua(tmp_path):

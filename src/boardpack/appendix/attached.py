@@ -28,6 +28,7 @@ from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
+from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from ..errors import Location, PlanError, Problem, Problems
@@ -60,12 +61,32 @@ def check_attached(plan: Plan, problems: Problems) -> None:
                     problems.add(source.loc, f"appendix file {source.file}: {why}")
                 elif source.is_pdf and not pdf_is_tagged(path):
                     problems.warn(source.loc, f"appendix file {source.file}: {UNTAGGED}")
+                elif not source.is_pdf and (count := tables_without_header(path)):
+                    problems.warn(source.loc, f"appendix file {source.file}: {NO_HEADER.format(n=count)}")
 
 
 UNTAGGED = (
     "the PDF is not tagged, so a screen reader cannot follow it and the packs that include it will not be "
     "accessible (PDF/UA); ask its author for a tagged PDF, or attach the Word document instead"
 )
+
+
+NO_HEADER = (
+    "{n} table(s) have no header row, so a screen reader cannot say what a column holds and the packs "
+    "will not be accessible (PDF/UA); in Word, mark each table's first row 'Repeat as header row at the "
+    "top of each page'"
+)
+
+
+def tables_without_header(path: Path) -> int:
+    """How many tables of the Word document at *path* have no header row (w:tblHeader on their first row)."""
+    body = Document(str(path)).element.body
+    count = 0
+    for table in body.iter(qn("w:tbl")):
+        first = table.find(qn("w:tr"))
+        if first is None or first.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is None:
+            count += 1
+    return count
 
 
 def pdf_is_tagged(path: Path) -> bool:
