@@ -334,3 +334,22 @@ def test_normalize_refuses_a_pdf_with_untagged_text(converted, tmp_path):
     pdf.save(path)
     with pytest.raises(ConvertError, match="text outside"):
         normalize_pdf(path, dt.date(2017, 12, 19), converted_from=docx)
+
+
+def test_libreoffices_own_link_annotations_get_tab_order_name_and_print_flag():
+    # What LibreOffice 7.4 writes for a boardpack paper's e-mail link: /Tabs as the string (S), no /F.
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    page = pdf.pages[0].obj
+    annot = pdf.make_indirect(
+        pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 10, 10])
+    )
+    page.Annots = pikepdf.Array([annot])
+    page.Tabs = pikepdf.String("S")
+    tags.annotation_order(pdf)
+    assert page.Tabs == pikepdf.Name.S and isinstance(page.Tabs, pikepdf.Name)
+    assert page.Annots[0].F == 4
+    blank = pikepdf.new()
+    blank.add_blank_page()
+    tags.annotation_order(blank)
+    assert "/Tabs" not in blank.pages[0].obj  # a page without annotations is left as it is

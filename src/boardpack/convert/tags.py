@@ -63,7 +63,26 @@ def complete(pdf: pikepdf.Pdf, targets: dict[str, str] | None = None) -> Report:
     report.labels = list_labels(tree)
     report.row_headers, report.stray_column_headers = row_headers(tree)
     report.links, report.unlinked = link_annotations(tree, targets or {})
+    annotation_order(pdf)
     return report
+
+
+def annotation_order(pdf: pikepdf.Pdf) -> None:
+    """Every page with annotations tabs in structure order (the name ``/S``), every link annotation prints.
+
+    Where LibreOffice 7.4 writes link annotations itself (it does for boardpack's papers, though not
+    for every document: see :func:`link_annotations`), it writes ``/Tabs`` as the *string* (S), which
+    is not the name PDF/UA-1 7.18.3 asks for (outloud LNK-005: "do not set /Tabs /S"), and no
+    annotation flags, so the link is not printed (outloud LNK-004, ISO 14289-1 7.18.1).
+    """
+    for page in pdf.pages:
+        annots = page.obj.get("/Annots")
+        if not isinstance(annots, Array) or len(annots) == 0:
+            continue
+        page.obj.Tabs = Name.S
+        for annot in annots:
+            if isinstance(annot, Dictionary) and annot.get("/Subtype") == Name.Link and "/F" not in annot:
+                annot.F = 4  # Print
 
 
 # 1. Drawing outside marked content -------------------------------------------------------------
@@ -618,14 +637,17 @@ def link_annotations(tree: _Tree, targets: dict[str, str]) -> tuple[int, list[st
     """Give each ``/Link`` element the link annotation LibreOffice 7.4 leaves out; return (made, unlinked).
 
     LibreOffice 7.4 converting headless (``soffice --convert-to`` and over UNO, docx or odt, with or
-    without PDFUACompliance) writes the ``/Link`` structure element around a hyperlink's text but no
-    ``/Annot`` on the page, so nothing is clickable and the Link element has no object reference:
+    without PDFUACompliance) writes the ``/Link`` structure element around a hyperlink's text, but for
+    some documents no ``/Annot`` on the page (the small python-docx documents of the tests; for
+    boardpack's own papers it does write them, and those are kept, see :func:`annotation_order`), so
+    nothing is clickable and the Link element has no object reference:
     PDF/UA-1 7.18.5 wants every link annotation nested in a Link element, and a Link element
     without one is a link nobody can follow (outloud LNK-010: "printed as text with no link
     annotation over them"). LO makes link annotations in a separate pass
     (``SwEnhancedPDFExportHelper::EnhancedPDFExport`` selects each hyperlink with the view's cursor
-    and calls ``CreateLink``); in the headless runs tried it made none, and no writer_pdf_Export
-    option (ExportLinksRelativeFsys, ConvertOOoTargetToPDFTarget, PDFUACompliance) changed that.
+    and calls ``CreateLink``); why it makes none for some documents is not established, and no
+    writer_pdf_Export option (ExportLinksRelativeFsys, ConvertOOoTargetToPDFTarget, PDFUACompliance)
+    changed that.
 
     For each MCID of a Link element this adds a ``/Link`` annotation over its text (the box read from
     the content stream: text matrix, font size and glyph widths; approximate but covering) with
