@@ -16,6 +16,7 @@ from boardpack.convert.verify import numbering_labels
 from boardpack.pipeline.builder import build
 from boardpack.render.accessible import link_addresses, restart_lists, style_map
 from boardpack.render.docx import TEMPLATES_DIR
+from boardpack.sanitize import outside_links
 
 from .conftest import PAPER, ROOT
 
@@ -224,3 +225,11 @@ def test_style_map_names_headings_lists_and_paragraphs():
     assert mapped["p[style-name='List Letter']"] == "ol > li:fresh"
     assert mapped["p[style-name='List Bullet']"] == "ul > li:fresh"
     assert mapped["p[style-name='Numbered Paragraph']"] == "p:fresh"
+
+
+def test_links_are_not_what_the_template_check_refuses(built_example, tmp_path):
+    """A link to an address is no fetch: the check that refuses a template reaching outside (a web picture)
+    lets boardpack's own rendered links through, and still refuses a template that fetches."""
+    report = built_example / PAPER / "report.docx"
+    assert [r for r in Document(report).part.rels.values() if r.is_external]
+    assert outside_links(report) == []
