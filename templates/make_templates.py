@@ -1,9 +1,11 @@
-"""Generate ``report.docx``, the covering-report template, in MOPAC's house layout.
+"""Generate boardpack's Word templates (report, appendix, front sheet, withheld page, table and written
+appendices) in MOPAC's house layout, and the council example's report and front sheet with its banner.
 
-The committed .docx is this script's output; run ``python templates/make_templates.py`` to regenerate
-it. A person may equally restyle the .docx in Word and commit that: boardpack only needs its docxtpl
-tags and the style names it uses (Title, Heading 1, Heading 2, Numbered Paragraph, Body Text,
-List Bullet, List Letter, Summary Heading, Summary Text).
+The committed .docx files are this script's output; run ``python templates/make_templates.py`` to
+regenerate them. A person may equally restyle a .docx in Word and commit that: boardpack only needs
+its docxtpl tags and the style names and outline levels docs/templates.md lists (Title is the one
+H1, Heading 2 and Heading 3 below it; List Letter and List Bullet are Word numbering; Table Heading
+only in a repeated header row, Row Heading for a row's label).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from docx.shared import Cm, Pt, RGBColor
 HERE = Path(__file__).resolve().parent
 FONT = "Arial"
 BLACK = RGBColor(0, 0, 0)
+GREY = RGBColor(0x40, 0x40, 0x40)
 MET_BLUE = RGBColor(0x0B, 0x2E, 0x6F)
 TEXT_WIDTH = Cm(17)
 LANDSCAPE_WIDTH = Cm(26.7)
@@ -61,8 +64,8 @@ def _report(doc) -> None:
     _page_setup(doc)
     _defaults(doc)
     _styles(doc)
-    _header_footer(doc)
-    _banner(doc)
+    _header_footer(doc, banner=True)
+    _marking_line(doc)
     _body(doc)
 
 
@@ -72,6 +75,7 @@ def _appendix(doc) -> None:
     _defaults(doc)
     _styles(doc, width=LANDSCAPE_WIDTH)
     _header_footer(doc)
+    _marking_line(doc)
     _appendix_body(doc)
 
 
@@ -80,8 +84,8 @@ def _frontsheet(doc) -> None:
     _page_setup(doc)
     _defaults(doc)
     _styles(doc)
-    _header_footer(doc, page_number=False)
-    _banner(doc)
+    _header_footer(doc, page_number=False, banner=True)
+    _marking_line(doc)
     _para(doc, "{{ committee }}", "Committee")
     _para(doc, "{{ pack_title }}", "Title")
     lines = (("date_label", "date_long"), ("time_label", "time"), ("venue_label", "venue"))
@@ -90,7 +94,7 @@ def _frontsheet(doc) -> None:
         line.paragraph_format.space_after = Pt(2)
         line.add_run(label).bold = True
         line.add_run(tag)
-    _flush_left(_para(doc, "{{ w.pack.agenda_heading }}", "Heading 1"))
+    _flush_left(_para(doc, "{{ w.pack.agenda_heading }}", "Heading 2"))
     table = _table(doc, AGENDA_COLUMNS, rows=6)
     _loop_row(table.rows[1], "{%tr for item in items %}")
     _row(table.rows[2], [c[1] for c in AGENDA_COLUMNS], "Table Text", widths=[Cm(c[2]) for c in AGENDA_COLUMNS])
@@ -100,12 +104,20 @@ def _frontsheet(doc) -> None:
     title_cell.add_paragraph("{%p endif %}", style="Table Text")
     _loop_row(table.rows[3], "{%tr for a in item.appendices %}")
     _row(table.rows[4], ("", "{{ a.title }}", "{{ a.page }}"), "Table Text", widths=[Cm(c[2]) for c in AGENDA_COLUMNS])
+    # An appendix's row has no number of its own: its item's number cell runs down over it (a vertical
+    # merge), so no cell of the table is an empty paragraph, which a reader would announce as blank.
+    _vmerge(table.rows[2].cells[0], "restart")
+    _vmerge(table.rows[4].cells[0], "continue")
     _loop_row(table.rows[5], "{%tr endfor %}")
     _loop_row(table.add_row(), "{%tr endfor %}")
     _para(doc, "{%p for line in notes %}")
     notes = _flush_left(_para(doc, "{{ line }}", "Body Text"))
     notes.paragraph_format.space_before = Pt(6)
     _para(doc, "{%p endfor %}")
+
+
+def _vmerge(cell, how: str) -> None:
+    cell._tc.get_or_add_tcPr().append(parse_xml(f'<w:vMerge {nsdecls("w")} w:val="{how}"/>'))
 
 
 def _flush_left(para):
@@ -127,9 +139,10 @@ def _withheld(doc) -> None:
     _defaults(doc)
     _styles(doc)
     _header_footer(doc, page_number=False)
+    _marking_line(doc)
     _para(doc, "{{ title }}", "Title")
     _para(doc, "{{ item_line }}", "Report By")
-    _flush_left(_para(doc, "{{ w.withheld.heading }}", "Heading 1"))
+    _flush_left(_para(doc, "{{ w.withheld.heading }}", "Heading 2"))
     _para(doc, "{{ explanation }}", "Body Text").paragraph_format.left_indent = Cm(0)
 
 
@@ -139,9 +152,10 @@ def _sheet_table(doc) -> None:
     _defaults(doc)
     _styles(doc, width=LANDSCAPE_WIDTH)
     _header_footer(doc)
+    _marking_line(doc)
     _para(doc, "{{ heading }}", "Title")
     _para(doc, "{{ paper_line }}", "Report By")
-    _para(doc, "{{ caption }}", "Caption")
+    _para(doc, "{{ caption }}", "Table Caption")
     table = doc.add_table(rows=4, cols=3)
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -157,6 +171,7 @@ def _written(doc) -> None:
     _defaults(doc)
     _styles(doc)
     _header_footer(doc)
+    _marking_line(doc)
     _para(doc, "{{ heading }}", "Title")
     _para(doc, "{{ paper_line }}", "Report By")
     _sections(doc)
@@ -235,46 +250,47 @@ def _box(style) -> None:
 
 def _styles(doc, width=TEXT_WIDTH) -> None:
     _style(doc, "Normal", base=None)
+    # The title is the document's one H1 (outline level 0); every heading below it is H2 or H3.
     title = _style(doc, "Title", size=16, bold=True, before=6, after=12)
-    title.element.get_or_add_pPr()
+    _outline(title, 0)
     for border in title.element.pPr.findall(qn("w:pBdr")):
         title.element.pPr.remove(border)
-    _style(doc, "Committee", size=14, bold=True, before=18, after=6, caps=True)
+    # The marking line stands in the space above the committee that the banner left: the body does not move.
+    _style(doc, "Committee", size=14, bold=True, before=3, after=6, caps=True)
     _style(doc, "Meeting Date", size=12, bold=True, after=18)
     _style(doc, "Report By", after=18)
-    h1 = _style(doc, "Heading 1", size=12, bold=True, before=18, after=6)
-    _hanging(h1, 1.0, 1.0)
+    marking = _style(doc, "Marking Line", size=8, after=6)
+    marking.font.color.rgb = GREY
+    h1 = _style(doc, "Heading 1", size=12, bold=True, before=18, after=6)  # not used: the title is H1
     _outline(h1, 0)
-    h1.paragraph_format.keep_with_next = True
-    h2 = _style(doc, "Heading 2", size=11, bold=True, before=12, after=6)
-    h2.paragraph_format.left_indent = Cm(1.0)
+    h2 = _style(doc, "Heading 2", size=12, bold=True, before=18, after=6)
+    _hanging(h2, 1.0, 1.0)
     _outline(h2, 1)
     h2.paragraph_format.keep_with_next = True
-    box_heading = _style(doc, "Summary Heading", base="Heading 2", size=11, bold=True, before=6, after=3)
-    _outline(box_heading, 1)
+    h3 = _style(doc, "Heading 3", size=11, bold=True, before=12, after=6)
+    h3.paragraph_format.left_indent, h3.paragraph_format.first_line_indent = Cm(1.0), Cm(0)
+    _outline(h3, 2)
+    h3.paragraph_format.keep_with_next = True
+    box_heading = _style(doc, "Summary Heading", base="Heading 3", size=11, bold=True, before=6, after=3)
+    _outline(box_heading, 2)
     _box(box_heading)
-    summary_title = _style(doc, "Summary Title", base="Heading 1", size=12, bold=True, before=0, after=6)
-    _outline(summary_title, 0)
+    summary_title = _style(doc, "Summary Title", base="Heading 2", size=12, bold=True, before=0, after=6)
+    _outline(summary_title, 1)
     summary_title.paragraph_format.first_line_indent = Cm(0)
     _box(summary_title)
     _box(_style(doc, "Summary Text", after=6))
-    # A list in the box keeps the box's indents: paragraphs share one border only where their indents match.
-    for name, base in (("Summary Bullet", "List Bullet"), ("Summary Letter", "Summary Text")):
-        entry = _style(doc, name, base=base, after=3)
-        _box(entry)
-        entry.paragraph_format.first_line_indent = Cm(0)
     _hanging(_style(doc, "Numbered Paragraph", after=8), 1.0, 1.0)
     body = _style(doc, "Body Text", after=8)
     body.paragraph_format.left_indent = Cm(1.0)
-    # A list's items sit close (contextual spacing: no space between paragraphs of one style); its last
-    # item has a numbered paragraph's space after, whichever kind of list it is.
-    for name, base, hang in (("List Bullet", "Normal", 0.6), ("List Letter", "List Paragraph", 1.0)):
-        items = _style(doc, name, base=base, after=8)
-        _hanging(items, 2.0, hang)
-        _contextual(items)
-    _style(doc, "Caption", size=10, bold=True, before=6, after=4).paragraph_format.keep_with_next = True
-    _style(doc, "Table Text", size=9, after=0).paragraph_format.line_spacing = 1.0
-    _style(doc, "Table Heading", size=9, bold=True, after=0).paragraph_format.line_spacing = 1.0
+    _lists(doc)
+    _style(doc, "Table Caption", size=10, bold=True, before=6, after=4).paragraph_format.keep_with_next = True
+    # Table Heading only in a repeated header row (LibreOffice tags its cells TH /Scope /Column); Row Heading
+    # is a row's label (the export retags it TH /Scope /Row); Table Total and Table Group are bold data cells.
+    for name, bold in (("Table Text", False), ("Table Heading", True), ("Row Heading", True)):
+        _style(doc, name, size=9, bold=bold, after=0).paragraph_format.line_spacing = 1.0
+    for name in ("Table Total", "Table Group"):
+        _style(doc, name, size=9, bold=True, after=0).paragraph_format.line_spacing = 1.0
+    _hyperlink_style(doc)
     note = _style(doc, "Table Note", size=9, after=0)
     note.font.italic = True
     note.paragraph_format.line_spacing = 1.0
@@ -289,6 +305,71 @@ def _styles(doc, width=TEXT_WIDTH) -> None:
         style.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
 
 
+def _lists(doc) -> None:
+    """List Bullet and List Letter (body) and Summary Bullet and Summary Letter (in the box): Word numbering.
+
+    Each style names its own numbering, whose indents are the style's (a paragraph numbered directly,
+    as the renderer numbers each lettered list so that it restarts at (a), takes the numbering's
+    indents). A list's items sit close (contextual spacing: no space between paragraphs of one style);
+    its last item has a numbered paragraph's space after, whichever kind of list it is.
+    """
+    for name, base, hang in (("List Bullet", "Normal", 0.6), ("List Letter", "Normal", 1.0)):
+        items = _style(doc, name, base=base, after=8)
+        _hanging(items, 2.0, hang)
+        _contextual(items)
+    # A list in the box keeps the box's indents: paragraphs share one border only where their indents match.
+    for name in ("Summary Bullet", "Summary Letter"):
+        entry = _style(doc, name, base="Summary Text", after=3)
+        _box(entry)
+        entry.paragraph_format.first_line_indent = Cm(0)
+        entry.paragraph_format.tab_stops.add_tab_stop(Cm(1.2))
+    lists = (
+        ("List Bullet", "bullet", 1134, 340),
+        ("List Letter", "lowerLetter", 1134, 567),
+        ("Summary Bullet", "bullet", 113, 0),
+        ("Summary Letter", "lowerLetter", 113, 0),
+    )
+    numbering = doc.part.numbering_part.element
+    first_num = numbering.find(qn("w:num"))
+    for i, (name, fmt, left, hang) in enumerate(lists):
+        abstract_id, num_id = LIST_ABSTRACT + i, LIST_NUM + i
+        first_num.addprevious(parse_xml(_abstract_num(abstract_id, fmt, left, hang)))
+        numbering.append(
+            parse_xml(f'<w:num {nsdecls("w")} w:numId="{num_id}"><w:abstractNumId w:val="{abstract_id}"/></w:num>')
+        )
+        ppr = doc.styles[name].element.get_or_add_pPr()
+        for old in ppr.findall(qn("w:numPr")):
+            ppr.remove(old)
+        ppr.insert(0, parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'))
+
+
+LIST_ABSTRACT, LIST_NUM = 90, 90  # past python-docx's own numbering definitions
+
+
+def _abstract_num(abstract_id: int, fmt: str, left: int, hang: int) -> str:
+    """One level of numbering: a bullet (U+2022 in Arial, not a Symbol-font private character) or (a), (b) …"""
+    text = "\u2022" if fmt == "bullet" else "(%1)"
+    indent = f'w:left="{left}" w:hanging="{hang}"' if hang else f'w:left="{left}" w:firstLine="0"'
+    return (
+        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{abstract_id}">'
+        '<w:multiLevelType w:val="singleLevel"/>'
+        f'<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="{text}"/>'
+        f'<w:lvlJc w:val="left"/><w:pPr><w:ind {indent}/></w:pPr>'
+        f'<w:rPr><w:rFonts w:ascii="{FONT}" w:hAnsi="{FONT}" w:cs="{FONT}" w:hint="default"/></w:rPr></w:lvl>'
+        "</w:abstractNum>"
+    )
+
+
+def _hyperlink_style(doc) -> None:
+    """The character style of a link boardpack makes from an address in the plan: blue, underlined."""
+    if "Hyperlink" in [s.name for s in doc.styles]:
+        style = doc.styles["Hyperlink"]
+    else:
+        style = doc.styles.add_style("Hyperlink", WD_STYLE_TYPE.CHARACTER)
+    style.font.color.rgb = RGBColor(0x05, 0x63, 0xC1)
+    style.font.underline = True
+
+
 def _contextual(style) -> None:
     """No space between consecutive paragraphs of *style*: the space after comes after the last."""
     ppr = style.element.get_or_add_pPr()
@@ -296,19 +377,34 @@ def _contextual(style) -> None:
         ppr.append(parse_xml(f"<w:contextualSpacing {nsdecls('w')}/>"))
 
 
-def _header_footer(doc, page_number: bool = True) -> None:
+def _header_footer(doc, page_number: bool = True, banner: bool = False) -> None:
+    """The marking at the head and foot of every page (artifacts in the PDF); with *banner*, the first
+    page's header carries the body's banner under the marking, so that it is page furniture too."""
     section = doc.sections[0]
-    header = section.header.paragraphs[0]
-    header.style = doc.styles["Header"]
-    header.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    header.add_run("{{ marking }}")
-    footer = section.footer.paragraphs[0]
-    footer.style = doc.styles["Footer"]
-    footer.add_run("\t{{ marking }}\t")
-    if page_number:
-        footer._p.append(
-            parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple>')
-        )
+    pairs = [(section.header, section.footer)]
+    if banner:
+        section.different_first_page_header_footer = True
+        pairs.append((section.first_page_header, section.first_page_footer))
+    for header_part, footer_part in pairs:
+        header = header_part.paragraphs[0]
+        header.style = doc.styles["Header"]
+        header.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        header.add_run("{{ marking }}")
+        footer = footer_part.paragraphs[0]
+        footer.style = doc.styles["Footer"]
+        footer.add_run("\t{{ marking }}\t")
+        if page_number:
+            footer._p.append(
+                parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple>')
+            )
+    if banner:
+        _banner(section.first_page_header)
+
+
+def _marking_line(doc) -> None:
+    """The document's first line, read aloud once: "Protective marking: OFFICIAL" (the header's and footer's
+    marking on every page are artifacts, which a screen reader skips)."""
+    _para(doc, "{{ w.marking.line }} {{ marking }}", "Marking Line")
 
 
 # A banner: the lines of its left and right columns, each (text, size, colour, bold).
@@ -326,12 +422,18 @@ KINGSMERE_BANNER = (
     (("Democratic Services", 9, BLACK, False), ("Kingsmere Town Hall", 9, BLACK, False)),
 )
 BANNER = MOPAC_BANNER
+BANNER_GAP = 20  # pt between the first page's marking and its banner: the banner starts where it always has
 
 
-def _banner(doc) -> None:
-    """The body's banner (MOPAC / Metropolitan Police by default), as a borderless two-column table."""
-    table = doc.add_table(rows=1, cols=2)
+def _banner(header) -> None:
+    """The body's banner (MOPAC / Metropolitan Police by default), as a borderless two-column table in the
+    first page's *header*, under the marking: page furniture (an artifact), not a table to read."""
+    header.paragraphs[0].paragraph_format.space_after = Pt(BANNER_GAP)
+    table = header.add_table(rows=1, cols=2, width=TEXT_WIDTH)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    end = header.add_paragraph()  # a header ends with a paragraph: a hairline one, so the body starts close
+    end.paragraph_format.space_after = end.paragraph_format.space_before = Pt(0)
+    end.paragraph_format.line_spacing = Pt(6)
     cells = table.rows[0].cells
     for cell, lines, align in zip(cells, BANNER, (WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.RIGHT), strict=True):
         cell.width = Cm(8.5)
@@ -380,10 +482,11 @@ def _body(doc) -> None:
 
 
 def _list(doc, bullet: str, letter: str) -> None:
-    """The block `b`'s list: lettered entries (a), (b) … in *letter* style, bullets in *bullet* style."""
+    """The block `b`'s list: lettered entries (a), (b) … in *letter* style, bullets in *bullet* style, each
+    style numbered by Word (the renderer restarts each lettered list at (a))."""
     _para(doc, "{%p for i in b.items %}")
     _para(doc, "{%p if i.marker %}")
-    _para(doc, "{{ i.marker }}\t{{ i.text }}", letter, tab=True)
+    _para(doc, "{{ i.text }}", letter)  # Word numbering prints (a), (b) …: the marker is not typed
     _para(doc, "{%p else %}")
     _para(doc, "{{ i.text }}", bullet)
     _para(doc, "{%p endif %}")
@@ -393,7 +496,7 @@ def _list(doc, bullet: str, letter: str) -> None:
 def _sections(doc) -> None:
     """Numbered sections and their blocks: the covering report's body, and a written appendix's."""
     _para(doc, "{%p for s in sections %}")
-    _para(doc, "{{ s.number }}.\t{{ s.heading }}", "Heading 1", tab=True)
+    _para(doc, "{{ s.number }}.\t{{ s.heading }}", "Heading 2", tab=True)
     _para(doc, "{%p for b in s.blocks %}")
     _para(doc, '{%p if b.kind == "paragraph" %}')
     _para(doc, "{{ b.number }}.\t{{ b.text }}", "Numbered Paragraph", tab=True)
@@ -401,7 +504,7 @@ def _sections(doc) -> None:
     _para(doc, '{%p elif b.kind == "status" %}')
     _status_block(doc)
     _para(doc, '{%p elif b.kind == "subheading" %}')
-    _para(doc, "{{ b.text }}", "Heading 2")
+    _para(doc, "{{ b.text }}", "Heading 3")
     _para(doc, "{%p else %}")
     _para(doc, "{{ b.text }}", "Body Text")
     _list(doc, "List Bullet", "List Letter")
@@ -412,7 +515,7 @@ def _sections(doc) -> None:
 
 def _status_block(doc) -> None:
     """Table N (themes x statuses, with totals) and the chart, for a `status_summary` block."""
-    caption = _para(doc, "{{ b.table.caption }}", "Caption")
+    caption = _para(doc, "{{ b.table.caption }}", "Table Caption")
     caption.paragraph_format.left_indent = Cm(1.0)
     table = doc.add_table(rows=4, cols=5)
     table.style = doc.styles["Status Table"]
@@ -428,6 +531,7 @@ def _status_block(doc) -> None:
     _row(table.rows[1], ("{%tr for row in b.table.rows %}",) + ("",) * 4, "Table Text")
     data = ("{{ row.theme }}", "{%tc for n in row.counts %}", "{{ n }}", "{%tc endfor %}", "{{ row.total }}")
     _row(table.rows[2], data, "Table Text")
+    table.rows[2].cells[0].paragraphs[0].style = "Row Heading"  # the theme names its row
     _row(table.rows[3], ("{%tr endfor %}",) + ("",) * 4, "Table Text")
     totals = table.add_row()
     cells = (
@@ -437,7 +541,8 @@ def _status_block(doc) -> None:
         "{%tc endfor %}",
         "{{ b.table.totals.total }}",
     )
-    _row(totals, cells, "Table Heading")
+    _row(totals, cells, "Table Total")  # bold, but data: only the repeated header row is Table Heading
+    totals.cells[0].paragraphs[0].style = "Row Heading"
     for row in (table.rows[1], table.rows[3]):
         row.cells[0].merge(row.cells[-1])
     _para(doc, "{{ b.chart }}", "Chart Paragraph")
@@ -495,18 +600,18 @@ def _appendix_body(doc) -> None:
     _para(doc, "{{ heading }}", "Title")
     _para(doc, "{{ paper_line }}", "Report By")
     _para(doc, "{{ intro }}", "Normal")
-    _para(doc, "1.\t{{ w.actions.heading_by_theme }}", "Heading 1", tab=True)
-    _para(doc, "{{ caption_by_theme }}", "Caption")
+    _para(doc, "1.\t{{ w.actions.heading_by_theme }}", "Heading 2", tab=True)
+    _para(doc, "{{ caption_by_theme }}", "Table Caption")
     _grouped_table(doc, ACTION_COLUMNS)
-    _para(doc, "2.\t{{ w.actions.heading_trail }}", "Heading 1", tab=True)
+    _para(doc, "2.\t{{ w.actions.heading_trail }}", "Heading 2", tab=True)
     _para(doc, "{{ trail_intro }}", "Normal").paragraph_format.keep_with_next = True  # with its table
-    _para(doc, "{{ w.actions.caption_trail }}", "Caption")
+    _para(doc, "{{ w.actions.caption_trail }}", "Table Caption")
     table = _table(doc, TRAIL_COLUMNS, rows=3)
     _loop_row(table.rows[1], "{%tr for p in previous %}")
     _row(table.rows[2], [c[1] for c in TRAIL_COLUMNS], "Table Text", widths=[Cm(c[2]) for c in TRAIL_COLUMNS])
     _loop_row(table.add_row(), "{%tr endfor %}")
-    _para(doc, "3.\t{{ w.actions.heading_carried }}", "Heading 1", tab=True)
-    _para(doc, "{{ w.actions.caption_carried }}", "Caption")
+    _para(doc, "3.\t{{ w.actions.heading_carried }}", "Heading 2", tab=True)
+    _para(doc, "{{ w.actions.caption_carried }}", "Table Caption")
     _grouped_table(doc, CARRIED_COLUMNS)
 
 
@@ -533,7 +638,7 @@ def _grouped_table(doc, columns) -> None:
     _loop_row(table.rows[1], "{%tr for group in themes %}")
     _loop_row(table.rows[2], "{{ group.theme }}")
     theme = table.rows[2].cells[0]
-    theme.paragraphs[0].style = "Table Heading"
+    theme.paragraphs[0].style = "Table Group"  # bold and shaded, but a data row: not Table Heading
     theme.paragraphs[0].paragraph_format.keep_with_next = True  # a theme row never ends a page alone
     table.rows[2]._tr.get_or_add_trPr().append(parse_xml(f"<w:cantSplit {nsdecls('w')}/>"))
     _shade(theme, "EDEDED")

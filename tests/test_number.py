@@ -56,7 +56,8 @@ def test_appendices_section_lists_each_appendix_with_its_number():
 
 
 def test_letters_run_past_z():
-    assert [letter(i) for i in (0, 1, 25, 26, 27, 51, 52)] == ["a", "b", "z", "aa", "ab", "az", "ba"]
+    # Word's lowerLetter numbering, which prints the list: after z come aa, bb … zz, then aaa
+    assert [letter(i) for i in (0, 1, 25, 26, 27, 51, 52)] == ["a", "b", "z", "aa", "bb", "zz", "aaa"]
 
 
 def test_duplicate_label_names_both_places(tmp_path):

@@ -29,12 +29,12 @@ def render_plan(plan_dir: Path, out: Path, templates: Path = TEMPLATES_DIR) -> D
 
 def test_styles_and_numbers(tmp_path):
     doc = render_plan(EXAMPLE, tmp_path / "r.docx")
-    shown = [(p.style.name, p.text) for p in doc.paragraphs if p.style.name in ("Heading 1", "Heading 2", "Title")]
+    shown = [(p.style.name, p.text) for p in doc.paragraphs if p.style.name in ("Heading 2", "Heading 3", "Title")]
     assert shown[:4] == [
         ("Title", "MOPAC Governance Improvement Plan"),
-        ("Heading 1", "1.\tSupporting Information"),
-        ("Heading 2", "Key Areas are Summarised Below:"),
-        ("Heading 1", "2.\tEquality and Diversity Impact"),
+        ("Heading 2", "1.\tSupporting Information"),
+        ("Heading 3", "Key Areas are Summarised Below:"),
+        ("Heading 2", "2.\tEquality and Diversity Impact"),
     ]
     numbered = [p.text.split("\t")[0] for p in doc.paragraphs if p.style.name == "Numbered Paragraph"]
     assert numbered == [f"1.{i}." for i in range(1, 10)]

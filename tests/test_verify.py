@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import itertools
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
+from docx import Document
+from docx.oxml.ns import qn
 
 from boardpack.cli import main
 from boardpack.convert.verify import Unreadable, docx_text, mismatch, pdf_text, words
+from boardpack.render.accessible import restart_lists
+from boardpack.render.docx import TEMPLATES_DIR
 
 from .conftest import PAPER
 
@@ -194,3 +199,33 @@ def test_text_after_an_unclosed_right_to_left_override_is_the_document_sent(tmp_
     document.add_paragraph("An entirely different paper about parking enforcement and bus lanes.")
     document.save(other)
     assert mismatch(other, pdf) is not None
+
+
+def _items_docx(path: Path, numbered: bool) -> Path:
+    """A document of 30 one-word items: a lettered Word list, or the same words unnumbered."""
+    doc = Document(TEMPLATES_DIR / "report.docx")
+    for p in list(doc.element.body.iter(qn("w:p"))):
+        p.getparent().remove(p)
+    for _ in range(30):
+        doc.add_paragraph("item", "List Letter" if numbered else "Body Text")
+    restart_lists(doc)
+    doc.save(path)
+    return path
+
+
+@pytest.mark.e2e
+def test_list_labels_printed_by_word_numbering_are_the_documents_words_and_nothing_else_is(tmp_path):
+    """(a) … (z), (aa) … (dd) are in the PDF though no run holds them: they count as the .docx's words,
+    worked out from its numbering; the same PDF sent for the same words unnumbered is refused."""
+    numbered = _items_docx(tmp_path / "numbered.docx", numbered=True)
+    profile = f"-env:UserInstallation=file://{tmp_path / 'profile'}"
+    subprocess.run(
+        ["soffice", profile, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(numbered)],
+        check=True,
+        capture_output=True,
+    )
+    pdf = numbered.with_suffix(".pdf")
+    assert {"aa", "bb", "cc", "dd"} <= set(words(pdf_text(pdf)))
+    assert mismatch(numbered, pdf) is None
+    plain = _items_docx(tmp_path / "plain.docx", numbered=False)  # no numbering: the labels are stray words
+    assert mismatch(plain, pdf).startswith("the converter returned a different document")

@@ -7,7 +7,9 @@ so that numbers LibreOffice works out itself (page numbers, list numbers, fields
 breaks do not count. The words must agree both ways, allowing for a few words a converter
 legitimately adds or drops (a refreshed table of contents or cross-reference, a word broken across
 a narrow column), so a different document of the same meeting, or a truncated one, is refused.
-Hidden text (``w:vanish``) is left out of the .docx's words.
+Hidden text (``w:vanish``) is left out of the .docx's words. A list's labels ("(a)", "(iv)"), which
+Word numbering prints but no run holds, are worked out from ``word/numbering.xml`` for the
+paragraphs it numbers and count as the .docx's words; nothing else is added.
 
 Reading a PDF's text costs about 5–10 ms a page, so of a long PDF only SAMPLE pages at its start
 and at its end are read: their words must be the document's, and the first and last words of its
@@ -24,6 +26,7 @@ import zipfile
 from pathlib import Path
 
 import pikepdf
+from lxml import etree
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
@@ -146,7 +149,7 @@ def mismatch(docx: Path, pdf: Path) -> str | None:
     text, whole = _sample(pdf)
     found = set(words(text))
     parts = docx_parts(docx)
-    known = set(words("\n".join(parts.values())))
+    known = set(words("\n".join(parts.values()))) | set(words(" ".join(numbering_labels(docx))))
     if known and not found:  # a PDF of pages without text (recovered from a truncated file, or blank)
         raise Unreadable("an unreadable PDF", "no text in it")
     body = words(parts.get(BODY, ""))
@@ -169,3 +172,133 @@ def _unmatched(these: set[str], among: set[str]) -> set[str]:
 
 def _allowed(distinct: set[str]) -> int:
     return SLACK + int(TOLERANCE * len(distinct))
+
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+LABEL_PLACE = re.compile(r"%([1-9])")
+XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+def numbering_labels(docx: Path) -> list[str]:
+    """Return the labels Word numbering prints before the paragraphs of *docx* it numbers, in order:
+    "(a)", "(b)" … for a lettered list, "•" for a bullet; [] when nothing is numbered."""
+    with zipfile.ZipFile(docx) as archive:
+        names = set(archive.namelist())
+        if "word/numbering.xml" not in names or BODY not in names:
+            return []
+        numbering = _Numbering(*(_parse(archive, n) for n in ("word/numbering.xml", "word/styles.xml")))
+        body = _parse(archive, BODY)
+    if body is None or numbering.root is None:
+        return []
+    labels = []
+    for para in body.iter(W + "p"):
+        label = numbering.label(para)
+        if label:
+            labels.append(label)
+    return labels
+
+
+def _parse(archive: zipfile.ZipFile, name: str):
+    try:
+        return etree.fromstring(archive.read(name), XML_PARSER)
+    except (KeyError, etree.XMLSyntaxError):
+        return None
+
+
+def _val(element, path: str) -> str | None:
+    found = element.find(path) if element is not None else None
+    return found.get(W + "val") if found is not None else None
+
+
+class _Numbering:
+    """The numbering of a .docx: its lists' levels, its styles' lists, and the count of each list."""
+
+    def __init__(self, root, styles):
+        self.root = root
+        self.levels: dict[str, dict[str, tuple[str, str, int]]] = {}  # abstractNum -> ilvl -> fmt, text, start
+        self.nums: dict[str, tuple[str, dict[str, int]]] = {}  # numId -> abstractNum, start overrides
+        self.counts: dict[tuple[str, str], list[int]] = {}
+        if root is None:
+            return
+        for abstract in root.iter(W + "abstractNum"):
+            self.levels[abstract.get(W + "abstractNumId")] = {
+                lvl.get(W + "ilvl"): (
+                    _val(lvl, W + "numFmt") or "decimal",
+                    _val(lvl, W + "lvlText") or "",
+                    int(_val(lvl, W + "start") or 1),
+                )
+                for lvl in abstract.iter(W + "lvl")
+            }
+        for num in root.iter(W + "num"):
+            starts = {o.get(W + "ilvl"): int(_val(o, W + "startOverride") or 1) for o in num.iter(W + "lvlOverride")}
+            self.nums[num.get(W + "numId")] = (_val(num, W + "abstractNumId") or "", starts)
+        self.styles = _style_lists(styles)
+
+    def label(self, para) -> str:
+        """Count *para* in its list and return the label it prints, or "" when it is not numbered."""
+        ppr = para.find(W + "pPr")
+        num_id, level = self.styles.get(_val(ppr, W + "pStyle") or "", (None, "0"))
+        num_id = _val(ppr, f"{W}numPr/{W}numId") or num_id
+        level = _val(ppr, f"{W}numPr/{W}ilvl") or level
+        if num_id not in self.nums:
+            return ""
+        abstract, starts = self.nums[num_id]
+        levels = self.levels.get(abstract, {})
+        if level not in levels or not level.isdigit():
+            return ""
+        count = self._count((num_id if starts else abstract, abstract), int(level), levels, starts)
+        fmt, text, _ = levels[level]
+        if fmt == "bullet":
+            return text
+        return LABEL_PLACE.sub(lambda m: _format(count[int(m.group(1)) - 1], levels, m.group(1)), text)
+
+    def _count(self, key: tuple[str, str], level: int, levels, starts: dict[str, int]) -> list[int]:
+        """Advance list *key* at *level* (deeper levels start again) and return its counters."""
+        if key not in self.counts:
+            self.counts[key] = [starts.get(str(i), levels.get(str(i), ("", "", 1))[2]) - 1 for i in range(9)]
+        counters = self.counts[key]
+        counters[level] += 1
+        for deeper in range(level + 1, 9):
+            counters[deeper] = starts.get(str(deeper), levels.get(str(deeper), ("", "", 1))[2]) - 1
+        return counters
+
+
+def _style_lists(styles) -> dict[str, tuple[str, str]]:
+    """Return, by paragraph style id, the (numId, ilvl) it numbers with, its own or a base style's."""
+    if styles is None:
+        return {}
+    own, based = {}, {}
+    for style in styles.iter(W + "style"):
+        sid = style.get(W + "styleId") or ""
+        num_id = _val(style, f"{W}pPr/{W}numPr/{W}numId")
+        if num_id:
+            own[sid] = (num_id, _val(style, f"{W}pPr/{W}numPr/{W}ilvl") or "0")
+        based[sid] = _val(style, W + "basedOn")
+    found = {}
+    for sid in based:
+        at, seen = sid, set()
+        while at and at not in own and at not in seen:
+            seen.add(at)
+            at = based.get(at)
+        if at in own:
+            found[sid] = own[at]
+    return found
+
+
+ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"))
+ROMAN += ((10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+
+
+def _format(count: int, levels, level: str) -> str:
+    """*count* as the level's number format prints it: Word's letters run a … z, aa, bb … zz, aaa."""
+    fmt = levels.get(str(int(level) - 1), ("decimal", "", 1))[0]
+    if fmt in ("lowerLetter", "upperLetter") and count > 0:
+        text = chr(ord("a") + (count - 1) % 26) * ((count - 1) // 26 + 1)
+        return text if fmt == "lowerLetter" else text.upper()
+    if fmt in ("lowerRoman", "upperRoman") and count > 0:
+        text = ""
+        for value, digits in ROMAN:
+            while count >= value:
+                text, count = text + digits, count - value
+        return text if fmt == "lowerRoman" else text.upper()
+    return str(count)

@@ -91,13 +91,9 @@ class _Labels:
 
 
 def letter(index: int) -> str:
-    """Return the letter marker for the 0-based *index*: a … z, aa, ab …."""
-    out = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(ord("a") + rem) + out
-    return out
+    """Return the letter marker for the 0-based *index* as Word's lowerLetter numbering prints it, which
+    is what the paper shows: a … z, then aa, bb … zz, then aaa …."""
+    return chr(ord("a") + index % 26) * (index // 26 + 1)
 
 
 def _number_appendix(

@@ -24,6 +24,7 @@ from ..plan.model import Meeting, NumberedAppendix, NumberedBlock, NumberedPaper
 from ..plan.templates import TEMPLATES_DIR
 from ..plan.wording import Wording
 from ..util import long_date
+from .accessible import finish
 from .chart import alt_text, draw_status_chart
 from .layout import fit_document_tables, set_widths
 from .properties import describe, fit
@@ -222,6 +223,7 @@ def _render(doc: DocxTemplate, template: Path, context: dict) -> None:
         raise RenderError([Problem(Location(template), f"template error: {exc}")]) from None
     except (ArithmeticError, LookupError, RecursionError) as exc:  # a tag that computes: {{ 1 / 0 }}
         raise RenderError([Problem(Location(template), f"template error: {type(exc).__name__}: {exc}")]) from None
+    finish(doc.docx)
 
 
 def _describe_charts(doc: DocxTemplate, texts: list[str]) -> None:
