@@ -28,6 +28,7 @@ from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
@@ -160,16 +161,21 @@ def _replace_metadata(pdf: pikepdf.Pdf, title: str) -> None:
     describe_pdf(pdf, Described(title, language, ua=claims_ua(pdf)))
 
 
-def prepare_docx(src: Path, out: Path, heading: str, marking: str, subject: str, author: str, day: dt.date) -> Path:
+def prepare_docx(
+    src: Path, out: Path, heading: str, marking: str, subject: str, author: str, day: dt.date, marking_line: str = ""
+) -> Path:
     """Write *src*, sanitised, to *out* with *heading* as its first paragraph and *marking* in each header, footer.
 
-    It is described like a paper boardpack renders: titled *heading*, by *author* about *subject*, dated *day*.
+    The heading is the document's one outline-level-0 paragraph (its H1 in the PDF), followed by
+    *marking_line* ("Protective marking: OFFICIAL"), which a screen reader reads once, as in boardpack's
+    own papers. It is described like a paper boardpack renders: titled *heading*, by *author* about
+    *subject*, dated *day*.
     """
     try:
         doc = Document(io.BytesIO(sanitize_docx(src.read_bytes())))
     except NotWordDocument as exc:
         raise PlanError([Problem(Location(src), str(exc))]) from None
-    _add_heading(doc, heading)
+    _add_heading(doc, heading, marking_line)
     even = doc.settings.odd_and_even_pages_header_footer
     for index, section in enumerate(doc.sections):
         for part in _headers(section, "header", index, even):
@@ -182,15 +188,25 @@ def prepare_docx(src: Path, out: Path, heading: str, marking: str, subject: str,
     return out
 
 
-def _add_heading(doc, heading: str) -> None:
+def _add_heading(doc, heading: str, marking_line: str = "") -> None:
     body = doc.element.body
     first = body[0] if len(body) else None
     para = doc.add_paragraph(style=_title_style(doc))
     run = para.add_run(heading)
     if para.style.name == "Normal":
         run.bold, run.font.size = True, Pt(16)
+    level = OxmlElement("w:outlineLvl")
+    level.set(qn("w:val"), "0")  # the document's H1, whatever its Title style says
+    para._p.get_or_add_pPr().append(level)
+    added = [para._p]
+    if marking_line:
+        line = doc.add_paragraph()
+        small = line.add_run(marking_line)
+        small.font.size = Pt(8)
+        added.append(line._p)
     if first is not None:
-        first.addprevious(para._p)
+        for element in added:
+            first.addprevious(element)
 
 
 def _only_plan_properties(doc) -> None:

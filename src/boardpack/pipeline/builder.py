@@ -326,8 +326,9 @@ def _attached_job(source: AttachedFile, appendix: NumberedAppendix, paper, meeti
         stamp = partial(stamp_pdf, path, number_line=number_line, marking=marking, title=appendix.heading)
         return Job(key, docx, stamp, label, converts=False)
     subject, author = paper_properties(paper, meeting)
-    key = fingerprint("attached", file_digest(path), head, subject, author)
-    prepare = partial(prepare_docx, path, heading=appendix.heading, marking=appendix.marking)
+    marking_line = f"{paper.wording('marking.line')} {appendix.marking}"
+    key = fingerprint("attached", file_digest(path), head, subject, author, marking_line)
+    prepare = partial(prepare_docx, path, heading=appendix.heading, marking=appendix.marking, marking_line=marking_line)
     return Job(key, docx, partial(prepare, subject=subject, author=author, day=meeting.date), label)
 
 
