@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pikepdf
 from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
@@ -34,6 +35,7 @@ from docx.shared import Pt
 
 from ..errors import Location, PlanError, Problem, Problems
 from ..plan.model import AttachedFile, Plan
+from ..render.accessible import embed_style_map
 from ..render.properties import APP_XML, describe
 from ..sanitize import NotWordDocument, sanitize_docx
 from ..stampfont import add_font, pdf_string, stamp_font, stampable
@@ -184,6 +186,7 @@ def prepare_docx(
             _add_marking(part, marking, first=False)
     describe(doc, heading, subject, author, day)
     _only_plan_properties(doc)
+    embed_style_map(doc)  # after the properties: mammoth reads it as boardpack's own papers
     doc.save(str(out))
     return out
 
@@ -191,13 +194,8 @@ def prepare_docx(
 def _add_heading(doc, heading: str, marking_line: str = "") -> None:
     body = doc.element.body
     first = body[0] if len(body) else None
-    para = doc.add_paragraph(style=_title_style(doc))
-    run = para.add_run(heading)
-    if para.style.name == "Normal":
-        run.bold, run.font.size = True, Pt(16)
-    level = OxmlElement("w:outlineLvl")
-    level.set(qn("w:val"), "0")  # the document's H1, whatever its Title style says
-    para._p.get_or_add_pPr().append(level)
+    para = doc.add_paragraph(style=_heading_style(doc))
+    para.add_run(heading)
     added = [para._p]
     if marking_line:
         line = doc.add_paragraph()
@@ -227,9 +225,27 @@ def _only_plan_properties(doc) -> None:
     package.relate_to(app, RT.EXTENDED_PROPERTIES)
 
 
-def _title_style(doc) -> str:
+HEADING_STYLE = "Appendix Title"
+
+
+def _heading_style(doc) -> str:
+    """The style of the added heading: the document's Title (or Heading 1) look, at outline level 0.
+
+    Outline level 0 makes it the PDF's H1 and, through the mammoth style map, the HTML's h1, whatever
+    the document's own Title style says.
+    """
     names = {s.name for s in doc.styles}
-    return next((name for name in ("Title", "Heading 1") if name in names), "Normal")
+    if HEADING_STYLE not in names:
+        style = doc.styles.add_style(HEADING_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+        base = next((name for name in ("Title", "Heading 1") if name in names), None)
+        if base:
+            style.base_style = doc.styles[base]
+        else:
+            style.font.bold, style.font.size = True, Pt(16)
+        level = OxmlElement("w:outlineLvl")
+        level.set(qn("w:val"), "0")
+        style.element.get_or_add_pPr().append(level)
+    return HEADING_STYLE
 
 
 def _headers(section, kind: str, index: int, even: bool) -> list:
