@@ -14,7 +14,7 @@ from docx.oxml.ns import qn
 
 from boardpack.convert.verify import numbering_labels
 from boardpack.pipeline.builder import build
-from boardpack.render.accessible import link_addresses, restart_lists, style_map
+from boardpack.render.accessible import LINK, link_addresses, restart_lists, style_map
 from boardpack.render.docx import TEMPLATES_DIR
 from boardpack.sanitize import outside_links
 
@@ -180,6 +180,23 @@ def test_addresses_and_urls_become_links_with_escaped_targets(tmp_path):
     assert all('<w:rStyle w:val="Hyperlink"/>' in link for link in links)
     text = "Email: a.person@example.gov.uk, or see https://example.org/x?a=1&b=2. No link: a@b."
     assert Document(tmp_path / "links.docx").paragraphs[-1].text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "linked"),
+    [
+        ("Write to o'neill+crmp@westmoor-fire.gov.uk.", ["o'neill+crmp@westmoor-fire.gov.uk"]),
+        ("Quoted: 'jo@example.org'.", ["jo@example.org"]),
+        (
+            "See https://en.wikipedia.org/wiki/Fire_(disambiguation).",
+            ["https://en.wikipedia.org/wiki/Fire_(disambiguation)"],
+        ),
+        ("(see https://example.org/c?x=1&y=2)", ["https://example.org/c?x=1&y=2"]),
+        ("Not an address: name@host, nor http:/x.", []),
+    ],
+)
+def test_what_is_linked_is_the_whole_address_and_no_more(text, linked):
+    assert [m.group(0) for m in LINK.finditer(text)] == linked
 
 
 def test_the_contact_address_in_a_rendered_paper_is_a_link(built_example):

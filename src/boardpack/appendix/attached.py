@@ -35,7 +35,7 @@ from docx.shared import Pt
 
 from ..errors import Location, PlanError, Problem, Problems
 from ..plan.model import AttachedFile, Plan
-from ..render.accessible import embed_style_map
+from ..render.accessible import embed_style_map, link_addresses
 from ..render.properties import APP_XML, describe
 from ..sanitize import NotWordDocument, sanitize_docx
 from ..stampfont import add_font, pdf_string, stamp_font, stampable
@@ -182,6 +182,7 @@ def prepare_docx(
     except NotWordDocument as exc:
         raise PlanError([Problem(Location(src), str(exc))]) from None
     _add_heading(doc, heading, marking_line)
+    link_addresses(doc)  # its e-mail and web addresses become links, as in boardpack's own papers
     even = doc.settings.odd_and_even_pages_header_footer
     for index, section in enumerate(doc.sections):
         for part in _headers(section, "header", index, even):

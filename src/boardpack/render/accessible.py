@@ -24,9 +24,12 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import RGBColor
 
 BULLET = "bullet"
+# A URL keeps balanced parentheses (…/Fire_(disambiguation)) but not the punctuation after it; an
+# address keeps an apostrophe between letters (o'neill@…), not a quote around it ('jo@x.org').
 LINK = re.compile(
-    r"(?P<url>https?://[^\s<>\"]*[^\s<>\".,;:!?)\]'’”])"
-    r"|(?<![\w.%+-])(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})(?![\w-])"
+    r"(?P<url>https?://(?:[^\s<>\"()]|\([^\s<>\"()]*\))*(?:[^\s<>\".,;:!?)\]'’”(]|\([^\s<>\"()]*\)))"
+    r"|(?<![\w.%+-])(?<!\w')"
+    r"(?P<email>[A-Za-z0-9._%+-]+(?:'[A-Za-z0-9._%+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})(?![\w-])"
 )
 HYPERLINK_STYLE = "Hyperlink"
 STYLE_MAP_URI = "/mammoth/style-map"
