@@ -35,8 +35,9 @@ from ..plan.model import (
     SheetTable,
     Written,
 )
-from ..plan.templates import TemplateFolders, linking_template
+from ..plan.templates import TEMPLATE_NAMES, TemplateFolders, linking_template
 from ..plan.validate import validate_plan
+from ..render.audit import audit_template
 from ..render.docx import (
     APPENDIX_TEMPLATE,
     REPORT_TEMPLATE,
@@ -79,6 +80,24 @@ class BuildResult:
     changes: Changes | None = None
 
 
+def _audit_templates(folders: TemplateFolders, broken: set[Path], problems: Problems) -> None:
+    """Name what a committee's own template would lose a reader (``render/audit.py``).
+
+    boardpack's shipped templates are left out: the test suite proves them, and a build need not pay
+    for reading them again.
+    """
+    shipped = TEMPLATES_DIR.resolve()
+    for name in TEMPLATE_NAMES:
+        path = folders / name
+        if path in broken or not path.is_file() or path.parent.resolve() == shipped:
+            continue
+        errors, warnings = audit_template(path)
+        for message in errors:
+            problems.add(Location(path), message)
+        for message in warnings:
+            problems.warn(Location(path), message)
+
+
 def check(plan_dir: Path, templates: Path | TemplateFolders = TEMPLATES_DIR) -> Prepared:
     """Load and check the plan in *plan_dir*; raise PlanError listing every problem. Write nothing.
 
@@ -86,10 +105,13 @@ def check(plan_dir: Path, templates: Path | TemplateFolders = TEMPLATES_DIR) -> 
     """
     problems = Problems()
     folders = TemplateFolders.for_plan(plan_dir, templates)
+    broken = set()
     for folder in folders.folders:
         found = linking_template(folder)
         if found:
             problems.add(Location(found[0]), found[1])
+            broken.add(found[0])
+    _audit_templates(folders, broken, problems)
     plan = read_plan(Path(plan_dir), problems, folders)
     action_plans = load_action_plans(plan, problems)
     tables = load_tables(plan, problems)
