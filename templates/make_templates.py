@@ -10,6 +10,7 @@ only in a repeated header row, Row Heading for a row's label).
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import sys
 from pathlib import Path
@@ -22,6 +23,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
+
+from boardpack.pipeline.normalize import normalize_docx
 
 HERE = Path(__file__).resolve().parent
 FONT = "Arial"
@@ -36,8 +39,9 @@ FIXED_DATE = dt.datetime(2017, 1, 1)
 COUNCIL_TEMPLATES = HERE.parent / "plans" / "2018-03-14-audit-governance" / "templates"
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     """Write every template into templates/, and the council example's own banner templates into its folder."""
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args(argv)  # --help, nothing else
     global BANNER
     for name, build in (("report.docx", _report), ("frontsheet.docx", _frontsheet)):
         BANNER = KINGSMERE_BANNER
@@ -56,6 +60,7 @@ def _write(out: Path, build) -> None:
     _clean_properties(doc)
     out.parent.mkdir(parents=True, exist_ok=True)
     doc.save(out)
+    normalize_docx(out, FIXED_DATE.date())  # zip entries dated, not stamped with the clock: same bytes each run
     print(f"wrote {out}")
 
 
