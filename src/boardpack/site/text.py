@@ -50,7 +50,7 @@ def linked(raw: str, resolved: str, labels: dict[str, Target], hrefs: Hrefs, con
         start = match.end()
     runs += _addresses(raw[start:])
     if "".join(r.text for r in runs) != resolved:
-        return tuple(_addresses(resolved))
+        return tuple(_merged(_addresses(resolved)))
     return tuple(_merged(runs))
 
 
