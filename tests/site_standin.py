@@ -36,13 +36,20 @@ def _words(text: str) -> list[str]:
 
 
 def site_leaks(site_dir: Path, restricted_texts: list[str], restricted_titles: set[str]) -> list:
-    """A crude check: a run of 25 words of a restricted text in a page, and in no other page (boilerplate)."""
+    """A crude check: a run of 25 words of a restricted text in a page, in no public document's .docx beside
+    the site, and in no other page (boilerplate)."""
+    from boardpack.convert.verify import docx_text
     from boardpack.errors import Problem
 
     runs = set()
     for text in restricted_texts:
         words = _words(text)
         runs |= {tuple(words[i : i + 25]) for i in range(len(words) - 24)}
+    for docx in site_dir.parent.glob("*/*.docx"):
+        text = docx_text(docx)
+        if text not in restricted_texts:
+            words = _words(text)
+            runs -= {tuple(words[i : i + 25]) for i in range(len(words) - 24)}
     pages = {}
     for page in sorted(site_dir.rglob("*.html")):
         words = _words(re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8")))

@@ -200,7 +200,7 @@ def _build(args: argparse.Namespace) -> int:
             print(f"wrote {display_path(result.out_dir / doc.path)}{pages}")
         if site:
             print(f"wrote {len(site)} files of the HTML edition into {display_path(result.out_dir / 'site')}")
-        print(f"built {len(result.documents)} documents into {display_path(result.out_dir)}")
+        print(f"built {len(result.documents) - len(site)} documents into {display_path(result.out_dir)}")
     return EXIT_OK
 
 
