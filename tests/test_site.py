@@ -267,3 +267,23 @@ def test_meeting_json_names_no_members_pack(small):
     text = (small / "site" / "meeting.json").read_text(encoding="utf-8")
     assert "members-pack" not in text
     json.loads(text)
+
+
+def test_public_table_and_actions_appendices_get_pages(tmp_path):
+    plan = tmp_path / "plan"
+    shutil.copytree(EXAMPLE.parent / "2018-03-14-audit-governance", plan)
+    paper = plan / "internal-audit-progress" / "paper.yaml"
+    text = paper.read_text(encoding="utf-8").replace("restricted [[iar]]", "[[iar]]")
+    text = text.replace("    label: iar\n    restricted: true\n", "    label: iar\n    restricted: false\n")
+    paper.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    build(plan, out)
+    folder = out / "site" / "internal-audit-progress"
+    table = Page(folder / "appendix-1.html")
+    assert table.all("caption") and table.all("th", scope="col") and table.all("th", scope="row")
+    actions = Page(folder / "appendix-2.html")
+    assert len(actions.all("th", scope="row")) >= 10 and actions.all("th", scope="colgroup")
+    assert "appendix-2.html" in {e[1]["href"] for e in Page(folder / "index.html").all("a")}
+    governance = Page(out / "site" / "governance" / "index.html")
+    hrefs = {e[1]["href"] for e in governance.all("a")}
+    assert "../../governance/appendix-2.pdf" in hrefs  # an attached document: its PDF
