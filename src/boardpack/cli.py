@@ -136,6 +136,7 @@ def _build_options(cmd: argparse.ArgumentParser) -> None:
         help="replace the output folder even if it holds files boardpack did not write or another meeting's output",
     )
     cmd.add_argument("--templates", type=Path, default=TEMPLATES_DIR, metavar="DIR", help="template folder")
+    cmd.add_argument("--no-site", action="store_true", help="do not write site/, the HTML edition of the public papers")
     cmd.add_argument(
         "--convert-timeout",
         type=_seconds,
@@ -190,13 +191,16 @@ def _build(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     with ProgressBar(enabled=not args.quiet) as bar:
         out = args.out or default_out(args.plan_dir)
-        result = build(args.plan_dir, out, args.templates, bar, converter, force=args.force)
+        result = build(args.plan_dir, out, args.templates, bar, converter, force=args.force, site=not args.no_site)
     _warn(result.warnings)
     if not args.quiet:
-        for doc in result.documents:
+        site = [doc for doc in result.documents if doc.kind == "site"]
+        for doc in (d for d in result.documents if d.kind != "site"):
             pages = f" ({doc.pages} page{'s' if doc.pages != 1 else ''})" if doc.pages else ""
             print(f"wrote {display_path(result.out_dir / doc.path)}{pages}")
-        print(f"built {len(result.documents)} documents into {display_path(result.out_dir)}")
+        if site:
+            print(f"wrote {len(site)} files of the HTML edition into {display_path(result.out_dir / 'site')}")
+        print(f"built {len(result.documents) - len(site)} documents into {display_path(result.out_dir)}")
     return EXIT_OK
 
 
@@ -208,7 +212,7 @@ def _watch(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     out = args.out or default_out(args.plan_dir)
     print(f"watching {display_path(args.plan_dir)} and {display_path(args.templates)}; Ctrl-C to stop", flush=True)
-    watch(args.plan_dir, out, args.templates, converter, _watch_line, force=args.force)
+    watch(args.plan_dir, out, args.templates, converter, _watch_line, force=args.force, site=not args.no_site)
     return EXIT_OK
 
 

@@ -19,7 +19,7 @@ from ..convert.converter import Converter
 from ..convert.verify import docx_text
 from ..errors import AssembleError, ConvertError, Location, Problem, Problems
 from ..pack.assemble import stamp_pattern
-from ..pack.leaks import STAMP, find_leaks, page_prints, pdf_text
+from ..pack.leaks import STAMP, as_title, find_leaks, page_prints, pdf_text
 from ..pack.packs import SUPPLEMENTS, BuiltPack, PackBuilder, PackDocs, Supplement, assemble_packs
 from ..pack.packs import Doc as PackDoc
 from ..paper.number import number_paper
@@ -67,6 +67,7 @@ class Prepared:
     plan: Plan
     papers: tuple[NumberedPaper, ...]
     warnings: tuple[Problem, ...] = ()
+    written: tuple[NumberedPaper, ...] = ()  # the same papers with their references as written: the site links them
 
 
 @dataclass(frozen=True)
@@ -117,14 +118,13 @@ def check(plan_dir: Path, templates: Path | TemplateFolders = TEMPLATES_DIR) -> 
     tables = load_tables(plan, problems)
     check_attached(plan, problems)
     validate_plan(plan, problems)
-    papers = tuple(
-        resolve_paper(
-            number_paper(p, problems, _of(p, action_plans), _of(p, tables), plan.wording_of(p.slug)), problems
-        )
-        for p in plan.papers
+    written = tuple(
+        number_paper(p, problems, _of(p, action_plans), _of(p, tables), plan.wording_of(p.slug)) for p in plan.papers
     )
+    papers = tuple(resolve_paper(p, problems) for p in written)
     problems.raise_if_any()
-    return Prepared(replace(plan, action_plans=action_plans, tables=tables), papers, tuple(problems.warnings))
+    plan = replace(plan, action_plans=action_plans, tables=tables)
+    return Prepared(plan, papers, tuple(problems.warnings), written)
 
 
 def _of(paper: Paper, found: dict[tuple[str, int], object]) -> dict[int, object]:
@@ -144,11 +144,13 @@ def build(
     progress: Progress | None = None,
     converter: Converter | None = None,
     force: bool = False,
+    site: bool = True,
 ) -> BuildResult:
     """Build every paper of the plan in *plan_dir* into *out_dir* and return what was written.
 
     Documents whose inputs are unchanged since the last build into *out_dir* come from its cache.
-    *out_dir* is replaced only if it holds this meeting's output, or with *force*.
+    *out_dir* is replaced only if it holds this meeting's output, or with *force*. With *site*, the
+    HTML edition of the public papers too, in ``site/``.
     """
     folders = TemplateFolders.for_plan(plan_dir, templates)
     prepared = check(plan_dir, folders)
@@ -160,15 +162,15 @@ def build(
     claim = Claim(owner, force, keep=(Path(plan_dir), Path(templates)), reads=reads)
     refuse_out_of_bounds(out_dir, claim)
     with locked(out_dir):
-        return _build(prepared, out_dir, folders, progress, converter, claim)
+        return _build(prepared, out_dir, folders, progress, converter, claim, site)
 
 
 def _build(
-    prepared: Prepared, out_dir: Path, templates: Path, progress, converter: Converter, claim: Claim
+    prepared: Prepared, out_dir: Path, templates: Path, progress, converter: Converter, claim: Claim, site: bool
 ) -> BuildResult:
     """Build into *out_dir*, whose lock this build holds, if *claim* may replace it."""
     try:
-        return _build_staged(prepared, out_dir, templates, progress, converter, claim)
+        return _build_staged(prepared, out_dir, templates, progress, converter, claim, site)
     except ConvertError as exc:  # name documents where they would have been, not in the staging folder
         staging = str(staging_path(out_dir))
         raise ConvertError(
@@ -177,7 +179,7 @@ def _build(
 
 
 def _build_staged(
-    prepared: Prepared, out_dir: Path, templates: Path, progress, converter: Converter, claim: Claim
+    prepared: Prepared, out_dir: Path, templates: Path, progress, converter: Converter, claim: Claim, site: bool = True
 ) -> BuildResult:
     meeting = prepared.plan.meeting
     previous = read_state(out_dir / CACHE_DIR) or {}
@@ -209,6 +211,8 @@ def _build_staged(
         check_public_packs(packs, rendered, out_dir, cache, stamp_pattern(packer.w.phrases["pack.page_stamp"]))
         documents = _describe(staging, rendered) + [_describe_pack(staging, p) for p in packs]
         documents += _write_changes(staging, changes, meeting)
+        if site:
+            documents += write_public_site(staging, prepared, packs, rendered, out_dir, cache)
         pages = {_page_name(job, staging): page_count(job.pdf) for job in jobs + withheld}
         write_state(cache.new, {"papers": state, "pages": pages})
         write_manifest(staging, documents)
@@ -413,6 +417,37 @@ def check_public_packs(
         for public in (p for p in packs if not p.restricted):
             public.path.unlink(missing_ok=True)
         raise AssembleError(problems)
+
+
+def write_public_site(
+    staging: Path, prepared: Prepared, packs: list[BuiltPack], rendered: list[Rendered], out_dir: Path, cache: Cache
+) -> list[Document]:
+    """Write the HTML edition of the public papers into *staging*/site; check it holds nothing restricted.
+
+    Raise AssembleError, as a public pack that leaks does, if a restricted document's text or title
+    reached a page (``site/leaks.py``); the staging folder is then removed and the output kept.
+    """
+    from ..site.leaks import site_leaks  # imported here: only a build that writes the site needs them
+    from ..site.write import SITE, make_edition, write_site
+
+    plan = prepared.plan
+    edition = make_edition(plan.meeting, prepared.papers, prepared.written, packs, plan.wording)
+    files = write_site(staging, edition, cache)
+    restricted = [r for r in rendered if r.restricted]
+    texts = [docx_text(r.docx) for r in restricted if r.converts]
+    titles = {as_title(r.title) for r in restricted}
+    problems = site_leaks(staging / SITE, texts, titles)
+    if problems:
+        staged = str(staging)
+        raise AssembleError([Problem(str(p.where).replace(staged, str(out_dir)), p.message) for p in problems])
+    marking = edition.site.marking
+    return [describe(staging, path, "site", _site_paper(staging, path), False, marking) for path in files]
+
+
+def _site_paper(root: Path, path: Path) -> str | None:
+    """Return the paper a file of the site is about (``site/<slug>/…``), or None for the meeting's."""
+    parts = path.relative_to(root / "site").parts
+    return parts[0] if len(parts) > 1 else None
 
 
 class _CachedReader:

@@ -21,27 +21,36 @@ def watch(
     report: Report,
     changes: Iterable[object] | None = None,
     force: bool = False,
+    site: bool = True,
 ) -> None:
     """Build once, then once per batch of file changes (from watchfiles unless *changes* is given).
 
-    *force*: replace *out_dir* even if it is not this meeting's output (``build``).
+    *force*: replace *out_dir* even if it is not this meeting's output (``build``); *site*: write site/.
     """
     if changes is None:
         import watchfiles
 
         changes = watchfiles.watch(plan_dir, templates, debounce=400, step=100, watch_filter=_interesting)
-    rebuild(plan_dir, out_dir, templates, converter, report, force)
+    rebuild(plan_dir, out_dir, templates, converter, report, force, site)
     for _ in changes:
-        rebuild(plan_dir, out_dir, templates, converter, report)  # the first build made the folder ours
+        rebuild(plan_dir, out_dir, templates, converter, report, site=site)  # the first build made the folder ours
 
 
 def rebuild(
-    plan_dir: Path, out_dir: Path, templates: Path, converter: Converter, report: Report, force: bool = False
+    plan_dir: Path,
+    out_dir: Path,
+    templates: Path,
+    converter: Converter,
+    report: Report,
+    force: bool = False,
+    site: bool = True,
 ) -> None:
     """Build and report the result, or the error: a bad save must not end the watch."""
     start = time.monotonic()
     try:
-        result: BuildResult | BoardpackError = build(plan_dir, out_dir, templates, converter=converter, force=force)
+        result: BuildResult | BoardpackError = build(
+            plan_dir, out_dir, templates, converter=converter, force=force, site=site
+        )
     except BoardpackError as exc:
         result = exc
     report(result, time.monotonic() - start)

@@ -49,7 +49,7 @@ MAX_PROPERTY = 255
 _PROPERTY_LIMIT = f"a document property holds at most {MAX_PROPERTY}"
 # What a build writes into the output folder beside the papers' folders (lower case: some disks ignore case).
 OUTPUT_NAMES = frozenset(
-    {"manifest.json", "changes.json", "changes.md", ".boardpack-cache"}
+    {"manifest.json", "changes.json", "changes.md", ".boardpack-cache", "site"}
     | {"public-pack.pdf", "members-pack.pdf", "supplement-public.pdf", "supplement-members.pdf"}
 )
 

@@ -1,0 +1,131 @@
+"""Write the HTML edition: ``site/index.html``, a page per public paper and per public appendix boardpack
+writes from data, the stylesheet, and the meeting as ``meeting.json`` and ``meeting.ics``.
+
+Text is data: the pages are rendered in a sandboxed, strict, escaping Jinja environment from
+boardpack's own templates (``templates/site/``); plan text only ever enters as values. Nothing in a
+page depends on the time of the build, so the same plan gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+from ..pack.packs import BuiltPack
+from ..plan.model import Meeting, NumberedPaper
+from ..plan.templates import TEMPLATES_DIR
+from ..plan.wording import Wording
+from ..render.chart import alt_text
+from ..util import long_date
+from .data import meeting_ics, meeting_json
+from .meeting import site_meeting
+from .model import SiteMeeting
+from .pages import PAGE_KINDS, PaperPage, PaperPages
+from .svg import Store, chart_svg, inline
+
+SITE = "site"
+TEMPLATES = TEMPLATES_DIR / "site"
+STYLESHEET = "site.css"
+
+
+@dataclass(frozen=True)
+class Edition:
+    """What the site is made from: the meeting, its public papers (resolved, and as written), its packs."""
+
+    meeting: Meeting
+    site: SiteMeeting
+    papers: tuple[tuple[NumberedPaper, NumberedPaper], ...]  # public papers: (resolved, as written)
+    notes: dict[str, str]  # agenda notes by item number, as the front sheet prints them
+
+
+def make_edition(
+    meeting: Meeting,
+    papers: tuple[NumberedPaper, ...],
+    written: tuple[NumberedPaper, ...],
+    packs: list[BuiltPack],
+    wording: Wording,
+) -> Edition:
+    """Return what the site publishes of *meeting*: its public papers (*papers* resolved, *written* as written)."""
+    by_slug = {p.paper.slug: p for p in papers}
+    site = site_meeting(meeting, by_slug, packs, wording)
+    public = {item.paper for item in site.agenda if item.page}
+    pairs = tuple((p, w) for p, w in zip(papers, written, strict=True) if p.paper.slug in public)
+    notes = {str(n): item.note for n, item in enumerate(meeting.agenda, 1) if item.note}
+    return Edition(meeting, site, pairs, notes)
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The one sandboxed, strict, escaping environment the site's templates render in."""
+    return ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def write_site(root: Path, edition: Edition, cache: Store | None = None) -> list[Path]:
+    """Write the site into *root*/site and return every file written, in order."""
+    out = root / SITE
+    out.mkdir(parents=True, exist_ok=True)
+    written = [_copy(TEMPLATES / STYLESHEET, out / STYLESHEET)]
+    common = {"site": edition.site, "date_long": long_date(edition.site.date)}
+    written.append(_page(out / "index.html", "index.html", {**common, "notes": edition.notes, "root": ""}))
+    (out / "meeting.json").write_text(meeting_json(edition.site), encoding="utf-8")
+    (out / "meeting.ics").write_bytes(meeting_ics(edition.site))
+    written += [out / "meeting.json", out / "meeting.ics"]
+    for paper, raw in edition.papers:
+        written += _paper(out / paper.paper.slug, PaperPages(paper, raw, edition.meeting), common, cache)
+    return written
+
+
+def _paper(folder: Path, pages: PaperPages, common: dict, cache: Store | None) -> list[Path]:
+    folder.mkdir(exist_ok=True)
+    written = [_paper_page(folder / "index.html", pages.report(), pages, common, cache)]
+    raw = {a.number: a for a in pages.raw.appendices}
+    for appendix in pages.paper.appendices:
+        if appendix.appendix.restricted or type(appendix.appendix.source) not in PAGE_KINDS:
+            continue
+        page = pages.appendix(appendix, raw[appendix.number])
+        written.append(_paper_page(folder / f"appendix-{appendix.number}.html", page, pages, common, cache))
+    return written
+
+
+def _paper_page(out: Path, page: PaperPage, pages: PaperPages, common: dict, cache: Store | None) -> Path:
+    w = pages.paper.wording
+    charts = {
+        n: Markup(inline(chart_svg(t, w("report.chart_axis"), cache), f"chart-{n}", alt_text(t, w)))
+        for n, t in enumerate(pages.charts, 1)
+    }
+    context = {**common, "page": page, "charts": charts, "root": "../", "words": _words(w)}
+    return _page(out, "paper.html", context)
+
+
+def _words(w) -> dict:
+    """The paper's own wording of what its pages print around the plan's text."""
+    columns = ("ref", "area", "action", "owner", "due", "status", "progress")
+    return {
+        "summary_title": w("report.summary_title"),
+        "heading_by_theme": w("actions.heading_by_theme"),
+        "columns": tuple(w(f"actions.col_{c}") for c in columns),
+    }
+
+
+def _page(out: Path, template: str, context: dict) -> Path:
+    text = environment().get_template(template).render(context)
+    out.write_text(text, encoding="utf-8", newline="\n")
+    return out
+
+
+def _copy(src: Path, dest: Path) -> Path:
+    shutil.copyfile(src, dest)
+    return dest
