@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ DESKTOP = {"width": 1280, "height": 1024}
 REFLOW_WIDTH = 320  # WCAG 1.4.10: 320 CSS px, which is 1280 px at 400% zoom
 ZOOM = 4
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
+# The site is published on its own: the output folder around it also holds the restricted papers.
+OUTSIDE = "leads outside site/, which must stand alone (the output folder around it is not published)"
 NO_CHROMIUM = (
     "no chromium for the site's browser tests: ./dev test installs Debian's `chromium` with apt-get; "
     "or set BOARDPACK_CHROMIUM to a chromium executable (`playwright install` is never used)"
@@ -138,7 +141,7 @@ def _target(page_url: str, href: str, root: Path) -> tuple[Path | None, str, str
     url, fragment = urldefrag(urljoin(page_url, href))
     path = Path(url2pathname(unquote(urlsplit(url).path)))
     if not path.resolve().is_relative_to(root):
-        return None, fragment, "leads outside the site"
+        return None, fragment, OUTSIDE
     if path.is_dir():
         path = path / "index.html"
     if not path.is_file():
@@ -241,6 +244,7 @@ class PageReport:
     scroll: list[str] = field(default_factory=list)  # empty when the page reflows at 320 px and 400%
     external: list[str] = field(default_factory=list)
     screenshots: list[Path] = field(default_factory=list)
+    seconds: float = 0.0  # how long the browser took over the page, every check and screenshot included
 
     def problems(self) -> dict[str, list[str]]:
         found = {
@@ -257,6 +261,7 @@ class PageReport:
 def audit_page(browser: Browser, path: Path, site_root: Path, shots: Path, ids: dict) -> PageReport:
     """Open *path* once at 1280 px and check everything; then at 320 px and at 400% zoom for reflow.
     Full-page screenshots at 1280 and 320 px go to *shots*, named after the page."""
+    started = time.monotonic()
     rel = path.relative_to(site_root)
     report = PageReport(rel.as_posix())
     stem = "__".join(rel.with_suffix("").parts)
@@ -274,6 +279,7 @@ def audit_page(browser: Browser, path: Path, site_root: Path, shots: Path, ids: 
     if zoom_scroll(browser, path.resolve().as_uri()):
         report.scroll.append(f"scrolls sideways in a {DESKTOP['width']} px window at {ZOOM * 100}% zoom")
     report.external = sorted(set(external))
+    report.seconds = time.monotonic() - started
     return report
 
 
