@@ -139,7 +139,7 @@ _IDS = "() => Array.from(document.querySelectorAll('[id]'), e => e.id)"
 def _target(page_url: str, href: str, root: Path) -> tuple[Path | None, str, str]:
     """(the file *href* leads to, its fragment, what is wrong with the link or '')."""
     url, fragment = urldefrag(urljoin(page_url, href))
-    path = Path(url2pathname(unquote(urlsplit(url).path)))
+    path = Path(url2pathname(urlsplit(url).path))  # url2pathname unquotes
     if not path.resolve().is_relative_to(root):
         return None, fragment, OUTSIDE
     if path.is_dir():
