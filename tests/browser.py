@@ -168,7 +168,7 @@ def internal_links(page: Page, site_root: Path, ids: dict[Path, set[str]] | None
             broken.append(f"{href!r}: {wrong}")
         elif fragment and path.suffix in (".html", ".htm") and fragment not in _ids_of(page, path, ids):
             broken.append(f"{href!r}: no element with id {fragment!r} in {path.relative_to(root)}")
-    return broken
+    return list(dict.fromkeys(broken))  # a link repeated on the page is one problem
 
 
 def _ids_of(page: Page, path: Path, cache: dict[Path, set[str]]) -> set[str]:
