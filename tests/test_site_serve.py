@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from boardpack.cli import main
+from boardpack.convert.converter import Converter
+from boardpack.errors import PlanError
+from boardpack.pipeline.watch import watch
 from boardpack.site.serve import PortError, PreviewServer, resolve
+
+from .conftest import EXAMPLE
 
 PAGE = '<!DOCTYPE html><html lang="en-GB"><head><title>Audit Panel</title></head><body><p>Agenda</p></body></html>'
 
@@ -194,3 +200,59 @@ def test_a_busy_port_moves_to_the_next_free_one(site):
                 assert preview.port != taken and taken < preview.port < taken + 20
         except PortError:  # the next twenty were all taken too: unlikely, but not this test's point
             pytest.skip("no free port after the busy one")
+
+
+def test_watch_notifies_after_each_build_that_succeeded(tmp_path, monkeypatch):
+    results = iter(["built", PlanError("paper.yaml:3:1: bad"), "built again"])
+
+    def build(*args, **kwargs):
+        result = next(results)
+        if isinstance(result, PlanError):
+            raise result
+        return result
+
+    monkeypatch.setattr("boardpack.pipeline.watch.build", build)
+    events = []
+    watch(
+        tmp_path,
+        tmp_path / "out",
+        tmp_path,
+        Converter(),
+        lambda result, seconds: events.append("report"),
+        changes=[{1}, {2}],
+        rebuilt=lambda: events.append("rebuilt"),
+    )
+    assert events == ["report", "rebuilt", "report", "report", "rebuilt"]  # after the report; not after a failure
+
+
+def test_watch_serve_prints_the_url_serves_and_stops_with_ctrl_c(tmp_path, monkeypatch, capsys):
+    site = tmp_path / "out" / "site"
+    seen = {}
+
+    def fake_watch(plan_dir, out_dir, templates, converter, report, force=False, rebuilt=None):
+        preview = rebuilt.__self__  # the preview's notify()
+        seen["preview"] = preview
+        site.mkdir(parents=True)
+        (site / "index.html").write_text(PAGE, encoding="utf-8")
+        rebuilt()
+        seen["address"] = preview.httpd.server_address
+        seen["index"] = get(preview, "/")
+        raise KeyboardInterrupt  # Ctrl-C
+
+    monkeypatch.setattr("boardpack.pipeline.watch.watch", fake_watch)
+    assert main(["watch", str(EXAMPLE), "--out", str(tmp_path / "out"), "--serve", "--port", "0"]) == 130
+    preview = seen["preview"]
+    assert seen["address"][0] == "127.0.0.1"
+    status, _, body = seen["index"]
+    assert status == 200 and b"reload.js?g=1" in body
+    assert f"previewing the site at http://127.0.0.1:{preview.port}/" in capsys.readouterr().out
+    assert not preview.thread.is_alive()  # stopped with the watch
+    with pytest.raises(OSError):
+        get(preview, "/")
+
+
+@pytest.mark.parametrize("port", ["-1", "65536"])
+def test_watch_serve_refuses_a_port_out_of_range(tmp_path, capsys, port):
+    assert main(["watch", str(EXAMPLE), "--out", str(tmp_path / "out"), "--serve", "--port", port]) == 2
+    assert "--port from 0 to 65535" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -21,22 +21,30 @@ def watch(
     report: Report,
     changes: Iterable[object] | None = None,
     force: bool = False,
+    rebuilt: Callable[[], None] = lambda: None,
 ) -> None:
     """Build once, then once per batch of file changes (from watchfiles unless *changes* is given).
 
-    *force*: replace *out_dir* even if it is not this meeting's output (``build``).
+    *force*: replace *out_dir* even if it is not this meeting's output (``build``). *rebuilt* is called
+    after each build that succeeded, once it is reported (``watch --serve``: the preview's pages reload).
     """
     if changes is None:
         import watchfiles
 
         changes = watchfiles.watch(plan_dir, templates, debounce=400, step=100, watch_filter=_interesting)
-    rebuild(plan_dir, out_dir, templates, converter, report, force)
+    rebuild(plan_dir, out_dir, templates, converter, report, force, rebuilt)
     for _ in changes:
-        rebuild(plan_dir, out_dir, templates, converter, report)  # the first build made the folder ours
+        rebuild(plan_dir, out_dir, templates, converter, report, rebuilt=rebuilt)  # the first build made it ours
 
 
 def rebuild(
-    plan_dir: Path, out_dir: Path, templates: Path, converter: Converter, report: Report, force: bool = False
+    plan_dir: Path,
+    out_dir: Path,
+    templates: Path,
+    converter: Converter,
+    report: Report,
+    force: bool = False,
+    rebuilt: Callable[[], None] = lambda: None,
 ) -> None:
     """Build and report the result, or the error: a bad save must not end the watch."""
     start = time.monotonic()
@@ -45,6 +53,8 @@ def rebuild(
     except BoardpackError as exc:
         result = exc
     report(result, time.monotonic() - start)
+    if not isinstance(result, BoardpackError):
+        rebuilt()
 
 
 def _interesting(change: object, path: str) -> bool:
