@@ -141,3 +141,9 @@ def test_binary_files_and_symlinks_do_not_break_the_check(tmp_path):
     root = site(tmp_path, {"chart.png": b"\x89PNG\r\n\x1a\n\x00\xff\xfe" * 50})
     (root / "link.txt").symlink_to(outside)
     assert check(root) == []
+
+
+def test_a_title_the_public_agenda_prints_is_no_leak(tmp_path):
+    root = site(tmp_path, {"index.html": page("<ol><li>Estate Disposal Negotiations</li></ol>")})
+    assert len(check(root)) == 1
+    assert site_leaks(root, [], {TITLE, "Other"}, public_titles=["3. ESTATE disposal negotiations"]) == []

@@ -34,15 +34,18 @@ def site_leaks(
     restricted_texts: list[str],
     restricted_titles: set[str],
     public_texts: Iterable[str] = (),
+    public_titles: Iterable[str] = (),
 ) -> list[Problem]:
     """Return a problem for each file under *site_dir* holding restricted text or naming a restricted title.
 
     A run of eight words counts when it occurs in one of *restricted_texts*, in none of *public_texts*
-    (boilerplate both share) and in the file.
+    (boilerplate both share) and in the file. A title counts unless it is one of *public_titles* too
+    (an exempt item's title, which the public agenda prints).
     """
     allowed: set[tuple[str, ...]] = set().union(*(runs(text) for text in public_texts))
     secret = set().union(*(runs(text) for text in restricted_texts)) - allowed
-    titles = {as_title(title): title for title in restricted_titles if as_title(title)}
+    public = {as_title(title) for title in public_titles}
+    titles = {as_title(title): title for title in restricted_titles if as_title(title) not in public | {""}}
     problems = []
     for path in sorted(p for p in site_dir.rglob("*") if p.is_file() and not p.is_symlink()):
         texts, labels = readings(path)
