@@ -113,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.set_defaults(run=_build)
     watch_cmd = commands.add_parser("watch", help="build, then rebuild on every save, one line a rebuild")
     _build_options(watch_cmd)
+    _serve_options(watch_cmd)
     watch_cmd.set_defaults(run=_watch)
     check_cmd = commands.add_parser("check", help="check a plan and write nothing")
     check_cmd.add_argument("plan_dir", type=Path, metavar="PLAN_DIR")
@@ -211,9 +212,45 @@ def _watch(args: argparse.Namespace) -> int:
     if converter is None or not _templates_fit(args.templates):
         return EXIT_USAGE
     out = args.out or default_out(args.plan_dir)
+    if args.serve and (getattr(args, "no_site", False) or not 0 <= args.port <= 65535):
+        print("boardpack: --serve needs the site (no --no-site) and a --port from 0 to 65535", file=sys.stderr)
+        return EXIT_USAGE
+    preview = _preview(out / "site", args.port) if args.serve else None
     print(f"watching {display_path(args.plan_dir)} and {display_path(args.templates)}; Ctrl-C to stop", flush=True)
-    watch(args.plan_dir, out, args.templates, converter, _watch_line, force=args.force, site=not args.no_site)
+    try:
+        rebuilt = preview.notify if preview else lambda: None
+        watch(
+            args.plan_dir,
+            out,
+            args.templates,
+            converter,
+            _watch_line,
+            force=args.force,
+            site=not args.no_site,
+            rebuilt=rebuilt,
+        )
+    finally:
+        if preview:
+            preview.stop()
     return EXIT_OK
+
+
+def _serve_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument(
+        "--serve", action="store_true", help="preview the output's site/ on 127.0.0.1, reloaded after each rebuild"
+    )
+    cmd.add_argument(
+        "--port", type=int, default=8000, metavar="N", help="the preview's port, or the next free (default: 8000)"
+    )
+
+
+def _preview(site: Path, port: int):  # noqa: ANN202 - a PreviewServer, imported only when serving
+    """Start the preview server of ``watch --serve`` on *site* and print its address."""
+    from .site.serve import PreviewServer  # imported here: only --serve serves
+
+    preview = PreviewServer(site, port=port).start()
+    print(f"previewing the site at {preview.url} (each page reloads after a rebuild)", flush=True)
+    return preview
 
 
 def _serve(args: argparse.Namespace) -> int:

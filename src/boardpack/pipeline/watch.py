@@ -22,18 +22,21 @@ def watch(
     changes: Iterable[object] | None = None,
     force: bool = False,
     site: bool = True,
+    rebuilt: Callable[[], None] = lambda: None,
 ) -> None:
     """Build once, then once per batch of file changes (from watchfiles unless *changes* is given).
 
     *force*: replace *out_dir* even if it is not this meeting's output (``build``); *site*: write site/.
+    *rebuilt* is called after each build that succeeded, once it is reported (``watch --serve``: the
+    preview's pages reload).
     """
     if changes is None:
         import watchfiles
 
         changes = watchfiles.watch(plan_dir, templates, debounce=400, step=100, watch_filter=_interesting)
-    rebuild(plan_dir, out_dir, templates, converter, report, force, site)
+    rebuild(plan_dir, out_dir, templates, converter, report, force, site, rebuilt)
     for _ in changes:
-        rebuild(plan_dir, out_dir, templates, converter, report, site=site)  # the first build made the folder ours
+        rebuild(plan_dir, out_dir, templates, converter, report, site=site, rebuilt=rebuilt)  # the folder is ours now
 
 
 def rebuild(
@@ -44,6 +47,7 @@ def rebuild(
     report: Report,
     force: bool = False,
     site: bool = True,
+    rebuilt: Callable[[], None] = lambda: None,
 ) -> None:
     """Build and report the result, or the error: a bad save must not end the watch."""
     start = time.monotonic()
@@ -54,6 +58,8 @@ def rebuild(
     except BoardpackError as exc:
         result = exc
     report(result, time.monotonic() - start)
+    if not isinstance(result, BoardpackError):
+        rebuilt()
 
 
 def _interesting(change: object, path: str) -> bool:

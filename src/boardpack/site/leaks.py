@@ -1,0 +1,163 @@
+"""Check the HTML edition for leaks: no text of a restricted document, no restricted title, in any file of site/.
+
+Every file is read as text, whatever its kind (.html, .json, .ics, .css, .svg …), and looked at in
+each way a reader or a program could see it: as it is; as HTML with the tags stripped (joined
+both with and without a space, so a word split by ``<b>`` is still whole) and the entities
+unescaped, and its attribute values (``title="…"``, ``alt="…"``); as JSON, every string; as
+iCalendar, unfolded, every value with its escapes undone.
+
+Text is compared as ``pack/leaks.py`` compares it: runs of eight words (``runs``) of a restricted text
+that occur in no public text. Titles are compared as whole titles (``as_title``: numbering off, case
+and spacing normalised): an element's text, an attribute value, a JSON string or a line of it, a line
+of an iCalendar value.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+from ..errors import Location, Problem
+from ..pack.leaks import LIST_SEPARATOR, as_title, runs
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+ICS_FOLD = re.compile(r"\r?\n[ \t]")
+ICS_ESCAPE = re.compile(r"\\([\\;,nN])")
+SAMPLE = 80
+
+
+def site_leaks(
+    site_dir: Path,
+    restricted_texts: list[str],
+    restricted_titles: set[str],
+    public_texts: Iterable[str] = (),
+    public_titles: Iterable[str] = (),
+) -> list[Problem]:
+    """Return a problem for each file under *site_dir* holding restricted text or naming a restricted title.
+
+    A run of eight words counts when it occurs in one of *restricted_texts*, in none of *public_texts*
+    (boilerplate both share) and in the file. A title counts unless it is one of *public_titles* too
+    (an exempt item's title, which the public agenda prints).
+    """
+    allowed: set[tuple[str, ...]] = set().union(*(runs(text) for text in public_texts))
+    secret = set().union(*(runs(text) for text in restricted_texts)) - allowed
+    public = {as_title(title) for title in public_titles}
+    titles = {as_title(title): title for title in restricted_titles if as_title(title) not in public | {""}}
+    problems = []
+    for path in sorted(p for p in site_dir.rglob("*") if p.is_file() and not p.is_symlink()):
+        texts, labels = readings(path)
+        where = Location(path)
+        leaked = set().union(*(runs(text) for text in texts)) & secret
+        if leaked:
+            sample = shorten(" ".join(sorted(leaked)[0]))
+            problems.append(
+                Problem(where, f"holds text of a restricted document ({len(leaked)} passages, e.g. “{sample}”)")
+            )
+        named = {as_title(label) for label in labels} & titles.keys()
+        problems += [Problem(where, f"names restricted '{shorten(titles[key])}'") for key in sorted(named)]
+    return problems
+
+
+def shorten(text: str, width: int = SAMPLE) -> str:
+    """Return *text* cut to *width* characters with an ellipsis."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def readings(path: Path) -> tuple[list[str], list[str]]:
+    """Return the texts of *path* to look for runs in, and the values to compare with titles."""
+    raw = path.read_bytes().decode("utf-8", errors="replace")
+    page = PageText()
+    page.feed(raw)
+    page.close()
+    texts = [raw, "".join(page.data), " ".join(page.data), *page.attributes]
+    labels = [*page.elements, *page.attributes]
+    strings = [*json_strings(raw), *ics_values(raw)]
+    texts += [" ".join(strings), *strings]
+    labels += [line for value in strings for line in [value, *LIST_SEPARATOR.split(value)]]
+    return texts, [label for label in labels if label.strip()]
+
+
+class PageText(HTMLParser):
+    """Collect an HTML (or SVG, XML) file's text nodes, every element's whole text and every attribute value."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.data: list[str] = []
+        self.attributes: list[str] = []
+        self.elements: list[str] = []
+        self.open: list[tuple[str, list[str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.attributes += [value for _, value in attrs if value]
+        if tag not in VOID:
+            self.open.append((tag, []))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.attributes += [value for _, value in attrs if value]
+
+    def handle_endtag(self, tag: str) -> None:
+        if not any(name == tag for name, _ in self.open):
+            return
+        while self.open:  # an element left open (<p>, <li>) ends with its parent
+            name, parts = self.open.pop()
+            self.elements.append("".join(parts))
+            if name == tag:
+                return
+
+    def handle_data(self, data: str) -> None:
+        self.data.append(data)
+        self.elements.append(data)
+        for _, parts in self.open:
+            parts.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self.elements += ["".join(parts) for _, parts in self.open]
+        self.open = []
+
+
+def json_strings(text: str) -> list[str]:
+    """Return every string value of *text* in order, then every key, if it is JSON; else nothing."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return []
+    keys: list[str] = []
+    return [*_walk(data, keys), *keys]
+
+
+def _walk(data: object, keys: list[str]) -> Iterator[str]:
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            keys.append(key)
+            yield from _walk(value, keys)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _walk(value, keys)
+
+
+def ics_values(text: str) -> list[str]:
+    """Return every property value of *text* if it is iCalendar: unfolded, escapes undone, one entry a line."""
+    if not text.lstrip().startswith("BEGIN:VCALENDAR"):
+        return []
+    values = []
+    for line in ICS_FOLD.sub("", text).splitlines():
+        value = _ics_value(line)
+        values += [value, *value.split("\n")]
+    return values
+
+
+def _ics_value(line: str) -> str:
+    """Return the value of a content line (after the first colon outside quoted parameters), unescaped."""
+    quoted = False
+    for index, char in enumerate(line):
+        if char == '"':
+            quoted = not quoted
+        elif char == ":" and not quoted:
+            return ICS_ESCAPE.sub(lambda m: "\n" if m[1] in "nN" else m[1], line[index + 1 :])
+    return line
