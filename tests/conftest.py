@@ -7,11 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import site_standin
-
-site_standin.install()  # until s-data's site/data.py and site/leaks.py are merged (issue 13); then a no-op
-
-from boardpack.pipeline.builder import build  # noqa: E402 - after the stand-ins
+from boardpack.pipeline.builder import build
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "plans" / "2017-12-19-audit-panel"

@@ -48,7 +48,7 @@ def _item(number: str, item, paper: NumberedPaper | None) -> SiteItem:
             a.heading,
             a.appendix.restricted,
             f"{slug}/{links[a.number]}" if links.get(a.number, "").endswith(".html") else None,
-            None if a.appendix.restricted else f"../{slug}/appendix-{a.number}.pdf",
+            None if a.appendix.restricted else f"{slug}/appendix-{a.number}.pdf",
         )
         for a in paper.appendices
     )
@@ -59,4 +59,4 @@ def _download(pack: BuiltPack, wording: Wording) -> SiteDownload:
     name = pack.path.name
     label = wording("pack.supplement_public_title" if name == SUPPLEMENTS[False] else "pack.public_title")
     assert name in (PACKS[False], SUPPLEMENTS[False])
-    return SiteDownload(label, f"../{name}", Path(pack.path).stat().st_size, pack.pages)
+    return SiteDownload(label, name, Path(pack.path).stat().st_size, pack.pages)

@@ -88,13 +88,12 @@ def appendix_links(paper: NumberedPaper, public: bool) -> dict[str, str]:
     """Return each public appendix's link from its paper's page: its page, else its PDF."""
     if not public:
         return {}
-    slug = paper.paper.slug
     links = {}
     for a in paper.appendices:
         if a.appendix.restricted:
             continue
         kind = type(a.appendix.source)
-        links[a.number] = f"appendix-{a.number}.html" if kind in PAGE_KINDS else f"../../{slug}/appendix-{a.number}.pdf"
+        links[a.number] = f"appendix-{a.number}.html" if kind in PAGE_KINDS else f"appendix-{a.number}.pdf"
     return links
 
 
@@ -125,7 +124,7 @@ class PaperPages:
         return "index.html" if document == "" else self.links.get(document)
 
     def report(self) -> PaperPage:
-        src, w, slug = self.paper.paper, self.paper.wording, self.paper.paper.slug
+        src, w = self.paper.paper, self.paper.wording
         self.charts = []
         summary = tuple(
             (heading, f"summary-{i}", self._blocks(blocks, raw_blocks, ""))
@@ -134,18 +133,18 @@ class PaperPages:
             )
         )
         sections = self._sections(self.paper.sections, self.raw.sections, "")
-        files = (Link("report.pdf", f"../../{slug}/report.pdf"), Link("report.docx", f"../../{slug}/report.docx"))
+        files = (Link("report.pdf", "report.pdf"), Link("report.docx", "report.docx"))
         return PaperPage(src.title, f"{w('report.report_by')} {src.report_by}", src.marking, summary, sections, files)
 
     def appendix(self, appendix: NumberedAppendix, raw: NumberedAppendix) -> PaperPage:
-        paper, slug, n = self.paper, self.paper.paper.slug, appendix.number
+        paper, n = self.paper, appendix.number
         self.charts = []
         date = long_date(self.meeting.date)
         lead = paper.wording(
             "appendix.paper_line", committee=self.meeting.committee, date=date, paper=paper.paper.title
         )
-        files = (Link(f"appendix-{n}.pdf", f"../../{slug}/appendix-{n}.pdf"),)
-        files += (Link(f"appendix-{n}.docx", f"../../{slug}/appendix-{n}.docx"),)
+        files = (Link(f"appendix-{n}.pdf", f"appendix-{n}.pdf"),)
+        files += (Link(f"appendix-{n}.docx", f"appendix-{n}.docx"),)
         parent = Link(paper.paper.title, "index.html")
         source = appendix.appendix.source
         page = PaperPage(appendix.heading, lead, appendix.marking, (), (), files, parent)

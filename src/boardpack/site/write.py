@@ -9,6 +9,7 @@ page depends on the time of the build, so the same plan gives the same bytes.
 from __future__ import annotations
 
 import functools
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,7 +86,30 @@ def write_site(root: Path, edition: Edition, cache: Store | None = None) -> list
     written += [out / "meeting.json", out / "meeting.ics"]
     for paper, raw in edition.papers:
         written += _paper(out / paper.paper.slug, PaperPages(paper, raw, edition.meeting), common, cache)
+    written += _downloads(root, out, written)
     return written
+
+
+LINKED_FILE = re.compile(r'href="([^"#?:]+\.(?:pdf|docx))"')
+
+
+def _downloads(root: Path, out: Path, pages: list[Path]) -> list[Path]:
+    """Copy into the site every PDF and .docx its pages link to, from the same place in *root*.
+
+    The site stands alone (copy site/ to any static host): a page links ``report.pdf`` beside it, and
+    that is the output folder's ``<paper>/report.pdf``. Only public documents are linked, and the
+    site's leak check and the public pack's have read them.
+    """
+    copied = []
+    for page in (p for p in pages if p.suffix == ".html"):
+        for href in LINKED_FILE.findall(page.read_text(encoding="utf-8")):
+            dest = (page.parent / href).resolve()
+            rel = dest.relative_to(out.resolve())  # a link that left the site would raise here
+            if dest not in copied and (root / rel).is_file():
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(root / rel, dest)
+                copied.append(dest)
+    return [out / p.relative_to(out.resolve()) for p in sorted(copied)]
 
 
 def _paper(folder: Path, pages: PaperPages, common: dict, cache: Store | None) -> list[Path]:
