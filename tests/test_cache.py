@@ -63,6 +63,11 @@ def test_one_paragraph_rebuilds_that_paper_and_the_packs_only(built_copy):
         "members-pack.pdf",
         "supplement-public.pdf",
         "supplement-members.pdf",
+        # the site's copies of what its pages link: the paper's files and the public packs
+        "site/minutes/report.docx",
+        "site/minutes/report.pdf",
+        "site/public-pack.pdf",
+        "site/supplement-public.pdf",
     }
 
 

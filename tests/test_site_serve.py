@@ -229,7 +229,7 @@ def test_watch_serve_prints_the_url_serves_and_stops_with_ctrl_c(tmp_path, monke
     site = tmp_path / "out" / "site"
     seen = {}
 
-    def fake_watch(plan_dir, out_dir, templates, converter, report, force=False, rebuilt=None):
+    def fake_watch(plan_dir, out_dir, templates, converter, report, force=False, rebuilt=None, **options):
         preview = rebuilt.__self__  # the preview's notify()
         seen["preview"] = preview
         site.mkdir(parents=True)
