@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from boardpack.convert.converter import convert_to_pdf
 from boardpack.pipeline.builder import check
+from boardpack.pipeline.normalize import normalize_pdf
 from boardpack.render.docx import render_appendix
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,10 +57,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         plan = timed(f"make workbook ({actions})", lambda: synthetic_plan(Path(tmp), actions))
         prepared = timed("load + check", lambda: check(plan))
-        paper = prepared.papers[0]
+        (paper,) = [p for p in prepared.papers if p.paper.slug == PAPER]
         out = Path(tmp) / "appendix-1.docx"
         timed("render appendix .docx", lambda: render_appendix(paper.appendices[0], paper, prepared.plan.meeting, out))
         (pdf,) = timed("convert to PDF (soffice)", lambda: convert_to_pdf([out]))
+        day = prepared.plan.meeting.date
+        timed("tags completed, normalised", lambda: normalize_pdf(pdf, day, converted_from=out))
         print(f"{'pages':<28}{len(PdfReader(pdf).pages):8d}")
     return 0
 

@@ -30,6 +30,10 @@ from pikepdf import Array, Dictionary, Name, Operator, String
 
 PATH_OPS = {"m", "l", "c", "v", "y", "h", "re"}
 PAINT_OPS = {"S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "n", "sh"}
+# What decides whether a page has drawing (or text, pictures) outside marked content: without q/Q and
+# the text and colour operators, about half a page's operators, so pages with none are told apart fast.
+# ("BI ID EI" brings inline images back, as pikepdf's "INLINE IMAGE").
+SEEN_OPS = " ".join(sorted({"BMC", "BDC", "EMC", "BT", "Do", "BI", "ID", "EI"} | PATH_OPS | PAINT_OPS))
 TEXT_SHOW = {"Tj", "TJ", "'", '"'}
 
 
@@ -103,6 +107,8 @@ def artifact_drawing(pdf: pikepdf.Pdf) -> int:
     """
     wrapped = 0
     for number, page in enumerate(pdf.pages, 1):
+        if not any(_untagged_runs(list(pikepdf.parse_content_stream(page, SEEN_OPS)), number)):
+            continue  # nothing drawn outside marked content: most pages, told from a parse of fewer operators
         ops = list(pikepdf.parse_content_stream(page))
         runs = list(_untagged_runs(ops, number))
         if not runs:
@@ -201,9 +207,8 @@ class _Tree:
         self.pdf = pdf
         self.root = pdf.Root.StructTreeRoot
         self.pages = {page.obj.objgen: n for n, page in enumerate(pdf.pages)}
-        self.marks: dict[tuple[int, int], _Mark] = {}
-        for n, page in enumerate(pdf.pages):
-            _read_marks(page, n, self.marks)
+        self.marks = _Marks(pdf)
+        self.roles: dict[str, str] = {}  # by structure type: the RoleMap is read once per type, not per element
         nums = self.root.ParentTree.get("/Nums", Array())
         self.parent_tree = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
 
@@ -219,12 +224,14 @@ class _Tree:
     def role(self, element: Dictionary) -> str:
         """The element's standard type through the RoleMap, without its slash ("LI")."""
         kind = str(element.S)
-        rolemap = self.root.get("/RoleMap", Dictionary())
-        seen = set()
-        while kind in rolemap and kind not in seen:
-            seen.add(kind)
-            kind = str(rolemap[kind])
-        return kind[1:]
+        if kind not in self.roles:
+            rolemap = self.root.get("/RoleMap", Dictionary())
+            seen, role = set(), kind
+            while role in rolemap and role not in seen:
+                seen.add(role)
+                role = str(rolemap[role])
+            self.roles[kind] = role[1:]
+        return self.roles[kind]
 
     def page_of(self, element: Dictionary, kid=None) -> int | None:
         """The page index of *kid* (an MCID of *element*) or of *element*."""
@@ -264,6 +271,35 @@ class _Tree:
             nums.append(self.parent_tree[k])
         self.root.ParentTree = self.pdf.make_indirect(Dictionary(Nums=nums))
         self.root.ParentTreeNextKey = max(self.parent_tree) + 1
+
+
+class _Marks:
+    """The marked-content sequences by (page, MCID), each page's read the first time one of its is asked for.
+
+    Only list labels and links need them: reading every page of a 200-page appendix up front took
+    three quarters of the time spent completing its tags.
+    """
+
+    def __init__(self, pdf: pikepdf.Pdf):
+        self.pdf = pdf
+        self.found: dict[tuple[int, int], _Mark] = {}
+        self.read: set[int] = set()
+
+    def _page(self, number: int) -> None:
+        if number not in self.read:
+            self.read.add(number)
+            _read_marks(self.pdf.pages[number], number, self.found)
+
+    def get(self, key: tuple[int, int]) -> _Mark | None:
+        self._page(key[0])
+        return self.found.get(key)
+
+    def __contains__(self, key: tuple[int, int]) -> bool:
+        return self.get(key) is not None
+
+    def __getitem__(self, key: tuple[int, int]) -> _Mark:
+        self._page(key[0])
+        return self.found[key]
 
 
 def _kids(element) -> list:
