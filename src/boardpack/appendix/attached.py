@@ -36,6 +36,7 @@ from docx.shared import Pt
 from ..errors import Location, PlanError, Problem, Problems
 from ..plan.model import AttachedFile, Plan
 from ..render.accessible import embed_style_map, link_addresses
+from ..render.audit import has_header_row
 from ..render.properties import APP_XML, describe
 from ..sanitize import NotWordDocument, sanitize_docx
 from ..stampfont import add_font, pdf_string, stamp_font, stampable
@@ -88,12 +89,7 @@ def tables_without_header(path: Path) -> int:
     outside documents link to.
     """
     body = Document(io.BytesIO(sanitize_docx(path.read_bytes()))).element.body
-    count = 0
-    for table in body.iter(qn("w:tbl")):
-        first = table.find(qn("w:tr"))
-        if first is None or first.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is None:
-            count += 1
-    return count
+    return sum(1 for table in body.iter(qn("w:tbl")) if not has_header_row(table))
 
 
 def pdf_is_tagged(path: Path) -> bool:

@@ -63,6 +63,11 @@ class Numbering:
             self.formats[abstract.get(qn("w:abstractNumId"))] = fmt.get(qn("w:val")) if fmt is not None else BULLET
         self.style_num = _style_numbering(document)
 
+    def style_list(self, style_id: str) -> str | None:
+        """The abstract list the paragraph style *style_id* numbers with, or None (it numbers nothing)."""
+        num_id, _ = self.style_num.get(style_id, (None, "0"))
+        return self.abstract_of.get(num_id) if num_id is not None else None
+
     def ordered(self, paragraph) -> str | None:
         """Return the numId of the ordered list *paragraph* (a w:p) belongs to at level 0, else None."""
         ppr = paragraph.find(qn("w:pPr"))
@@ -223,17 +228,17 @@ def style_map(document) -> str:
 
 
 def _paragraph_target(style, numbering: Numbering) -> str:
-    level = _outline_level(style)
+    level = outline_level(style)
     if level is not None and level < len(HEADINGS):
         return f"{HEADINGS[level]}:fresh"
-    num_id, _ = numbering.style_num.get(style.style_id, (None, "0"))
-    if num_id is not None and numbering.abstract_of.get(num_id) is not None:
-        fmt = numbering.formats.get(numbering.abstract_of[num_id])
-        return "ul > li:fresh" if fmt == BULLET else "ol > li:fresh"
+    abstract = numbering.style_list(style.style_id)
+    if abstract is not None:
+        return "ul > li:fresh" if numbering.formats.get(abstract) == BULLET else "ol > li:fresh"
     return "p:fresh"
 
 
-def _outline_level(style) -> int | None:
+def outline_level(style) -> int | None:
+    """The outline level *style* (or a style it is based on) gives: 0 for an H1, None for body text."""
     while style is not None:
         ppr = style.element.pPr
         level = ppr.find(qn("w:outlineLvl")) if ppr is not None else None

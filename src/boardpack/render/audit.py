@@ -22,6 +22,8 @@ from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
 
+from .accessible import Numbering, outline_level
+
 LIST_STYLES = ("List Letter", "Summary Letter", "List Bullet", "Summary Bullet")
 PRINTS_MARKER = re.compile(r"\{\{-?\s*i\.marker\s*-?\}\}")  # an older template types the letters itself
 
@@ -33,11 +35,11 @@ def audit_template(path: Path) -> tuple[list[str], list[str]]:
     text = "".join(t.text or "" for t in body.iter(qn("w:t")))
     used = {p.get(qn("w:val")) for p in body.iter(qn("w:pStyle"))}
     styles = {s.style_id: s for s in doc.styles if s.type == WD_STYLE_TYPE.PARAGRAPH}
-    numbered = _defined_numbers(doc)
+    numbering = Numbering(doc)
     unmarked = [
         styles[sid].name
         for sid in sorted(used & styles.keys())
-        if styles[sid].name in LIST_STYLES and _number_id(styles[sid]) not in numbered
+        if styles[sid].name in LIST_STYLES and numbering.style_list(sid) is None
     ]
     errors = [
         f"list items in style '{name}' would print without their (a), (b) … or bullets: the style has no "
@@ -47,12 +49,12 @@ def audit_template(path: Path) -> tuple[list[str], list[str]]:
     ]
     warnings = []
     title = next((s for s in styles.values() if s.name == "Title"), None)
-    if title is not None and title.style_id in used and _outline_level(title) != 0:
+    if title is not None and title.style_id in used and outline_level(title) != 0:
         warnings.append(
             "the Title style is not a heading (in Word: Paragraph, Outline level: Level 1), so the PDF has no H1 "
             "for a screen reader to find the paper by"
         )
-    headless = sum(1 for table in body.iter(qn("w:tbl")) if not _has_header_row(table))
+    headless = sum(1 for table in body.iter(qn("w:tbl")) if not has_header_row(table))
     if headless:
         warnings.append(
             f"{headless} table(s) in the body have no header row ('Repeat as header row'), so a screen reader "
@@ -66,35 +68,7 @@ def audit_template(path: Path) -> tuple[list[str], list[str]]:
     return errors, warnings
 
 
-def _defined_numbers(doc) -> set[str]:
-    """The w:numId values numbering.xml defines (a numId of 0, or one not defined, numbers nothing)."""
-    try:
-        numbering = doc.part.numbering_part.element
-    except (KeyError, NotImplementedError):
-        return set()
-    return {n.get(qn("w:numId")) for n in numbering.iter(qn("w:num"))} - {"0"}
-
-
-def _number_id(style) -> str | None:
-    while style is not None:
-        ppr = style.element.pPr
-        num = ppr.find(f"{qn('w:numPr')}/{qn('w:numId')}") if ppr is not None else None
-        if num is not None:
-            return num.get(qn("w:val"))
-        style = style.base_style
-    return None
-
-
-def _outline_level(style) -> int | None:
-    while style is not None:
-        ppr = style.element.pPr
-        level = ppr.find(qn("w:outlineLvl")) if ppr is not None else None
-        if level is not None:
-            return int(level.get(qn("w:val")))
-        style = style.base_style
-    return None
-
-
-def _has_header_row(table) -> bool:
+def has_header_row(table) -> bool:
+    """Whether the w:tbl *table*'s first row repeats as a header row (w:tblHeader), as a data table's must."""
     first = table.find(qn("w:tr"))
     return first is not None and first.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
