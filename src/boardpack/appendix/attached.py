@@ -60,13 +60,11 @@ def check_attached(plan: Plan, problems: Problems) -> None:
             source = appendix.source
             if isinstance(source, AttachedFile):
                 path = paper.loc.file.parent / source.file
-                why = attached_problem(path, source.is_pdf)
+                why, warning = inspect_attached(path, source.is_pdf)
                 if why:
                     problems.add(source.loc, f"appendix file {source.file}: {why}")
-                elif source.is_pdf and not pdf_is_tagged(path):
-                    problems.warn(source.loc, f"appendix file {source.file}: {UNTAGGED}")
-                elif not source.is_pdf and (count := tables_without_header(path)):
-                    problems.warn(source.loc, f"appendix file {source.file}: {NO_HEADER.format(n=count)}")
+                elif warning:
+                    problems.warn(source.loc, f"appendix file {source.file}: {warning}")
 
 
 UNTAGGED = (
@@ -82,43 +80,34 @@ NO_HEADER = (
 )
 
 
-def tables_without_header(path: Path) -> int:
-    """How many tables of the Word document at *path* have no header row (w:tblHeader on their first row).
+def inspect_attached(path: Path, is_pdf: bool) -> tuple[str | None, str | None]:
+    """Return why the attached file at *path* cannot be used, or None; and what would keep it from a reader.
 
-    The document is read as the build reads it, sanitised: python-docx cannot even open some of what
-    outside documents link to.
+    The file is read once: a PDF opened, a Word document sanitised (as the build reads it: python-docx
+    cannot even open some of what outside documents link to). The warning is an untagged PDF, or a
+    Word document's tables without a header row (w:tblHeader on their first row).
     """
-    body = Document(io.BytesIO(sanitize_docx(path.read_bytes()))).element.body
-    return sum(1 for table in body.iter(qn("w:tbl")) if not has_header_row(table))
-
-
-def pdf_is_tagged(path: Path) -> bool:
-    """Whether the PDF at *path* is tagged: it has a structure tree and says /MarkInfo /Marked true."""
-    with pikepdf.open(path) as pdf:
-        return is_tagged(pdf)
-
-
-def attached_problem(path: Path, is_pdf: bool) -> str | None:
-    """Return why the attached file at *path* cannot be used, or None."""
     try:
         size = path.stat().st_size
         if size > MAX_ATTACHED:
-            return f"is {size / 1024 / 1024:.0f} MB; attached files are limited to {MAX_ATTACHED // 1024 // 1024} MB"
+            limit = MAX_ATTACHED // 1024 // 1024
+            return f"is {size / 1024 / 1024:.0f} MB; attached files are limited to {limit} MB", None
         if is_pdf:
             with pikepdf.open(path) as pdf:
                 if not len(pdf.pages):
-                    return "the PDF has no pages"
-        else:
-            sanitize_docx(path.read_bytes())
+                    return "the PDF has no pages", None
+                return None, (None if is_tagged(pdf) else UNTAGGED)
+        body = Document(io.BytesIO(sanitize_docx(path.read_bytes()))).element.body
+        headless = sum(1 for table in body.iter(qn("w:tbl")) if not has_header_row(table))
+        return None, (NO_HEADER.format(n=headless) if headless else None)
     except pikepdf.PasswordError:
-        return "the PDF is password-protected: attach a copy without a password"
+        return "the PDF is password-protected: attach a copy without a password", None
     except pikepdf.PdfError as exc:
-        return f"not a readable PDF ({str(exc).removeprefix(f'{path}: ')})"
+        return f"not a readable PDF ({str(exc).removeprefix(f'{path}: ')})", None
     except NotWordDocument as exc:
-        return str(exc)
+        return str(exc), None
     except OSError as exc:
-        return f"cannot be read ({exc.strerror})"
-    return None
+        return f"cannot be read ({exc.strerror})", None
 
 
 def stamp_pdf(src: Path, out: Path, number_line: str, marking: str, title: str) -> Path:
