@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 
 import pytest
 from openpyxl import load_workbook
@@ -12,6 +13,7 @@ from boardpack.pipeline.cache import CACHE_DIR, fingerprint
 from boardpack.plan.model import Paragraph
 
 from .conftest import PAPER
+from .test_council_example import COUNCIL
 
 pytestmark = pytest.mark.e2e
 
@@ -113,6 +115,32 @@ def test_an_action_progress_note_rebuilds_only_the_appendix(built_copy):
     row[7].value = "New timetable agreed."
     book.save(path)
     assert build(plan, out).rebuilt == (f"{PAPER} appendix 1",)
+
+
+def test_a_paragraph_of_the_report_that_carries_the_appendix_does_not_rebuild_the_appendix(built_copy):
+    plan, out, before = built_copy
+    paper = plan / PAPER / "paper.yaml"
+    text = paper.read_text(encoding="utf-8")
+    assert "financial oversight model" in text
+    paper.write_text(text.replace("financial oversight model", "financial oversight models", 1), "utf-8")
+    assert build(plan, out).rebuilt == (f"{PAPER} report",)
+    after = digests(out)
+    assert after[f"{PAPER}/appendix-1.pdf"] == before[f"{PAPER}/appendix-1.pdf"]
+    assert after[f"{PAPER}/report.pdf"] != before[f"{PAPER}/report.pdf"]
+
+
+def test_a_written_appendix_edit_rebuilds_the_appendix_not_its_report(tmp_path):
+    """A written appendix's words are its own: the report prints only its heading (and references
+    resolved into it, which are the report's sections and so its key)."""
+    council = tmp_path / COUNCIL.name
+    shutil.copytree(COUNCIL, council)
+    out = tmp_path / "out"
+    build(council, out)
+    paper = council / "governance" / "paper.yaml"
+    text = paper.read_text(encoding="utf-8")
+    assert "The quorum is three councillors." in text
+    paper.write_text(text.replace("The quorum is three councillors.", "The quorum is four councillors."), "utf-8")
+    assert build(council, out).rebuilt == ("governance appendix 1",)
 
 
 def test_the_cache_keeps_only_what_the_last_build_used(built_copy):

@@ -374,8 +374,10 @@ def _render_appendix_to(render, appendix, paper: NumberedPaper, meeting, templat
 
 
 def _report_inputs(paper: NumberedPaper) -> tuple:
-    """What a covering report shows: not the appendices' actions, only their headings and counts."""
-    return (paper.paper, paper.summary, paper.sections, [a.heading for a in paper.appendices], paper.wording)
+    """What a covering report shows: its own words, and of its appendices only their headings (and, in
+    its sections, the counts and references resolved from them), never their rows or written text."""
+    own = replace(paper.paper, appendices=())
+    return (own, paper.summary, paper.sections, [a.heading for a in paper.appendices], paper.wording)
 
 
 def _pack_docs(prepared: Prepared, rendered: list[Rendered]) -> PackDocs:
