@@ -1,8 +1,10 @@
 """Benchmark: the night before dispatch. How fast is a late edit, against a cold build and a naive one?
 
 Run: .venv/bin/python benchmarks/late_edit.py [--converter warm|soffice|unoserver://HOST:PORT]
-Generates a synthetic meeting of 12 papers (about 300 pages, one appendix of 500 actions), then
-times, in one run on this machine:
+Generates a synthetic meeting of 12 papers (about 300 pages, one appendix of 500 actions) and times
+two authors' evenings on it, each on a fresh copy, in one run on this machine.
+
+In one process (as `boardpack watch` builds; LibreOffice stays warm between builds):
   cold        a build into a fresh output folder
   no-op       the same build again
   paragraph   one paragraph of one paper reworded (three times, a different paper each time; the
@@ -10,18 +12,23 @@ times, in one run on this machine:
   status      one action's status changed in the workbook
   naive       the baseline: render every document, one fresh `soffice --convert-to` per document,
               merge the PDFs
-  paragraph, new process
-              another paragraph reworded, built by `boardpack build` in a process of its own, as
-              from the command line: Python and LibreOffice start cold
-and prints each time and the ratios against the targets (no-op <= 5% of cold, one paragraph <= 15%
-of cold, cold <= 50% of naive). The builds run in this one process, as `boardpack watch` does, so
-LibreOffice stays warm between them (the default converter); --converter soffice starts soffice
-per build instead, --converter unoserver://HOST:PORT converts on that unoserver. The naive
-baseline always starts soffice per document. Not a test: timings belong to the machine.
+targets: no-op <= 5% of cold, paragraph <= 15% of cold, cold <= 50% of naive.
+
+Each build a new `boardpack build` process (as the author types it after each save; the first starts
+the background conversion service, in a runtime folder of this run's, stopped at the end):
+  cold, no-op, paragraph (median of three papers), paragraph of the covering report that carries
+  the actions appendix (median of three), status
+targets (issue 14): no-op <= 8%, both paragraphs <= 20%, status <= 30% of that cold build.
+
+Without --converter the in-process builds are warm and the command-line builds use the default
+(the background service); --converter soffice starts soffice per build in both, and
+--converter unoserver://HOST:PORT converts on that unoserver. The naive baseline always starts
+soffice per document. Not a test: timings belong to the machine.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import statistics
@@ -115,43 +122,114 @@ def reword(plan: Path, text: str, slug: str = "paper-05", index: int = 3) -> Non
     paper.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 
-def main() -> int:
-    how = sys.argv[sys.argv.index("--converter") + 1] if "--converter" in sys.argv else "warm"
+def set_status(plan: Path, cell: str, status: str) -> None:
+    book = load_workbook(plan / GIP / "appendix.xlsx")
+    book["Actions"][cell] = status
+    book.save(plan / GIP / "appendix.xlsx")
+
+
+def reword_gip(plan: Path, n: int) -> None:
+    """Reword a paragraph of the covering report that carries the actions appendix."""
+    paper = plan / GIP / "paper.yaml"
+    text = paper.read_text(encoding="utf-8")
+    old = "financial oversight model" if n == 0 else f"financial oversight model (edit {n - 1})"
+    paper.write_text(text.replace(old, f"financial oversight model (edit {n})", 1), encoding="utf-8")
+
+
+def in_process(root: Path, how: str) -> dict[str, float]:
+    """Every build in this one process, as `boardpack watch` builds: LibreOffice stays warm."""
     converter = Converter(mode=how) if how in ("warm", "soffice") else Converter(remote=how)
-    command = [sys.executable, "-m", "boardpack", "build", "-q", "--converter", how]
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        plan = synthetic_meeting(root)
-        out = root / "out"
-        times = {"cold": timed("cold", lambda: build(plan, out, converter=converter))}
-        result = build(plan, out, converter=converter)
-        pages = sum(d.pages or 0 for d in result.documents if d.path == "members-pack.pdf")
-        times["no-op"] = timed("no-op", lambda: build(plan, out, converter=converter))
+    plan = synthetic_meeting(root)
+    out = root / "out"
+    times = {"cold": timed("cold", lambda: build(plan, out, converter=converter))}
+    result = build(plan, out, converter=converter)
+    times["pages"] = sum(d.pages or 0 for d in result.documents if d.path == "members-pack.pdf")
+    times["no-op"] = timed("no-op", lambda: build(plan, out, converter=converter))
+    edits = []
+    for slug, index in (("paper-05", 3), ("paper-02", 40), ("paper-09", 70)):
+        reword(plan, f"A late edit: paragraph {index + 1} of {slug} was reworded the night before.", slug, index)
+        edits.append(timed(f"paragraph ({slug})", lambda: build(plan, out, converter=converter)))
+    times["paragraph"] = statistics.median(edits)
+    print(f"{'paragraph (median)':<24}{times['paragraph']:6.1f} s", flush=True)
+    set_status(plan, "G2", "Off track")
+    times["status"] = timed("status", lambda: build(plan, out, converter=converter))
+    times["naive"] = timed("naive", lambda: naive(plan, root / "naive"))
+    return times
+
+
+def command_line(root: Path, how: str | None) -> dict[str, float]:
+    """Every build a new `boardpack build` process, as the author types it after each edit.
+
+    The first is the author's first build (the background conversion service starts with it, in a
+    runtime folder of this run's own, stopped at the end); the rest find the service warm.
+    """
+    plan = synthetic_meeting(root)
+    out = root / "out"
+    env = {**os.environ, "BOARDPACK_RUNTIME_DIR": str(root / "runtime")}
+    converter = ["--converter", how] if how else []
+    run = [sys.executable, "-m", "boardpack", "build", "-q", *converter, str(plan), "--out", str(out)]
+
+    def cli() -> None:
+        subprocess.run(run, check=True, env=env)
+
+    try:
+        times = {"cold": timed("cold (new process)", cli)}
+        times["no-op"] = timed("no-op (new process)", cli)
         edits = []
-        for slug, index in (("paper-05", 3), ("paper-02", 40), ("paper-09", 70)):
-            reword(plan, f"A late edit: paragraph {index + 1} of {slug} was reworded the night before.", slug, index)
-            edits.append(timed(f"paragraph ({slug})", lambda: build(plan, out, converter=converter)))
+        for slug, index in (("paper-04", 5), ("paper-07", 30), ("paper-11", 60)):
+            reword(plan, f"A late edit from the command line: paragraph {index + 1} of {slug}.", slug, index)
+            edits.append(timed(f"paragraph ({slug})", cli))
         times["paragraph"] = statistics.median(edits)
         print(f"{'paragraph (median)':<24}{times['paragraph']:6.1f} s", flush=True)
-        book = load_workbook(plan / GIP / "appendix.xlsx")
-        book["Actions"]["G2"] = "Off track"
-        book.save(plan / GIP / "appendix.xlsx")
-        times["status"] = timed("status", lambda: build(plan, out, converter=converter))
-        times["naive"] = timed("naive", lambda: naive(plan, root / "naive"))
-        reword(plan, "A later edit: reworded again, and built from the command line.")
-        run = [*command, str(plan), "--out", str(out)]
-        times["cli"] = timed("paragraph, new process", lambda: subprocess.run(run, check=True))
-    cold = times["cold"]
-    print(f"\nmembers' pack: {pages} pages")
-    for label, value, target in (
-        ("no-op / cold", times["no-op"] / cold, 0.05),
-        ("paragraph / cold", times["paragraph"] / cold, 0.15),
-        ("status / cold", times["status"] / cold, None),
-        ("new process / cold", times["cli"] / cold, None),
-        ("cold / naive", cold / times["naive"], 0.50),
-    ):
+        gip = []
+        for n in range(3):
+            reword_gip(plan, n)
+            gip.append(timed(f"paragraph ({GIP[:10]}…)", cli))
+        times["gip paragraph"] = statistics.median(gip)
+        print(f"{'  (median)':<24}{times['gip paragraph']:6.1f} s", flush=True)
+        set_status(plan, "G3", "Off track")
+        times["status"] = timed("status (new process)", cli)
+    finally:
+        subprocess.run([sys.executable, "-m", "boardpack", "serve", "--stop"], env=env, capture_output=True)
+    return times
+
+
+def report(title: str, times: dict[str, float], targets: list[tuple[str, str, float | None]]) -> None:
+    print(f"\n{title}")
+    for label, key, target in targets:
+        value = times[key] / times["cold"] if key != "cold / naive" else times["cold"] / times["naive"]
         verdict = "" if target is None else f"  (target <= {target:.0%}: {'met' if value <= target else 'MISSED'})"
-        print(f"{label:<20}{value:7.1%}{verdict}")
+        print(f"{label:<32}{value:7.1%}{verdict}")
+
+
+def main() -> int:
+    how = sys.argv[sys.argv.index("--converter") + 1] if "--converter" in sys.argv else None
+    with tempfile.TemporaryDirectory() as tmp:
+        print("In one process (as boardpack watch builds):")
+        inside = in_process(Path(tmp) / "in-process", how or "warm")
+        print("\nEach build a new `boardpack build` process:")
+        outside = command_line(Path(tmp) / "command-line", how)
+    print(f"\nmembers' pack: {inside['pages']:.0f} pages")
+    report(
+        "in one process, of cold",
+        inside,
+        [
+            ("no-op", "no-op", 0.05),
+            ("paragraph", "paragraph", 0.15),
+            ("status", "status", None),
+            ("cold / naive", "cold / naive", 0.50),
+        ],
+    )
+    report(
+        "new process each build, of the first (cold) build",
+        outside,
+        [
+            ("no-op", "no-op", 0.08),
+            ("paragraph", "paragraph", 0.20),
+            ("paragraph of the appendix's report", "gip paragraph", 0.20),
+            ("status", "status", 0.30),
+        ],
+    )
     return 0
 
 
