@@ -3,8 +3,8 @@
 Run: .venv/bin/python benchmarks/converter_pool.py
 Renders the example meeting's reports and appendices once and copies them to 24 documents, starts
 two real unoservers on loopback (each its own LibreOffice, as tests/unoservers.py starts them:
-needs python3-uno), warms each with one conversion (untimed), then times the remote converter's
-pool converting the 24 documents:
+needs python3-uno), warms each with the rendered documents (untimed), then times the remote converter's
+pool converting the 24 documents, each way three times in turn (the median counts, each is printed):
   one endpoint        unoserver A alone, one request at a time
   two endpoints       A and B, one request at a time each (what boardpack does with a unoserver)
   two endpoints, 2    A and B, two requests at a time each (a unoserver converts one at a time, so
@@ -18,6 +18,7 @@ to the machine (two cores here: two LibreOffices can use both).
 from __future__ import annotations
 
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -76,15 +77,27 @@ def timed(urls: list[str], docs: list[Path], slots: int) -> float:
     return elapsed
 
 
-def served(docs: list[Path]) -> tuple[float, float]:
+def rounds(ways: dict[str, tuple[list[str], int]], docs: list[Path], count: int = 3) -> dict[str, float]:
+    """Time each way *count* times, in turn (so that a slower spell of the machine hits each), and
+    return each way's median."""
+    times: dict[str, list[float]] = {name: [] for name in ways}
+    for _ in range(count):
+        for name, (urls, slots) in ways.items():
+            times[name].append(timed(urls, docs, slots))
+    for name, each in times.items():
+        print(f"  {name}: " + ", ".join(f"{t:.2f}" for t in each) + " s", flush=True)
+    return {name: statistics.median(each) for name, each in times.items()}
+
+
+def served(docs: list[Path]) -> dict[str, float]:
     """Time a ``boardpack serve`` sent one request at a time, then two; stop it."""
     server = subprocess.Popen(
         [sys.executable, "-m", "boardpack", "serve", "--port", "0"], stdout=subprocess.PIPE, text=True
     )
     try:
         url = server.stdout.readline().split("--converter ")[1].split(";")[0]
-        Pool([XmlRpcEndpoint(url, REMOTE_OPTIONS)], timeout=300, slots=2).convert(docs[:2])  # warm both, untimed
-        return timed([url], docs, slots=1), timed([url], docs, slots=2)
+        Pool([XmlRpcEndpoint(url, REMOTE_OPTIONS)], timeout=300, slots=2).convert(docs[:12])  # warm both, untimed
+        return rounds({"serve, 1 at once": ([url], 1), "serve, 2 at once": ([url], 2)}, docs)
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -102,17 +115,18 @@ def main() -> int:
         servers = start_servers(work / "servers", 2)
         try:
             a, b = (s.url for s in servers)
-            for url in (a, b):  # a LibreOffice's first conversion loads its filters: warm each, untimed
-                Pool([XmlRpcEndpoint(url, REMOTE_OPTIONS)], timeout=300).convert([sources[0]])
-            one = timed([a], docs, slots=1)
-            two = timed([a, b], docs, slots=1)
-            two_queued = timed([a, b], docs, slots=2)
+            for url in (a, b):  # a LibreOffice's first conversions load filters and fonts: warm each, untimed
+                Pool([XmlRpcEndpoint(url, REMOTE_OPTIONS)], timeout=300).convert(sources)
+            ways = {"one endpoint": ([a], 1), "two endpoints": ([a, b], 1), "two endpoints, 2 at once": ([a, b], 2)}
+            median = rounds(ways, docs)
         finally:
             stop_servers(servers)
-        serve_one, serve_two = served(docs)
-    print(f"one endpoint:             {one:6.2f} s")
+        serve = served(docs)
+    one, two, two_queued = median["one endpoint"], median["two endpoints"], median["two endpoints, 2 at once"]
+    print(f"one endpoint:             {one:6.2f} s (median)")
     print(f"two endpoints:            {two:6.2f} s   one/two = {one / two:.2f}x")
     print(f"two endpoints, 2 at once: {two_queued:6.2f} s   two/(2 at once) = {two / two_queued:.2f}x")
+    serve_one, serve_two = serve["serve, 1 at once"], serve["serve, 2 at once"]
     print(f"serve, 1 at once:         {serve_one:6.2f} s")
     print(f"serve, 2 at once:         {serve_two:6.2f} s   1/2 = {serve_one / serve_two:.2f}x")
     return 0
