@@ -149,8 +149,8 @@ def _build_options(cmd: argparse.ArgumentParser) -> None:
         "--converter",
         metavar="HOW",
         help="warm (LibreOffice kept running, needs python3-uno), soffice (started per build), "
-        "or unoserver://HOST:PORT (a running unoserver elsewhere); default: warm when it can "
-        "(env BOARDPACK_CONVERTER)",
+        "or unoserver://HOST:PORT (a running unoserver elsewhere; several, comma-separated, share the "
+        "documents, and one that is down is left out); default: warm when it can (env BOARDPACK_CONVERTER)",
     )
 
 
@@ -166,16 +166,19 @@ def _seconds(text: str) -> float:
 
 
 def _converter(args: argparse.Namespace) -> Converter | None:
-    """Return the converter the options ask for, or None after saying what is wrong with them."""
-    if args.converter in MODES:
-        return Converter(timeout=args.convert_timeout, mode=args.converter)
-    if args.converter:
-        try:
-            parse_remote(args.converter)
-        except ValueError as exc:
-            print(f"boardpack: --converter: {exc}", file=sys.stderr)
-            return None
-    return Converter(timeout=args.convert_timeout, remote=args.converter)
+    """Return the converter the options ask for (or BOARDPACK_CONVERTER), or None after saying what is
+    wrong with them: every bad entry of a list of unoservers, one a line."""
+    how = args.converter or os.environ.get("BOARDPACK_CONVERTER") or None
+    if how is None or how in MODES:
+        return Converter(timeout=args.convert_timeout, mode=args.converter or "auto")
+    try:
+        parse_remote(how)
+    except ValueError as exc:
+        source = "--converter" if args.converter else "BOARDPACK_CONVERTER"
+        for line in str(exc).splitlines():
+            print(f"boardpack: {source}: {line}", file=sys.stderr)
+        return None
+    return Converter(timeout=args.convert_timeout, remote=how)
 
 
 def _templates_fit(folder: Path) -> bool:

@@ -15,14 +15,12 @@ import signal
 import subprocess
 import tempfile
 import threading
-import xmlrpc.client
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from ..errors import ConvertError, Problem
-from . import warm
+from . import endpoints, warm
 
 INSTALL_HINT = "install LibreOffice: sudo apt-get install -y libreoffice-writer-nogui (or set BOARDPACK_SOFFICE)"
 DEFAULT_TIMEOUT = 300.0
@@ -177,13 +175,13 @@ class Converter:
 
     *mode* ``warm`` keeps LibreOffice running between documents and between builds of this process
     (needs python3-uno, see ``warm.py``); ``soffice`` starts soffice once per build (per worker);
-    ``auto`` is warm when python3-uno is there. *remote* (``unoserver://HOST:PORT``) sends every
-    conversion to a unoserver elsewhere instead.
+    ``auto`` is warm when python3-uno is there. *remote* (``unoserver://HOST:PORT``, or several,
+    comma-separated) sends every conversion to those unoservers instead, shared among them.
     """
 
     timeout: float | None = None
     workers: int | None = None
-    remote: str | None = None  # "unoserver://HOST:PORT"
+    remote: str | None = None  # "unoserver://HOST:PORT[,unoserver://HOST:PORT...]"
     mode: str = "auto"
 
     def convert(self, documents: list[Path]) -> list[Path]:
@@ -213,53 +211,12 @@ class Converter:
 UNO_HINT = "sudo apt-get install -y python3-uno (or set BOARDPACK_UNO_PYTHON to a Python that can import uno)"
 
 
-def parse_remote(url: str) -> tuple[str, int]:
-    """Return (host, port) of ``unoserver://HOST:PORT``, or raise ValueError saying what is wrong."""
-    parsed = urlsplit(url)
-    if parsed.scheme != "unoserver" or not parsed.hostname or not parsed.port:
-        raise ValueError(f"'{url}' is not unoserver://HOST:PORT")
-    return parsed.hostname, parsed.port
+def parse_remote(spec: str) -> list[str]:
+    """Return the URLs of ``unoserver://HOST:PORT`` (comma-separated, any number), or raise ValueError
+    naming every bad entry, one a line."""
+    return endpoints.parse_endpoints(spec)
 
 
-def _convert_remote(url: str, documents: list[Path], timeout: float) -> list[Path]:
-    """Send the documents to a running unoserver (its client needs no LibreOffice here), two at a
-    time, the largest first: a server with two LibreOffices (``boardpack serve``) converts both at once."""
-    from unoserver.client import UnoClient  # imported here: only this mode needs it
-
-    host, port = parse_remote(url)
-    client = UnoClient(server=host, port=str(port), host_location="remote")
-
-    def one(doc: Path) -> bytes:
-        data = client.convert(
-            indata=doc.read_bytes(), convert_to="pdf", filtername="writer_pdf_Export", filter_options=REMOTE_OPTIONS
-        )
-        return data.data if hasattr(data, "data") else data
-
-    todo = sorted(documents, key=lambda d: -d.stat().st_size)
-    results: dict[Path, Future] = {doc: Future() for doc in todo}
-
-    def work() -> None:  # a daemon thread: a request that hangs must not keep boardpack from exiting
-        while todo:
-            try:
-                doc = todo.pop(0)
-            except IndexError:
-                return
-            try:
-                results[doc].set_result(one(doc))
-            except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
-                results[doc].set_exception(exc)
-
-    for _ in range(2):
-        threading.Thread(target=work, daemon=True).start()
-    for doc, future in results.items():
-        try:
-            doc.with_suffix(".pdf").write_bytes(future.result(timeout=timeout))
-        except TimeoutError:  # named by the document, as the build shows it (never its staging path)
-            todo.clear()
-            raise ConvertError(
-                [Problem(str(doc), f"timed out after {timeout:g} s converting {doc.name} on {url}")]
-            ) from None
-        except (OSError, xmlrpc.client.Error) as exc:
-            todo.clear()
-            raise ConvertError([Problem(str(doc), f"{url} cannot convert {doc.name}: {exc}")]) from None
-    return [doc.with_suffix(".pdf") for doc in documents]
+def _convert_remote(spec: str, documents: list[Path], timeout: float) -> list[Path]:
+    """Send the documents to the running unoservers of *spec*, shared among them (``endpoints.py``)."""
+    return endpoints.convert_remote(spec, documents, timeout, REMOTE_OPTIONS)
