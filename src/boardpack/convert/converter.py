@@ -15,7 +15,6 @@ import signal
 import subprocess
 import tempfile
 import threading
-import xmlrpc.client
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -224,6 +223,8 @@ def parse_remote(url: str) -> tuple[str, int]:
 def _convert_remote(url: str, documents: list[Path], timeout: float) -> list[Path]:
     """Send the documents to a running unoserver (its client needs no LibreOffice here), two at a
     time, the largest first: a server with two LibreOffices (``boardpack serve``) converts both at once."""
+    import xmlrpc.client
+
     from unoserver.client import UnoClient  # imported here: only this mode needs it
 
     host, port = parse_remote(url)
