@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 import shutil
 import subprocess
+import zipfile
+from pathlib import Path
 
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
-from docx.shared import Cm
+from docx.shared import Cm, Pt
+from lxml import etree
 from openpyxl import load_workbook
 
 from boardpack.convert.converter import convert_to_pdf
 from boardpack.pipeline.builder import check
-from boardpack.render.docx import TEMPLATES_DIR, render_appendix
+from boardpack.render.docx import TEMPLATES_DIR, render_appendix, render_table_appendix
 from boardpack.render.layout import CELL_PADDING, fit_columns, keep_refs_whole, keep_rows_together, text_width
 
-from .conftest import PAPER, paper_of
+from .conftest import EXAMPLE, GOLDEN, PAPER, ROOT, paper_of
 
 LONG_REF = "IAR-2017-02"
 
@@ -136,3 +141,73 @@ def test_spare_width_is_spread_over_every_column_not_given_to_one():
     assert all(w >= m for w, m in zip(widths, most, strict=True))  # each on one line
     spare = [w - m for w, m in zip(widths, most, strict=True)]
     assert min(spare) > 0 and max(spare) < 2 * min(spare)  # shared in proportion to text, not all to one
+
+
+def test_measuring_reads_a_paragraph_as_python_docx_does():
+    """The layout reads paragraphs' XML directly (python-docx's proxies cost seconds on a long appendix): the
+    style, bold, size and text it reads are those python-docx's ``Paragraph`` gives, hyperlinks, tabs, breaks,
+    non-breaking hyphens and several runs included."""
+    from docx.enum.text import WD_BREAK
+    from docx.text.font import Font
+    from docx.text.paragraph import Paragraph
+
+    from boardpack.render.layout import _read_paragraph, _style_font, _StyleFonts
+
+    doc = Document()
+    plain = doc.add_paragraph("plain")
+    mixed = doc.add_paragraph("Heading words", style="Heading 2")
+    mixed.add_run("\tbold ").bold = True
+    big = mixed.add_run("big")
+    big.font.size = Pt(14)
+    big.add_break(WD_BREAK.LINE)
+    big.add_text("DEL-07")
+    table = table_of([["cell"]])
+    keep_refs_whole(table)
+    mixed._p.append(table.rows[0].cells[0].paragraphs[0]._p.r_lst[0])
+    link = mixed._p.makeelement(qn("w:hyperlink"), {})
+    link.append(doc.add_paragraph("in a link").runs[0]._r)
+    mixed._p.append(link)
+    fonts = _StyleFonts(doc.part)
+    for p in (plain, mixed):
+        style_id, formatted, text = _read_paragraph(p._p)
+        para = Paragraph(p._p, doc.part)
+        assert fonts(style_id) == _style_font(para.style)
+        assert text == para.text
+        assert formatted == [r._r for r in para.runs if r._r.rPr is not None]
+        assert all(r.bold is None and r.font.size is None for r in para.runs if r._r not in formatted)
+    assert [(f.bold, f.size) for f in map(Font, _read_paragraph(mixed._p)[1])] == [(True, None), (None, Pt(14))]
+    assert _read_paragraph(mixed._p)[2] == "Heading words\tbold big\nDEL-07cellin a link"
+    assert fonts(_read_paragraph(mixed._p)[0]) != fonts(None)  # the heading style is not the default one
+
+
+def _document_xml(docx: Path) -> str:
+    with zipfile.ZipFile(docx) as z:
+        root = etree.fromstring(z.read("word/document.xml"))
+    return re.sub(r' w:rsid\w*="[^"]*"', "", etree.tostring(root, pretty_print=True, encoding="unicode"))
+
+
+SECOND = ROOT / "plans" / "2018-03-14-audit-governance"
+
+
+@pytest.mark.parametrize(
+    ("plan", "paper", "number", "golden"),
+    [
+        (EXAMPLE, PAPER, 0, "appendix-actions-document.xml"),
+        (SECOND, "internal-audit-progress", 0, "appendix-table-document.xml"),
+        (SECOND, "internal-audit-progress", 1, "appendix-iar-document.xml"),
+    ],
+)
+def test_fitted_appendix_tables_match_golden_xml(tmp_path, update_golden, plan, paper, number, golden):
+    """The columns fitted (and references kept whole) exactly as before the layout was made fast."""
+    prepared = check(plan)
+    numbered = paper_of(prepared.papers, paper)
+    appendix = numbered.appendices[number]
+    render = render_table_appendix if appendix.table is not None else render_appendix
+    actual = _document_xml(render(appendix, numbered, prepared.plan.meeting, tmp_path / "a.docx"))
+    path = GOLDEN / golden
+    if update_golden:
+        path.write_text(actual, encoding="utf-8")
+    expected = path.read_text(encoding="utf-8")
+    if actual != expected:
+        diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), "golden", "rendered"))
+        pytest.fail(f"word/document.xml differs from {path} (rerun with --update-golden if intended):\n{diff[:6000]}")

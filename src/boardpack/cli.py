@@ -15,13 +15,35 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .convert.converter import MODES, Converter, interrupt, parse_remote
 from .errors import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, BoardpackError, display_path
-from .pipeline.builder import BuildResult, build, check, default_out
-from .plan.templates import template_folder_problem
-from .render.docx import TEMPLATES_DIR
+from .plan.templates import TEMPLATES_DIR, template_folder_problem
+
+if TYPE_CHECKING:
+    from .pipeline.builder import BuildResult, Prepared
+
+
+# The pipeline (and the libraries it reads and writes documents with) is imported by the commands that run
+# it, not here: `boardpack --help`, a usage error or `boardpack serve` import none of it.
+def build(*args, **kwargs) -> BuildResult:
+    from .pipeline.builder import build
+
+    return build(*args, **kwargs)
+
+
+def check(*args, **kwargs) -> Prepared:
+    from .pipeline.builder import check
+
+    return check(*args, **kwargs)
+
+
+def default_out(plan_dir: Path) -> Path:
+    from .pipeline.builder import default_out
+
+    return default_out(plan_dir)
 
 
 def main(argv: list[str] | None = None) -> int:

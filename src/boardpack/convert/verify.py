@@ -25,10 +25,7 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
-import pikepdf
 from lxml import etree
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 
 TEXT_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|charts/chart\d*|diagrams/data\d*)\.xml")
 TEXT_RUN = re.compile(rb"<(w:t|a:t|m:t|c:v)(?:\s[^>]*)?>([^<]*)</\1>|<w:(tab|br|cr)\b[^>]*/>|</w:p>|</a:p>")
@@ -98,6 +95,9 @@ def pdf_text(pdf: Path, first: int = 1, last: int = 0) -> str:
         if result.returncode != 0:
             raise Unreadable("an unreadable PDF")
         return result.stdout.decode("utf-8", "replace")
+    from pypdf import PdfReader  # imported here: only a machine without pdftotext reads PDFs with it
+    from pypdf.errors import PyPdfError
+
     try:
         found = PdfReader(pdf).pages[first - 1 : last or None]
         return "\n".join(page.extract_text() or "" for page in found)
@@ -118,6 +118,8 @@ def _check_ends(pdf: Path) -> None:
 def _sample(pdf: Path) -> tuple[str, bool]:
     """Return the text of *pdf*, or of its first and last SAMPLE pages when it is longer than twice
     that; and whether that is all of it."""
+    import pikepdf  # imported here: a build whose documents all come from the cache checks none
+
     _check_ends(pdf)
     try:
         with pikepdf.open(pdf) as opened:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pypdf import PdfReader
-
 
 def page_texts(pdf: Path) -> list[str]:
     """Return the extracted text of each page of *pdf*."""
+    from pypdf import PdfReader  # imported here: a build whose packs all come from the cache reads none
+
     return [page.extract_text() or "" for page in PdfReader(pdf).pages]
 
 

@@ -20,9 +20,11 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Length
+from docx.text.font import Font
 
 FONT_DIR = Path("/usr/share/fonts/truetype/liberation")
 FONT_FILES = {False: "LiberationSans-Regular.ttf", True: "LiberationSans-Bold.ttf"}
@@ -31,6 +33,10 @@ DEFAULT_SIZE_PT = 9.0
 CELL_PADDING = 2 * 108 + 40  # twips: the Table Grid style's left and right cell margins, and a little slack
 SHORT = 2.5  # a column whose longest entry is at most this many times its longest word holds short entries
 SAFETY = 1.04  # LibreOffice's justification and rounding: never fit a word to the last twip
+W_P, W_R, W_HYPERLINK, W_TR, W_TC = qn("w:p"), qn("w:r"), qn("w:hyperlink"), qn("w:tr"), qn("w:tc")
+W_PPR, W_PSTYLE, W_RPR = qn("w:pPr"), qn("w:pStyle"), qn("w:rPr")
+W_TCPR, W_TCW, W_GRIDSPAN, W_W, W_TYPE = qn("w:tcPr"), qn("w:tcW"), qn("w:gridSpan"), qn("w:w"), qn("w:type")
+RUN_TEXT = frozenset(qn(f"w:{tag}") for tag in ("br", "cr", "noBreakHyphen", "ptab", "t", "tab"))
 REF = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+(?![\w-])")
 
 
@@ -82,6 +88,8 @@ def keep_refs_whole(table) -> None:
     """
     for t in list(table._tbl.iter(qn("w:t"))):
         text = t.text or ""
+        if "-" not in text:  # no reference: the common case, and cheaper than the pattern
+            continue
         cuts = [m.start() + i for m in REF.finditer(text) for i, ch in enumerate(m.group(0)) if ch == "-"]
         if not cuts:
             continue
@@ -107,10 +115,10 @@ class _Column:
         self.least = self.most = self.text = 0
 
     def add(self, text: str, bold: bool, size_pt: float) -> None:
-        words = [text_width(w, bold, size_pt) for w in text.split(" ") if w]
+        words = [_word_width(w, bold, size_pt) for w in text.split(" ") if w]
         if not words:
             return
-        space = text_width(" ", bold, size_pt)
+        space = _word_width(" ", bold, size_pt)
         line = sum(words) + space * (len(words) - 1)
         self.least = max(self.least, round(max(words) * SAFETY) + CELL_PADDING)
         self.most = max(self.most, round(line * SAFETY) + CELL_PADDING)
@@ -120,27 +128,87 @@ class _Column:
 def _measure(table) -> list[_Column]:
     count = len(table._tbl.tblGrid.findall(qn("w:gridCol")))
     columns = [_Column() for _ in range(count)]
-    for tr in table._tbl.tr_lst:
-        at = 0
-        for tc in tr.tc_lst:
-            span = tc.grid_span
-            if span == 1 and at < count:
-                for p in tc.iter(qn("w:p")):
-                    _add_paragraph(columns[at], p, table.part)
-            at += span
+    fonts = _StyleFonts(table.part)
+    for tc, at, span in _cells(table._tbl):
+        if span == 1 and at < count:
+            for p in tc.iter(W_P):
+                _add_paragraph(columns[at], p, fonts)
     return columns
 
 
-def _add_paragraph(column: _Column, p, part) -> None:
-    from docx.text.paragraph import Paragraph
+def _cells(tbl):
+    """Each cell of *tbl* (lxml) with the first column it is in and how many it spans, row by row."""
+    for tr in tbl.iterchildren(W_TR):
+        at = 0
+        for tc in tr.iterchildren(W_TC):
+            grid_span = _child(_child(tc, W_TCPR), W_GRIDSPAN)
+            span = 1 if grid_span is None else grid_span.val
+            yield tc, at, span
+            at += span
 
-    para = Paragraph(p, part)
-    bold, size = _style_font(para.style)
-    runs = para.runs
+
+def _child(element, tag: str):
+    """The first child of *element* (None for none) with *tag*: ``find``, faster for elements of few children."""
+    if element is not None:
+        for child in element:
+            if child.tag == tag:
+                return child
+    return None
+
+
+def _add_paragraph(column: _Column, p, fonts: _StyleFonts) -> None:
+    """Measure paragraph *p* (lxml) as python-docx reads it: its style's font, its runs' bold and size, its text."""
+    style_id, formatted, text = _read_paragraph(p)
+    bold, size = fonts(style_id)
+    runs = [Font(r) for r in formatted]  # a run without properties is neither bold nor sized
     bold = bold or any(r.bold for r in runs)
-    size = next((r.font.size.pt for r in runs if r.font.size is not None), size)
-    for line in para.text.replace("\t", " ").split("\n"):
+    size = next((r.size.pt for r in runs if r.size is not None), size)
+    for line in text.replace("\t", " ").split("\n"):
         column.add(line, bold, size)
+
+
+def _read_paragraph(p) -> tuple[str | None, list, str]:
+    """Paragraph *p*'s style id, its runs that have properties (``w:rPr``) and its text, as python-docx's
+    ``Paragraph`` reads them (``style``, ``runs``, ``text``), in one pass over its children."""
+    pPr, formatted, texts = None, [], []
+    for e in p:
+        tag = e.tag
+        if tag == W_R:
+            has_properties, text = _read_run(e)
+            if has_properties:
+                formatted.append(e)
+            texts.append(text)
+        elif tag == W_HYPERLINK:
+            texts.append(e.text)
+        elif tag == W_PPR and pPr is None:
+            pPr = e
+    style = _child(pPr, W_PSTYLE)
+    return (None if style is None else style.val), formatted, "".join(texts)
+
+
+def _read_run(r) -> tuple[bool, str]:
+    """Whether run *r* has properties (``w:rPr``), and its text as python-docx's ``CT_R.text`` reads it."""
+    formatted, texts = False, []
+    for e in r:
+        tag = e.tag
+        if tag in RUN_TEXT:
+            texts.append(str(e))
+        elif tag == W_RPR:
+            formatted = True
+    return formatted, "".join(texts)
+
+
+class _StyleFonts:
+    """The bold and size of each paragraph style of a document part, looked up once per style."""
+
+    def __init__(self, part) -> None:
+        self.part = part
+        self.known: dict[str | None, tuple[bool, float]] = {}
+
+    def __call__(self, style_id: str | None) -> tuple[bool, float]:
+        if style_id not in self.known:
+            self.known[style_id] = _style_font(self.part.get_style(style_id, WD_STYLE_TYPE.PARAGRAPH))
+        return self.known[style_id]
 
 
 def _style_font(style) -> tuple[bool, float]:
@@ -212,13 +280,12 @@ def set_widths(table, widths: list[int]) -> None:
     if tbl_w is not None:
         tbl_w.set(qn("w:type"), "dxa")
         tbl_w.set(qn("w:w"), str(sum(widths)))
-    for tr in tbl.tr_lst:
-        at = 0
-        for tc in tr.tc_lst:
-            span = tc.grid_span
-            tc.get_or_add_tcPr().get_or_add_tcW().set(qn("w:w"), str(sum(widths[at : at + span])))
-            tc.tcPr.tcW.set(qn("w:type"), "dxa")
-            at += span
+    for tc, at, span in _cells(tbl):
+        tcW = _child(_child(tc, W_TCPR), W_TCW)
+        if tcW is None:
+            tcW = tc.get_or_add_tcPr().get_or_add_tcW()
+        tcW.set(W_W, str(sum(widths[at : at + span])))
+        tcW.set(W_TYPE, "dxa")
 
 
 @functools.cache
@@ -242,3 +309,9 @@ def text_width(text: str, bold: bool = False, size_pt: float = DEFAULT_SIZE_PT) 
     advances, per_em = metrics
     fallback = AVERAGE_EM[bold] * per_em
     return sum(advances.get(ord(ch), fallback) for ch in text) * size_pt * 20 / per_em
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _word_width(word: str, bold: bool, size_pt: float) -> float:
+    """``text_width`` of one word, remembered: a long appendix repeats its words thousands of times."""
+    return text_width(word, bold, size_pt)
