@@ -45,14 +45,34 @@ def test_help_and_a_usage_error_import_no_heavy_library():
         assert sorted(imported_by(code) & set(HEAVY)) == [], args
 
 
+def imported_building(plan, out) -> tuple[subprocess.CompletedProcess, set[str]]:
+    """Run ``boardpack build`` in a fresh interpreter; return the run and every module it imported."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [sys.executable, "-X", "importtime", "-m", "boardpack", "build", str(plan), "--out", str(out)]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result, set(re.findall(r"^import time:.*\|\s*(\S+)$", result.stderr, re.M))
+
+
 def test_a_build_from_the_cache_imports_no_renderer_or_reader_it_does_not_use(built_example, tmp_path):
     out = tmp_path / EXAMPLE.name
     shutil.copytree(built_example, out, symlinks=True)
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    command = [sys.executable, "-X", "importtime", "-m", "boardpack", "build", str(EXAMPLE), "--out", str(out)]
-    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    assert result.returncode == 0, result.stderr[-2000:]
-    imported = {m.group(1).split(".")[0] for m in re.finditer(r"^import time:.*\|\s*(\S+)$", result.stderr, re.M)}
+    report = out / "minutes" / "report.docx"
+    os.utime(report, ns=(report.stat().st_atime_ns, report.stat().st_mtime_ns + 1))  # touched: build again
+    result, modules = imported_building(EXAMPLE, out)
+    imported = {m.split(".")[0] for m in modules}
     assert {"boardpack", "yaml", "openpyxl"} <= imported  # the plan and its workbook are read every build
     assert sorted(imported & set(UNUSED_BY_A_NOOP_BUILD)) == []  # a report rendered again would draw its chart
     assert "built " in result.stdout and (out / "manifest.json").is_file()
+
+
+def test_a_build_with_nothing_changed_reads_no_plan_and_imports_no_stage(built_example, tmp_path):
+    out = tmp_path / EXAMPLE.name
+    shutil.copytree(built_example, out, symlinks=True)  # sizes and modification times kept
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    result, modules = imported_building(EXAMPLE, out)
+    imported = {m.split(".")[0] for m in modules}
+    assert sorted(imported & set(HEAVY)) == []  # not even YAML: nothing is read but the files' bytes
+    assert not {m for m in modules if m.startswith(("boardpack.pipeline.builder", "boardpack.render"))}
+    assert "built 16 documents" in result.stdout  # what the output holds, said as a build says it
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before

@@ -15,12 +15,15 @@ import sys
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from . import __version__
 from .convert.converter import MODES, Converter, interrupt, parse_remote
 from .errors import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, BoardpackError, display_path
-from .plan.templates import TEMPLATES_DIR, template_folder_problem
+from .pipeline.paths import default_out
+from .pipeline.unchanged import unchanged
+from .plan.templates import TEMPLATES_DIR, TemplateFolders, template_folder_problem
 
 if TYPE_CHECKING:
     from .pipeline.builder import BuildResult, Prepared
@@ -38,12 +41,6 @@ def check(*args, **kwargs) -> Prepared:
     from .pipeline.builder import check
 
     return check(*args, **kwargs)
-
-
-def default_out(plan_dir: Path) -> Path:
-    from .pipeline.builder import default_out
-
-    return default_out(plan_dir)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -215,19 +212,31 @@ def _build(args: argparse.Namespace) -> int:
     converter = _converter(args)
     if converter is None or not _templates_fit(args.templates):
         return EXIT_USAGE
+    out = args.out or default_out(args.plan_dir)
+    folders = TemplateFolders.for_plan(args.plan_dir, args.templates).folders
+    found = unchanged(args.plan_dir, out, folders, not args.no_site)
+    if found is not None:  # nothing changed since the last build: say what it wrote, import no stage
+        _warn(found.warnings)
+        if not args.quiet:
+            _wrote(Path(out), [SimpleNamespace(**entry) for entry in found.documents])
+        return EXIT_OK
     with ProgressBar(enabled=not args.quiet) as bar:
-        out = args.out or default_out(args.plan_dir)
         result = build(args.plan_dir, out, args.templates, bar, converter, force=args.force, site=not args.no_site)
     _warn(result.warnings)
     if not args.quiet:
-        site = [doc for doc in result.documents if doc.kind == "site"]
-        for doc in (d for d in result.documents if d.kind != "site"):
-            pages = f" ({doc.pages} page{'s' if doc.pages != 1 else ''})" if doc.pages else ""
-            print(f"wrote {display_path(result.out_dir / doc.path)}{pages}")
-        if site:
-            print(f"wrote {len(site)} files of the HTML edition into {display_path(result.out_dir / 'site')}")
-        print(f"built {len(result.documents) - len(site)} documents into {display_path(result.out_dir)}")
+        _wrote(result.out_dir, result.documents)
     return EXIT_OK
+
+
+def _wrote(out_dir: Path, documents) -> None:
+    """Say what the output folder holds, a line per document (the site's files in one)."""
+    site = [doc for doc in documents if doc.kind == "site"]
+    for doc in (d for d in documents if d.kind != "site"):
+        pages = f" ({doc.pages} page{'s' if doc.pages != 1 else ''})" if doc.pages else ""
+        print(f"wrote {display_path(out_dir / doc.path)}{pages}")
+    if site:
+        print(f"wrote {len(site)} files of the HTML edition into {display_path(out_dir / 'site')}")
+    print(f"built {len(documents) - len(site)} documents into {display_path(out_dir)}")
 
 
 def _watch(args: argparse.Namespace) -> int:

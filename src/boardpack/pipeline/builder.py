@@ -56,8 +56,8 @@ from .cache import CACHE_DIR, Cache, Job, Progress, fingerprint, produce
 from .changes import Changes, compare, read_state, snapshot, write_state
 from .manifest import Document, Owner, describe, page_count, write_manifest
 from .output import Claim, locked, refuse_out_of_bounds, scratch, staged, staging_path
-
-OUTPUT_ROOT = Path("output")
+from .paths import default_out
+from .unchanged import input_digest, record, unchanged
 
 
 @dataclass(frozen=True)
@@ -132,11 +132,6 @@ def _of(paper: Paper, found: dict[tuple[str, int], object]) -> dict[int, object]
     return {index: value for (slug, index), value in found.items() if slug == paper.slug}
 
 
-def default_out(plan_dir: Path) -> Path:
-    """Return ``output/<meeting folder name>``."""
-    return OUTPUT_ROOT / Path(plan_dir).resolve().name
-
-
 def build(
     plan_dir: Path,
     out_dir: Path | None = None,
@@ -153,8 +148,13 @@ def build(
     HTML edition of the public papers too, in ``site/``.
     """
     folders = TemplateFolders.for_plan(plan_dir, templates)
-    prepared = check(plan_dir, folders)
     out_dir = Path(out_dir) if out_dir else default_out(plan_dir)
+    inputs = input_digest(plan_dir, folders.folders, out_dir, site)  # before reading them: an edit mid-build counts
+    found = unchanged(plan_dir, out_dir, folders.folders, site)
+    if found is not None:  # the last build's inputs, and its output untouched: nothing to do
+        documents = tuple(Document(**entry) for entry in found.documents)
+        return BuildResult(out_dir, documents, found.warnings, (), Changes(previous_build=True))
+    prepared = check(plan_dir, folders)
     converter = converter or Converter()
     meeting = prepared.plan.meeting
     owner = Owner(meeting.committee, meeting.date.isoformat(), Path(plan_dir).resolve().name)
@@ -162,15 +162,22 @@ def build(
     claim = Claim(owner, force, keep=(Path(plan_dir), Path(templates)), reads=reads)
     refuse_out_of_bounds(out_dir, claim)
     with locked(out_dir):
-        return _build(prepared, out_dir, folders, progress, converter, claim, site)
+        return _build(prepared, out_dir, folders, progress, converter, claim, site, inputs)
 
 
 def _build(
-    prepared: Prepared, out_dir: Path, templates: Path, progress, converter: Converter, claim: Claim, site: bool
+    prepared: Prepared,
+    out_dir: Path,
+    templates: Path,
+    progress,
+    converter: Converter,
+    claim: Claim,
+    site: bool,
+    inputs: str = "",
 ) -> BuildResult:
     """Build into *out_dir*, whose lock this build holds, if *claim* may replace it."""
     try:
-        return _build_staged(prepared, out_dir, templates, progress, converter, claim, site)
+        return _build_staged(prepared, out_dir, templates, progress, converter, claim, site, inputs)
     except ConvertError as exc:  # name documents where they would have been, not in the staging folder
         staging = str(staging_path(out_dir))
         raise ConvertError(
@@ -179,7 +186,14 @@ def _build(
 
 
 def _build_staged(
-    prepared: Prepared, out_dir: Path, templates: Path, progress, converter: Converter, claim: Claim, site: bool = True
+    prepared: Prepared,
+    out_dir: Path,
+    templates: Path,
+    progress,
+    converter: Converter,
+    claim: Claim,
+    site: bool = True,
+    inputs: str = "",
 ) -> BuildResult:
     meeting = prepared.plan.meeting
     previous = read_state(out_dir / CACHE_DIR) or {}
@@ -187,7 +201,8 @@ def _build_staged(
         cache = Cache(out_dir, staging)
         jobs, rendered = _paper_jobs(prepared, staging, templates)
         state = snapshot(list(prepared.papers), _keys_by_paper(jobs, rendered), _restricted_items(meeting))
-        changes = compare(previous.get("papers"), state)
+        base = _changes_base(previous, state)
+        changes = compare(base, state)
         supplement = _supplement(changes, state)
         docs = _pack_docs(prepared, rendered)
         packer = PackBuilder(meeting, docs, Path(work), templates, cache, converter, prepared.plan.wording)
@@ -214,10 +229,26 @@ def _build_staged(
         if site:
             documents += write_public_site(staging, prepared, packs, rendered, out_dir, cache)
         pages = {_page_name(job, staging): page_count(job.pdf) for job in jobs + withheld}
-        write_state(cache.new, {"papers": state, "pages": pages})
+        write_state(cache.new, {"papers": state, "base": base, "pages": pages})
         write_manifest(staging, documents)
+        if inputs:
+            record(staging, inputs, prepared.warnings)
     rebuilt = tuple(job.label for job in built)
-    return BuildResult(out_dir, tuple(documents), prepared.warnings, rebuilt, changes)
+    this_build = changes if base is previous.get("papers") else compare(previous.get("papers"), state)
+    return BuildResult(out_dir, tuple(documents), prepared.warnings, rebuilt, this_build)
+
+
+def _changes_base(previous: dict, state: dict) -> dict | None:
+    """Return the papers' state that ``changes.md`` and the supplements compare this build with.
+
+    The last build's, usually. When no paper changed since it, the last build's own base: a build
+    again with nothing changed keeps the record of the last change (changes.md, the supplements)
+    as it was, byte for byte, rather than losing it to "nothing changed".
+    """
+    papers = previous.get("papers")
+    if papers is not None and "base" in previous and json.loads(json.dumps(state)) == papers:
+        return previous["base"]
+    return papers
 
 
 def _page_guesses(jobs: list[Job], root: Path, cache: Cache, previous: dict[str, int]) -> dict[Path, int]:

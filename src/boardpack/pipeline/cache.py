@@ -25,8 +25,7 @@ from ..convert.verify import Unreadable, mismatch
 from ..errors import CellLocation, ConvertError, Location, Problem
 from ..util import code_digest
 from .normalize import normalize_docx, normalize_pdf
-
-CACHE_DIR = ".boardpack-cache"
+from .paths import CACHE_DIR
 
 
 def fingerprint(*parts: object) -> str:

@@ -11,15 +11,11 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import pikepdf
-
 from ..util import sha256
-from .cache import CACHE_DIR
+from .paths import CACHE_DIR, MANIFEST, OWN_PREFIX
 
-MANIFEST = "manifest.json"
 MEETING = "meeting.json"  # in the cache folder: the meeting the output folder was built for
 OWN_FILES = {MANIFEST, "changes.json", "changes.md"}  # boardpack's even where an older manifest did not list them
-OWN_PREFIX = ".boardpack-"  # boardpack's own folders inside an output folder (cache, staging on a mount)
 
 
 @dataclass(frozen=True)
@@ -58,6 +54,8 @@ def page_count(pdf: Path) -> int:
     info = pdf.stat()
     key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
     if key not in _pages:
+        import pikepdf  # imported here: a build from the cache counts no pages
+
         with pikepdf.open(pdf) as doc:
             _pages[key] = len(doc.pages)
     return _pages[key]
