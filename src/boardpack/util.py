@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import io
 from collections.abc import Iterable
@@ -92,3 +93,20 @@ def save_pdf(pdf, path: Path, **options) -> None:
     buffer = io.BytesIO()
     pdf.save(buffer, **options)
     Path(path).write_bytes(buffer.getbuffer())
+
+
+@functools.cache
+def code_digest() -> str:
+    """Return a digest of boardpack's version and its own source: a document made by other code is rebuilt.
+
+    Keyed by the version alone, a fix to the layout (or anything) left every cached document as the
+    old code made it until the version number changed. Reading the package's ~80 modules takes ~5 ms.
+    The build cache keys documents by it, and the conversion service its socket.
+    """
+    from . import __version__  # set before the package imports any stage
+
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()

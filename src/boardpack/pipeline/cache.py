@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import hashlib
 import json
 import os
@@ -21,10 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import __version__
 from ..convert.converter import Converter
 from ..convert.verify import Unreadable, mismatch
 from ..errors import CellLocation, ConvertError, Location, Problem
+from ..util import code_digest
 from .normalize import normalize_docx, normalize_pdf
 
 CACHE_DIR = ".boardpack-cache"
@@ -34,20 +33,6 @@ def fingerprint(*parts: object) -> str:
     """Return a hex digest of *parts*: dataclasses by their compared fields (never where they came from)."""
     payload = json.dumps([code_digest(), *(_plain(p) for p in parts)], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-@functools.cache
-def code_digest() -> str:
-    """Return a digest of boardpack's version and its own source: a document made by other code is rebuilt.
-
-    Keyed by the version alone, a fix to the layout (or anything) left every cached document as the
-    old code made it until the version number changed. Reading the package's ~80 modules takes ~5 ms.
-    """
-    root = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256(__version__.encode())
-    for path in sorted(root.rglob("*.py")):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
 
 
 def _plain(value: object) -> object:
