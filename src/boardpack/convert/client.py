@@ -163,6 +163,8 @@ def _start(folder: Path, path: Path) -> Connection:
                 return Connection(path)
         if not _alive(pid):
             raise Unavailable(f"it stopped as it started (see {log})")
+        if _stopping.is_set():  # the build was stopped meanwhile: the service starts on, for the next
+            raise KeyboardInterrupt
         time.sleep(0.05)
     raise Unavailable(f"it did not listen within {START_WAIT:g} s (see {log})")
 
