@@ -213,15 +213,8 @@ def _convert_on(documents: list[Path], timeout: float, workers: int, where: dict
     todo: queue.Queue[Path] = queue.Queue()
     for doc in sorted(documents, key=lambda d: -d.stat().st_size):
         todo.put(doc)
-    connections = [ensure()]
-    try:
-        while len(connections) < min(workers, len(documents)):
-            connections.append(Connection(socket_path(private_dir())))
-    except BaseException:
-        for conn in connections:
-            conn.close()
-        raise
-    failures: list[Problem] = []
+    connections = _connections(min(workers, len(documents)))
+    failures: list[Problem | OSError] = []
     died: list[Died] = []
     args = (todo, timeout, where, delivered, failures, died)
     threads = [threading.Thread(target=_work, args=(c, *args)) for c in connections]
@@ -233,8 +226,23 @@ def _convert_on(documents: list[Path], timeout: float, workers: int, where: dict
         raise KeyboardInterrupt
     if died:
         raise died[0]
+    for fault in (f for f in failures if isinstance(f, OSError)):
+        raise fault  # a full disk, say: the build's to report, as the warm pool does
     if failures:
         raise ConvertError(sorted(failures, key=lambda p: str(p.where)))
+
+
+def _connections(count: int) -> list[Connection]:
+    """*count* connections to the service, started if need be."""
+    connections = [ensure()]
+    try:
+        while len(connections) < count:
+            connections.append(Connection(socket_path(private_dir())))
+    except BaseException:
+        for conn in connections:
+            conn.close()
+        raise
+    return connections
 
 
 def _work(
@@ -258,6 +266,8 @@ def _work(
                 return
             if answer.get("ok"):
                 delivered.add(doc)
+            elif answer.get("errno"):  # the service could not write the PDF: as if this process could not
+                failures.append(OSError(answer["errno"], answer.get("strerror"), answer.get("file")))
             else:
                 failures.append(Problem(str(doc), f"soffice: {answer.get('error', 'no PDF')}"))
     finally:

@@ -255,10 +255,12 @@ class Service:
             finished, gone = threading.Event(), threading.Event()
             watcher = threading.Thread(target=_watch_client, args=(conn, worker, finished, gone), daemon=True)
             watcher.start()
+            failure = None
             try:
-                failure = self._on(worker, copy, timeout)
-                if failure and not gone.is_set():  # a hang or a crash: once more, in a fresh LibreOffice
-                    failure = self._on(worker, copy, timeout)
+                for _ in range(2):  # a hang or a crash: once more, in a fresh LibreOffice
+                    failure = "gone" if gone.is_set() else self._on(worker, copy, timeout)
+                    if not failure or gone.is_set():
+                        break
             finally:
                 finished.set()
                 watcher.join()
@@ -272,8 +274,9 @@ class Service:
                 return {"ok": False, "error": failure}
             try:
                 shutil.move(copy.with_suffix(".pdf"), pdf)
-            except OSError as exc:
-                return {"ok": False, "error": f"cannot write {pdf}: {exc.strerror or exc}"}
+            except OSError as exc:  # a full disk, say: the build's to report as its own
+                pdf.unlink(missing_ok=True)
+                return {"ok": False, "error": str(exc), "errno": exc.errno, "strerror": exc.strerror, "file": str(pdf)}
         self._count("converted")
         return {"ok": True}
 
@@ -293,9 +296,11 @@ def _watch_client(conn: socket.socket, worker, finished: threading.Event, gone: 
             hung_up = not conn.recv(1, socket.MSG_PEEK)
         except OSError:
             hung_up = True
-        if hung_up:
+        if hung_up:  # kill its LibreOffice, and again should one be starting for it now
             gone.set()
-            worker.interrupt()
+            while not finished.is_set():
+                worker.interrupt()
+                finished.wait(0.05)
             return
         finished.wait(0.1)  # the client wrote early: not a hang-up, nothing to read until the answer
 
