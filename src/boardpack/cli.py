@@ -120,7 +120,9 @@ def _parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("--templates", type=Path, default=TEMPLATES_DIR, metavar="DIR", help="template folder")
     check_cmd.set_defaults(run=_check)
     serve_cmd = commands.add_parser(
-        "serve", help="keep LibreOffice warm for builds run with --converter unoserver://HOST:PORT"
+        "serve",
+        help="keep LibreOffice warm for builds run with --converter unoserver://HOST:PORT; with --status or "
+        "--stop: this user's conversion service (the builds' default converter)",
     )
     serve_cmd.add_argument("--interface", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve_cmd.add_argument("--port", type=int, default=2003, help="port to listen on (default: 2003; 0: any free)")
