@@ -139,10 +139,19 @@ def _parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("--templates", type=Path, default=TEMPLATES_DIR, metavar="DIR", help="template folder")
     check_cmd.set_defaults(run=_check)
     serve_cmd = commands.add_parser(
-        "serve", help="keep LibreOffice warm for builds run with --converter unoserver://HOST:PORT"
+        "serve",
+        help="keep LibreOffice warm for builds run with --converter unoserver://HOST:PORT; with --status or "
+        "--stop: this user's conversion service (the builds' default converter)",
     )
     serve_cmd.add_argument("--interface", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve_cmd.add_argument("--port", type=int, default=2003, help="port to listen on (default: 2003; 0: any free)")
+    service = serve_cmd.add_mutually_exclusive_group()
+    service.add_argument(
+        "--status", action="store_true", help="say whether this user's conversion service runs (exit 0) or not (3)"
+    )
+    service.add_argument(
+        "--stop", action="store_true", help="stop this user's conversion service and wait until it is gone"
+    )
     serve_cmd.set_defaults(run=_serve)
     return parser
 
@@ -167,9 +176,10 @@ def _build_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument(
         "--converter",
         metavar="HOW",
-        help="warm (LibreOffice kept running, needs python3-uno), soffice (started per build), "
-        "or unoserver://HOST:PORT (a running unoserver elsewhere; several, comma-separated, share the "
-        "documents, and one that is down is left out); default: warm when it can (env BOARDPACK_CONVERTER)",
+        help="service (this user's LibreOffices kept warm across builds, started on demand, needs python3-uno), "
+        "warm (kept for this process only), soffice (started per build), or unoserver://HOST:PORT (a running "
+        "unoserver elsewhere; several, comma-separated, share the documents, and one that is down is left out); "
+        "default: auto, the service when it can, else soffice (env BOARDPACK_CONVERTER)",
     )
 
 
@@ -290,10 +300,39 @@ def _preview(site: Path, port: int):  # noqa: ANN202 - a PreviewServer, imported
 def _serve(args: argparse.Namespace) -> int:
     from .convert.serve import serve  # imported here: only this command serves
 
+    if args.status or args.stop:
+        return _service(args.stop)
+
     def ready(url: str) -> None:
         print(f"converting for builds run with --converter {url}; Ctrl-C to stop", flush=True)
 
     serve(args.interface, args.port, ready=ready)
+    return EXIT_OK
+
+
+def _service(stop: bool) -> int:
+    """``serve --status`` and ``serve --stop``: this user's conversion service (see convert/service.py)."""
+    from .convert import client
+    from .convert.service import Unavailable
+
+    try:
+        found = client.stop() if stop else client.status()
+    except Unavailable as exc:
+        print(f"boardpack: the conversion service: {exc}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    if found is None:
+        print(
+            f"no conversion service runs for boardpack {__version__} ({'nothing to stop' if stop else 'not running'})"
+        )
+        return EXIT_OK if stop else EXIT_ENVIRONMENT
+    if stop:
+        print(f"stopped the conversion service (pid {found['pid']}) after {found['converted']} documents")
+        return EXIT_OK
+    print(
+        f"the conversion service runs: pid {found['pid']}, socket {found['socket']}, up {found['uptime']:.0f} s, "
+        f"stops after {found['idle_timeout']:g} s idle; {found['converted']} documents converted, "
+        f"{found['starts']} LibreOffice starts"
+    )
     return EXIT_OK
 
 

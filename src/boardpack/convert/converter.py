@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConvertError, Problem
-from . import endpoints, warm
+from . import client, endpoints, warm
 
 INSTALL_HINT = "install LibreOffice: sudo apt-get install -y libreoffice-writer-nogui (or set BOARDPACK_SOFFICE)"
 DEFAULT_TIMEOUT = 300.0
@@ -64,6 +64,7 @@ def interrupt() -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
     warm.interrupt()
+    client.interrupt()
 
 
 def convert_to_pdf(documents: list[Path], timeout: float | None = None, workers: int | None = None) -> list[Path]:
@@ -166,23 +167,27 @@ def _run(soffice: str, profile: str, folder: Path, docs: list[Path], timeout: fl
 REMOTE_OPTIONS = ["UseTaggedPDF=true", "PDFUACompliance=true", "DisplayPDFDocTitle=true", "ExportBookmarks=true"]
 
 
-MODES = ("auto", "warm", "soffice")
+MODES = ("auto", "service", "warm", "soffice")  # the --converter names; "local" is the library's default
 
 
 @dataclass(frozen=True)
 class Converter:
     """How this build converts.
 
-    *mode* ``warm`` keeps LibreOffice running between documents and between builds of this process
-    (needs python3-uno, see ``warm.py``); ``soffice`` starts soffice once per build (per worker);
-    ``auto`` is warm when python3-uno is there. *remote* (``unoserver://HOST:PORT``, or several,
+    *mode* ``service`` converts on this user's conversion service (``service.py``), warm LibreOffices
+    kept across processes, started on demand; ``warm`` keeps LibreOffice running between documents
+    and between builds of this process (both need python3-uno, see ``warm.py``); ``soffice`` starts
+    soffice once per build (per worker). ``auto`` (the command line's default) is the service when
+    python3-uno is there, else soffice; ``local`` (the library's default: a caller such as the tests
+    builds many times in one process) is warm when python3-uno is there, else soffice. Both defaults
+    give way to ``BOARDPACK_CONVERTER``. *remote* (``unoserver://HOST:PORT``, or several,
     comma-separated) sends every conversion to those unoservers instead, shared among them.
     """
 
     timeout: float | None = None
     workers: int | None = None
     remote: str | None = None  # "unoserver://HOST:PORT[,unoserver://HOST:PORT...]"
-    mode: str = "auto"
+    mode: str = "local"
 
     def convert(self, documents: list[Path]) -> list[Path]:
         """Convert each .docx in *documents* to a PDF beside it and return the PDF paths."""
@@ -191,21 +196,32 @@ class Converter:
         timeout = self.timeout or float(os.environ.get("BOARDPACK_CONVERT_TIMEOUT", DEFAULT_TIMEOUT))
         if self.remote:
             return _convert_remote(self.remote, documents, timeout)
-        python = self.uno_python()
-        if python is None:
+        how = self.how()
+        if how == "soffice":
             return convert_to_pdf(documents, timeout, self.workers)
+        python, soffice = warm.find_uno_python(), find_soffice()
         workers = self.workers or int(os.environ.get("BOARDPACK_CONVERT_WORKERS", 2))
-        return warm.pool(python, find_soffice(), workers).convert(documents, timeout)
+        in_process = warm.pool(python, soffice, workers)
+        if how == "warm":
+            return in_process.convert(documents, timeout)
+        where = {"python": python, "soffice": soffice, "workers": workers}
+        return client.convert(documents, timeout, workers, where, lambda left: in_process.convert(left, timeout))
 
-    def uno_python(self) -> str | None:
-        """The Python that runs warm LibreOffices, or None when this converter starts soffice per build."""
-        mode = self.mode if self.mode != "auto" else os.environ.get("BOARDPACK_CONVERTER", "auto")
-        if self.remote or mode == "soffice":
-            return None
-        python = warm.find_uno_python()
-        if python is None and mode == "warm":
-            raise ConvertError([Problem("converter", f"warm mode needs python3-uno; {UNO_HINT}")])
-        return python
+    def how(self) -> str:
+        """Which converter runs: ``service``, ``warm`` or ``soffice`` (raise ConvertError when it cannot)."""
+        mode = self.mode
+        if mode in ("auto", "local"):
+            mode = os.environ.get("BOARDPACK_CONVERTER") or mode
+        if mode not in (*MODES, "local"):
+            choices = ", ".join(MODES)
+            raise ConvertError([Problem("BOARDPACK_CONVERTER", f"'{mode}' is not a converter: {choices}")])
+        if mode == "soffice":
+            return mode
+        if warm.find_uno_python() is None:
+            if mode in ("warm", "service"):
+                raise ConvertError([Problem("converter", f"{mode} mode needs python3-uno; {UNO_HINT}")])
+            return "soffice"
+        return {"auto": "service", "local": "warm"}.get(mode, mode)
 
 
 UNO_HINT = "sudo apt-get install -y python3-uno (or set BOARDPACK_UNO_PYTHON to a Python that can import uno)"
