@@ -77,7 +77,8 @@ def append_agenda_item(path: Path, text: str, root: Node, item: str) -> str:
         where = Location(path, key.start_mark.line + 1, key.start_mark.column + 1)
         raise PlanError([Problem(where, "agenda: not a list of items one under another; add the item by hand")])
     last = agenda.value[-1]
-    end = _line_end(text, _last_leaf(last).end_mark.index - 1)
+    # A block scalar's end takes in the blank lines after it: the item goes after its last words.
+    end = _line_end(text, len(text[: _last_leaf(last).end_mark.index].rstrip()))
     between = text[agenda.value[0].start_mark.index : last.start_mark.index]
     gap = "\n" if re.search(r"\n[ \t]*\n", between) else ""
     return text[:end] + "\n" + gap + _indent(item, agenda.start_mark.column) + text[end:].removeprefix("\n")
@@ -91,7 +92,7 @@ def _last_leaf(node: Node) -> Node:
 
 def _line_end(text: str, index: int) -> int:
     """Return the offset of the line break ending the line that holds *index* (or the end of the text)."""
-    end = text.find("\n", max(index, 0))
+    end = text.find("\n", index)
     return len(text) if end < 0 else end
 
 
