@@ -1,11 +1,12 @@
 """Generate boardpack's Word templates (report, appendix, front sheet, withheld page, table and written
 appendices) in MOPAC's house layout, and the council example's report and front sheet with its banner.
 
-The committed .docx files are this script's output; run ``python templates/make_templates.py`` to
-regenerate them. A person may equally restyle a .docx in Word and commit that: boardpack only needs
-its docxtpl tags and the style names and outline levels docs/templates.md lists (Title is the one
-H1, Heading 2 and Heading 3 below it; List Letter and List Bullet are Word numbering; Table Heading
-only in a repeated header row, Row Heading for a row's label).
+The committed .docx files in src/boardpack/templates/ (package data, so a wheel carries them) are this
+script's output; run ``python templates/make_templates.py`` to regenerate them. A person may equally
+restyle a .docx in Word and commit that: boardpack only needs its docxtpl tags and the style names and
+outline levels docs/templates.md lists (Title is the one H1, Heading 2 and Heading 3 below it; List
+Letter and List Bullet are Word numbering; Table Heading only in a repeated header row, Row Heading
+for a row's label).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from docx.shared import Cm, Pt, RGBColor
 from boardpack.pipeline.normalize import normalize_docx
 
 HERE = Path(__file__).resolve().parent
+SHIPPED = HERE.parent / "src" / "boardpack" / "templates"  # package data: the wheel carries them
 FONT = "Arial"
 BLACK = RGBColor(0, 0, 0)
 GREY = RGBColor(0x40, 0x40, 0x40)
@@ -40,7 +42,7 @@ COUNCIL_TEMPLATES = HERE.parent / "plans" / "2018-03-14-audit-governance" / "tem
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write every template into templates/, and the council example's own banner templates into its folder."""
+    """Write boardpack's templates into src/boardpack/templates/, the council example's banner ones into its folder."""
     argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args(argv)  # --help, nothing else
     global BANNER
     for name, build in (("report.docx", _report), ("frontsheet.docx", _frontsheet)):
@@ -50,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     builds = (("report.docx", _report), ("appendix.docx", _appendix), ("frontsheet.docx", _frontsheet))
     builds += (("withheld.docx", _withheld), ("table.docx", _sheet_table), ("written.docx", _written))
     for name, build in builds:
-        _write(HERE / name, build)
+        _write(SHIPPED / name, build)
     return 0
 
 

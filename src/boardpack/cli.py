@@ -153,6 +153,7 @@ def _parser() -> argparse.ArgumentParser:
         "--stop", action="store_true", help="stop this user's conversion service and wait until it is gone"
     )
     serve_cmd.set_defaults(run=_serve)
+    _new_options(commands)
     return parser
 
 
@@ -359,6 +360,69 @@ def _check(args: argparse.Namespace) -> int:
     prepared = check(args.plan_dir, args.templates)
     _warn(prepared.warnings)
     print(f"{display_path(args.plan_dir)}: ok ({len(prepared.papers)} papers)")
+    return EXIT_OK
+
+
+def _new_options(commands) -> None:  # noqa: ANN001 - argparse's subparsers action
+    """Add ``new meeting DIR`` and ``new paper DIR/SLUG`` (the library is boardpack.scaffold)."""
+    from .scaffold import DEFAULT_COMMITTEE, DEFAULT_PAPER
+
+    new_cmd = commands.add_parser("new", help="start a meeting folder, or add a paper to one (never overwrites)")
+    kinds = new_cmd.add_subparsers(dest="kind", required=True, metavar="WHAT")
+    meeting = kinds.add_parser("meeting", help="write a meeting folder with one paper, or a copy of an earlier one")
+    meeting.add_argument("folder", type=Path, metavar="DIR")
+    meeting.add_argument("--date", type=_iso_date, metavar="YYYY-MM-DD", help="the date (default: DIR's name's)")
+    meeting.add_argument("--committee", help=f"the committee (default: {DEFAULT_COMMITTEE}; with --from, the copy's)")
+    meeting.add_argument("--paper", metavar="SLUG", help=f"the first paper's folder (default: {DEFAULT_PAPER})")
+    meeting.add_argument(
+        "--from", dest="source", type=Path, metavar="PLAN_DIR", help="copy an earlier meeting, its dates set to --date"
+    )
+    meeting.set_defaults(run=_new_meeting)
+    paper = kinds.add_parser("paper", help="add a paper's folder to a meeting and its item to the agenda's end")
+    paper.add_argument("paper_dir", type=Path, metavar="DIR/SLUG")
+    paper.add_argument("--title", help="the paper's title (default: from SLUG, risk-update is 'Risk update')")
+    paper.set_defaults(run=_new_paper)
+
+
+def _iso_date(text: str):  # noqa: ANN202 - a datetime.date
+    """Return *text* (YYYY-MM-DD) as a date, or raise ArgumentTypeError (a usage error, exit 2)."""
+    import datetime as dt
+    import re
+
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"'{text}' is not a date YYYY-MM-DD")
+
+
+def _new_meeting(args: argparse.Namespace) -> int:
+    from .scaffold import DEFAULT_COMMITTEE, DEFAULT_PAPER, copy_meeting, dated_folder, new_meeting
+
+    date = args.date or dated_folder(args.folder)
+    if date is None or (args.source and args.paper):
+        why = "--paper is for a new meeting, not a copy" if date else "give --date YYYY-MM-DD (DIR's name has no date)"
+        print(f"boardpack: new meeting: {why}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.source:
+        changed = copy_meeting(args.source, args.folder, date, args.committee)
+        print(f"copied {display_path(args.source)} into {display_path(args.folder)}")
+        for path in changed:
+            print(f"dated {date.isoformat()}: {display_path(path)}")
+    else:
+        written = new_meeting(args.folder, date, args.committee or DEFAULT_COMMITTEE, args.paper or DEFAULT_PAPER)
+        for path in written:
+            print(f"wrote {display_path(path)}")
+    print(f"next: boardpack check {display_path(args.folder)}")
+    return EXIT_OK
+
+
+def _new_paper(args: argparse.Namespace) -> int:
+    from .scaffold import new_paper
+
+    for path in new_paper(args.paper_dir, args.title):
+        print(f"wrote {display_path(path)}")
     return EXIT_OK
 
 

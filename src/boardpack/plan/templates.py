@@ -4,17 +4,34 @@ A plan may carry its own ``templates/`` folder beside ``meeting.yaml`` (another 
 layout and wording); each template it holds replaces the one of the same name, and a template it
 lacks comes from the folder given with ``--templates`` (by default, boardpack's own). A template
 path is asked for as ``folders / "report.docx"``, so stages that only read templates see a folder.
+
+boardpack's own templates are package data (``boardpack/templates/``), found with importlib.resources,
+so an installed wheel finds them from any working directory as an editable install does.
 """
 
 from __future__ import annotations
 
 import zipfile
+from importlib.resources import files
 from pathlib import Path
 
 from ..sanitize import NotWordDocument, outside_links
 from ..zipcheck import ZipTooLarge
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "templates"
+
+def shipped_templates() -> Path:
+    """Return the folder of boardpack's own templates, a real folder (docxtpl, LibreOffice and Jinja2 read files).
+
+    pip installs a wheel unpacked, and an editable install points at src/, so this is a folder on disk;
+    a boardpack imported from a zip is the one case it is not, and is refused in words.
+    """
+    folder = files("boardpack") / "templates"
+    if not isinstance(folder, Path) or not folder.is_dir():
+        raise RuntimeError(f"boardpack's templates are not a folder on disk ({folder}): install boardpack with pip")
+    return folder
+
+
+TEMPLATES_DIR = shipped_templates()
 PLAN_TEMPLATES = "templates"
 # Every template a build may use: a folder given with --templates is the last resort, so it holds them all.
 TEMPLATE_NAMES = ("report.docx", "appendix.docx", "table.docx", "written.docx", "frontsheet.docx", "withheld.docx")
