@@ -26,11 +26,10 @@ from ..plan.load import OUTPUT_NAMES
 from ..plan.templates import PLAN_TEMPLATES
 from ..plan.yamlguard import read_text
 from ..plan.yamlsrc import compose_file
+from . import DEFAULT_COMMITTEE, DEFAULT_PAPER
 from .workbook import write_actions_workbook
 from .yamltext import append_agenda_item, fill, scaffold_text, scalar, set_top_level, top_level
 
-DEFAULT_COMMITTEE = "Audit Committee"
-DEFAULT_PAPER = "first-paper"
 MEETING, PAPER, WORKBOOK = "meeting.yaml", "paper.yaml", "appendix.xlsx"
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _DATED = re.compile(r"(\d{4}-\d{2}-\d{2})")
