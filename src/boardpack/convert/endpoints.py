@@ -211,8 +211,14 @@ class Pool:
                 self._give_back(ep, doc, str(exc))
                 return
             else:
-                doc.with_suffix(".pdf").write_bytes(pdf)
-                self._settle(doc, converted=True)
+                if self._stopped:  # the build was stopped (Ctrl-C) while this one converted: deliver nothing
+                    return
+                try:
+                    doc.with_suffix(".pdf").write_bytes(pdf)
+                except OSError as exc:  # a full disk: this document's problem, said by the build
+                    self._settle(doc, failure=f"cannot write its PDF: {exc.strerror or exc}")
+                else:
+                    self._settle(doc, converted=True)
 
     def _take(self, ep: Endpoint) -> Path | None:
         """The next document for *ep*, waiting while others are converting (one may come back)."""
