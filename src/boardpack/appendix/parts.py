@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from docx.oxml.ns import qn
 
 ROWS_PER_PART = 150  # body rows: ~15 landscape pages, ~3 s of LibreOffice; see docs/accessibility.md
+WIDTH_STEP = 120  # twips (2 mm): the step a long appendix's fitted column widths are rounded to
 THRESHOLD_ENV = "BOARDPACK_APPENDIX_PART_ROWS"  # read by the CLI and tests: fewer rows, more parts
 
 
@@ -46,20 +47,20 @@ def _keeps_with_next(row) -> bool:
     return any(p.find(qn("w:pPr") + "/" + qn("w:keepNext")) is not None for p in row.iter(qn("w:p")))
 
 
-def _cuts(rows: list, limit: int, filled: int) -> tuple[list[int], int]:
-    """Return where to cut *rows* (indexes into them) for parts of *limit* rows, the current one holding
-    *filled* already; and how many the last part holds after them."""
+def _cuts(rows: list, bounds: list[int], seen: int) -> tuple[list[int], int]:
+    """Return where to cut *rows* (indexes into them): before the body row that makes *seen*, the body
+    rows before it in the document, reach the next of *bounds* (consumed); and *seen* after *rows*."""
     cuts = []
     for index, row in enumerate(rows):
         if _is_header(row):
             continue
-        if filled >= limit:
+        if bounds and seen >= bounds[0]:
+            bounds.pop(0)
             at = index - 1 if index > 0 and _keeps_with_next(rows[index - 1]) else index
             if at > 0 and not _is_header(rows[at - 1]) and (not cuts or at > cuts[-1]):
                 cuts.append(at)
-                filled = index - at
-        filled += 1
-    return cuts, filled
+        seen += 1
+    return cuts, seen
 
 
 def _split_table(table, cuts: list[int]) -> list:
@@ -117,12 +118,12 @@ def cut_body(body, limit: int) -> Cut:
     """
     tables = list(body.iterchildren(qn("w:tbl")))
     total = sum(not _is_header(r) for t in tables for r in t.iterchildren(qn("w:tr")))
-    parts = -(-total // limit)
-    limit = -(-total // parts) if parts else limit  # balanced: 301 rows by 150 are 3 parts of 101, not 150+150+1
+    parts = max(-(-total // limit), 1)
+    bounds = [round(k * total / parts) for k in range(1, parts)]  # balanced: 301 rows by 150 are 100, 101, 100
     starts = [body[0]]
-    filled = 0
+    seen = 0
     for table in tables:
-        cuts, filled = _cuts(table.findall(qn("w:tr")), limit, filled)
+        cuts, seen = _cuts(table.findall(qn("w:tr")), bounds, seen)
         if cuts:
             starts += _split_table(table, cuts)
     return Cut(tuple(starts))
@@ -140,6 +141,19 @@ def part_body(body, cut: Cut, index: int):
     if section is not None:
         new.append(copy.deepcopy(section))
     return new
+
+
+def snap_widths(widths: list[int]) -> list[int]:
+    """Return *widths* (twips) on steps of ``WIDTH_STEP``, the widest taking what rounding left, same total.
+
+    Columns fitted to all the rows move by a twip or two when one row's text changes; every part of
+    the table would then differ, and convert again. On steps, a column moves only when its fitted
+    width crosses one (a few edits in a hundred), so an edit re-converts the part holding it alone.
+    """
+    snapped = [max(round(w / WIDTH_STEP), 1) * WIDTH_STEP for w in widths]
+    widest = widths.index(max(widths))
+    snapped[widest] += sum(widths) - sum(snapped)
+    return snapped
 
 
 def drop_page_fields(part_xml) -> int:

@@ -307,7 +307,9 @@ def _stamp(pack: pikepdf.Pdf, phrase: str) -> None:
         stamp_page(pack, page, font_ref, text, (x, float(box[1]) + STAMP_BOTTOM), STAMP_SIZE)
 
 
-def stamp_page(pack: pikepdf.Pdf, page: pikepdf.Page, font_ref, text: str, at: tuple[float, float], size: float) -> None:
+def stamp_page(
+    pack: pikepdf.Pdf, page: pikepdf.Page, font_ref, text: str, at: tuple[float, float], size: float
+) -> None:
     """Print *text* on *page* at *at* (its baseline's left end) as a pagination artifact (``/BPStamp``)."""
     x, y = at
     add_font(page, FONT_KEY, font_ref)

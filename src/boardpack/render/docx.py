@@ -15,12 +15,13 @@ from types import SimpleNamespace
 
 import jinja2
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml.ns import qn
 from docx.shared import Cm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..appendix.actions_context import appendix_context
-from ..appendix.parts import cut_body, drop_page_fields, part_body
+from ..appendix.parts import cut_body, drop_page_fields, part_body, snap_widths
 from ..errors import Location, Problem, RenderError
 from ..plan.model import Meeting, NumberedAppendix, NumberedBlock, NumberedPaper
 from ..plan.templates import TEMPLATES_DIR
@@ -82,6 +83,10 @@ def render_appendix_parts(
     context = appendix_context(appendix, paper, meeting, long_date(meeting.date))
     _render(doc, template, {**context, "w": paper.wording.for_templates()})
     fit_document_tables(doc.docx)  # over all rows: every part has the whole table's columns
+    for table in doc.docx.tables:
+        set_widths(
+            table, snap_widths([int(c.get(qn("w:w"))) for c in table._tbl.tblGrid.iterchildren(qn("w:gridCol"))])
+        )
     body = doc.docx.element.body
     cut = cut_body(body, rows)
     _finish_appendix(doc, appendix, paper, meeting, out)
