@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from docx.oxml.ns import qn
 
-ROWS_PER_PART = 150  # body rows: ~15 landscape pages, ~3 s of LibreOffice; see docs/accessibility.md
+ROWS_PER_PART = 150  # body rows: ~15 landscape pages, ~3 s of LibreOffice; see docs/plan-format.md
 WIDTH_STEP = 120  # twips (2 mm): the step a long appendix's fitted column widths are rounded to
 THRESHOLD_ENV = "BOARDPACK_APPENDIX_PART_ROWS"  # read by the CLI and tests: fewer rows, more parts
 
