@@ -58,7 +58,7 @@ def timed(label: str, fn):
     start = time.perf_counter()
     result = fn()
     TIMES[label] = time.perf_counter() - start
-    print(f"{label:<28}{TIMES[label]:8.2f} s")
+    print(f"{label:<28}{TIMES[label]:8.2f} s", flush=True)
     return result
 
 
