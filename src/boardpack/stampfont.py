@@ -81,15 +81,19 @@ def stampable(text: str) -> str:
 
 
 @cache
-def stamp_font(text: str = STAMP_TEXT) -> StampFont:
-    """Return the stamp font, subset to the characters of *text* (by default those of "Page N")."""
+def stamp_font(text: str = STAMP_TEXT, bold: bool = False) -> StampFont:
+    """Return the stamp font, subset to the characters of *text* (by default those of "Page N").
+
+    *bold*: Liberation Sans Bold, as LibreOffice prints a bold Arial (an appendix's page number).
+    """
     text = stampable(text)
     from fontTools import subset  # imported here, with matplotlib: packs made from the cache need neither
     from fontTools.ttLib import TTFont
     from matplotlib import get_data_path
 
     fallback = Path(get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"  # matplotlib ships it
-    path = next(p for p in (*CANDIDATES, fallback) if p.is_file())
+    candidates = tuple(p.with_name(p.name.replace("Regular", "Bold")) for p in CANDIDATES) if bold else CANDIDATES
+    path = next(p for p in (*candidates, fallback) if p.is_file())
     font = TTFont(path, recalcTimestamp=False)  # a wall-clock "modified" would make every pack differ
     options = subset.Options()
     options.name_IDs = ["*"]

@@ -18,7 +18,7 @@ import gc
 import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pikepdf
@@ -116,15 +116,20 @@ class Assembler:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def add(self, part: Part) -> None:
-        """Copy *part*'s pages and structure after those already added."""
+    def add(self, part: Part, flat: bool = False) -> pikepdf.Pdf:
+        """Copy *part*'s pages and structure after those already added.
+
+        *flat* puts the part's top elements straight under the /Document, with no /Sect of its own:
+        the parts of one appendix read as the one document they are (``join``).
+        """
         with _no_gc():
             source = self.stack.enter_context(pikepdf.open(part.pdf))
             self.starts.append(len(self.pack.pages))
             self.versions.append(source.pdf_version)
             self.tagged = self.tagged and claims_ua(source)  # every part tagged and claiming PDF/UA-1
-            self.tree.append(source, part.title)
+            self.tree.append(source, part.title, flat)
             self.added.append(part)
+            return source
 
     def write(self, out: Path, info: PackInfo, bookmarks: list[Bookmark]) -> int:
         """Stamp, label and save the pack to *out*; return its number of pages."""
@@ -163,8 +168,9 @@ class _StructTree:
         self.nums: list = []
         self.next_key = 0
 
-    def append(self, source: pikepdf.Pdf, title: str = "") -> None:
-        """Copy *source*'s pages and structure into the pack, as one /Sect titled *title*."""
+    def append(self, source: pikepdf.Pdf, title: str = "", flat: bool = False) -> None:
+        """Copy *source*'s pages and structure into the pack, as one /Sect titled *title* (or, *flat*,
+        as its top elements under the pack's /Document)."""
         root = source.Root.get("/StructTreeRoot")
         kids = _as_list(root.get("/K")) if root is not None else []
         for kid in kids:  # detach, or copying a kid would drag the source's whole root along
@@ -184,7 +190,11 @@ class _StructTree:
         for (key, _), value in zip(entries, copied_all, strict=False):
             self.nums += [key + offset, value]
         self.next_key = offset + max([k for k, _ in entries] + [-1]) + 1
-        self.document.K.append(self._section(copied_all[len(entries) :], title))
+        tops = copied_all[len(entries) :]
+        if flat:
+            self._extend(tops)
+        else:
+            self.document.K.append(self._section(tops, title))
         for name, role in (root.get("/RoleMap") or {}).items():
             if name not in self.role_map:
                 self.role_map[name] = role
@@ -202,6 +212,15 @@ class _StructTree:
         if title:
             sect.T = pikepdf.String(title)
         return sect
+
+    def _extend(self, kids: list) -> None:
+        """Put *kids* (a source's /Document, or its top elements) straight under the pack's /Document."""
+        if len(kids) == 1 and kids[0].get("/S") == Name.Document:
+            kids = _as_list(kids[0].get("/K"))
+        for kid in kids:
+            if isinstance(kid, Dictionary) and "/S" in kid:
+                kid.P = self.document
+            self.document.K.append(kid)
 
     def finish(self) -> None:
         """Install the merged tree as the pack's /StructTreeRoot."""
@@ -285,15 +304,80 @@ def _stamp(pack: pikepdf.Pdf, phrase: str) -> None:
         text = f"{before}{number}{after}"
         box = page.mediabox
         x = (float(box[0]) + float(box[2]) - font.width(text, STAMP_SIZE)) / 2
-        y = float(box[1]) + STAMP_BOTTOM
-        add_font(page, FONT_KEY, font_ref)
-        stamp = (
-            f"Q\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n"
-            f"q BT {FONT_KEY} {STAMP_SIZE} Tf 0 g {x:.2f} {y} Td ({pdf_string(text)}) Tj ET Q\nEMC\n"
-        )
-        # Wrap the page's own content in q … Q so that whatever state it leaves cannot move the stamp.
-        page.contents_add(pikepdf.Stream(pack, b"q\n"), prepend=True)
-        page.contents_add(pikepdf.Stream(pack, stamp.encode("ascii")), prepend=False)
+        stamp_page(pack, page, font_ref, text, (x, float(box[1]) + STAMP_BOTTOM), STAMP_SIZE)
+
+
+def stamp_page(
+    pack: pikepdf.Pdf, page: pikepdf.Page, font_ref, text: str, at: tuple[float, float], size: float
+) -> None:
+    """Print *text* on *page* at *at* (its baseline's left end) as a pagination artifact (``/BPStamp``)."""
+    x, y = at
+    add_font(page, FONT_KEY, font_ref)
+    stamp = (
+        f"Q\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n"
+        f"q BT {FONT_KEY} {size} Tf 0 g {x:.2f} {y} Td ({pdf_string(text)}) Tj ET Q\nEMC\n"
+    )
+    # Wrap the page's own content in q … Q so that whatever state it leaves cannot move the stamp.
+    page.contents_add(pikepdf.Stream(pack, b"q\n"), prepend=True)
+    page.contents_add(pikepdf.Stream(pack, stamp.encode("ascii")), prepend=False)
+
+
+@dataclass(frozen=True)
+class NumberPlace:
+    """Where and how a document prints its page number: right-aligned at *right*, on *baseline*."""
+
+    right: float
+    baseline: float
+    size: float
+    bold: bool = False
+
+
+def join(pdfs: list[Path], out: Path, about: Described, number: NumberPlace) -> int:
+    """Join *pdfs*, the parts of one document, into *out* with their structure trees; return its pages.
+
+    The parts' top elements go under one /Document as if converted together; their bookmarks are
+    kept (a later part's under the first part's top one: one H1 a document); every page is numbered
+    at *number*'s place, counting across the parts, as a pagination artifact.
+    """
+    with Assembler() as assembler:
+        marks: list[Bookmark] = []
+        for pdf in pdfs:
+            source = assembler.add(Part(pdf, None), flat=True)
+            marks = _merge_marks(marks, _outline(source, assembler.starts[-1]))
+        with _no_gc():
+            pack = assembler.pack
+            assembler.tree.finish()
+            font = stamp_font("0123456789", bold=number.bold)
+            font_ref = font.to_pdf(pack)
+            for count, page in enumerate(pack.pages, 1):
+                x = number.right - font.width(str(count), number.size)
+                stamp_page(pack, page, font_ref, str(count), (x, number.baseline), number.size)
+            with pack.open_outline() as outline:
+                outline.root.extend(_outline_item(b) for b in marks)
+            describe_pdf(pack, replace(about, ua=about.ua and assembler.tagged))
+            save_pdf(pack, out, deterministic_id=True, min_version=version_at_least(*assembler.versions))
+            return len(pack.pages)
+
+
+def _outline(source: pikepdf.Pdf, first: int) -> list[Bookmark]:
+    """Return *source*'s bookmarks, their pages counted from *first*."""
+    pages = {page.objgen: index for index, page in enumerate(source.pages)}
+
+    def mark(item: OutlineItem) -> Bookmark:
+        dest = item.destination
+        page = pages.get(dest[0].objgen, 0) if isinstance(dest, Array) and len(dest) else 0
+        return Bookmark(item.title, first + page, tuple(mark(c) for c in item.children))
+
+    with source.open_outline() as outline:
+        return [mark(item) for item in outline.root]
+
+
+def _merge_marks(marks: list[Bookmark], more: list[Bookmark]) -> list[Bookmark]:
+    """Return *marks* and then *more*: nested under the last of *marks*, the part's heading, if any."""
+    if not marks:
+        return more
+    last = marks[-1]
+    return [*marks[:-1], Bookmark(last.title, last.page, last.children + tuple(more))]
 
 
 def _stamp_parts(phrase: str) -> tuple[str, str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..appendix.actions import load_action_plans
 from ..appendix.attached import check_attached, prepare_docx, stamp_pdf
+from ..appendix.parts import rows_per_part
 from ..appendix.table import load_tables
 from ..convert.converter import Converter
 from ..convert.verify import docx_text
@@ -46,16 +47,18 @@ from ..render.docx import (
     WRITTEN_TEMPLATE,
     paper_properties,
     render_appendix,
+    render_appendix_parts,
     render_report,
     render_table_appendix,
     render_written_appendix,
 )
 from ..util import long_date
 from ..util import sha256 as file_digest
-from .cache import CACHE_DIR, Cache, Job, Progress, fingerprint, produce
+from .cache import CACHE_DIR, Cache, Job, Parted, Progress, fingerprint, produce
 from .changes import Changes, compare, read_state, snapshot, write_state
 from .manifest import Document, Owner, describe, page_count, write_manifest
 from .output import Claim, locked, refuse_out_of_bounds, scratch, staged, staging_path
+from .parts import join_appendix
 from .paths import default_out
 from .unchanged import input_digest, record, unchanged
 
@@ -140,17 +143,20 @@ def build(
     converter: Converter | None = None,
     force: bool = False,
     site: bool = True,
+    part_rows: int | None = None,
 ) -> BuildResult:
     """Build every paper of the plan in *plan_dir* into *out_dir* and return what was written.
 
     Documents whose inputs are unchanged since the last build into *out_dir* come from its cache.
     *out_dir* is replaced only if it holds this meeting's output, or with *force*. With *site*, the
-    HTML edition of the public papers too, in ``site/``.
+    HTML edition of the public papers too, in ``site/``. An actions appendix of more than *part_rows*
+    actions (default ``appendix/parts.py``'s) is made in parts of that many table rows.
     """
     folders = TemplateFolders.for_plan(plan_dir, templates)
     out_dir = Path(out_dir) if out_dir else default_out(plan_dir)
-    inputs = input_digest(plan_dir, folders.folders, out_dir, site)  # before reading them: an edit mid-build counts
-    found = unchanged(plan_dir, out_dir, folders.folders, site)
+    # The inputs' digest before reading them: an edit made while this build runs is one it has not seen.
+    inputs = input_digest(plan_dir, folders.folders, out_dir, site, part_rows)
+    found = unchanged(plan_dir, out_dir, folders.folders, site, part_rows)
     if found is not None:  # the last build's inputs, and its output untouched: nothing to do
         documents = tuple(Document(**entry) for entry in found.documents)
         return BuildResult(out_dir, documents, found.warnings, (), Changes(previous_build=True))
@@ -162,7 +168,7 @@ def build(
     claim = Claim(owner, force, keep=(Path(plan_dir), Path(templates)), reads=reads)
     refuse_out_of_bounds(out_dir, claim)
     with locked(out_dir):
-        return _build(prepared, out_dir, folders, progress, converter, claim, site, inputs)
+        return _build(prepared, out_dir, folders, progress, converter, claim, site, part_rows, inputs)
 
 
 def _build(
@@ -173,11 +179,12 @@ def _build(
     converter: Converter,
     claim: Claim,
     site: bool,
+    part_rows: int | None = None,
     inputs: str = "",
 ) -> BuildResult:
     """Build into *out_dir*, whose lock this build holds, if *claim* may replace it."""
     try:
-        return _build_staged(prepared, out_dir, templates, progress, converter, claim, site, inputs)
+        return _build_staged(prepared, out_dir, templates, progress, converter, claim, site, part_rows, inputs)
     except ConvertError as exc:  # name documents where they would have been, not in the staging folder
         staging = str(staging_path(out_dir))
         raise ConvertError(
@@ -193,13 +200,14 @@ def _build_staged(
     converter: Converter,
     claim: Claim,
     site: bool = True,
+    part_rows: int | None = None,
     inputs: str = "",
 ) -> BuildResult:
     meeting = prepared.plan.meeting
     previous = read_state(out_dir / CACHE_DIR) or {}
     with staged(out_dir, claim) as staging, scratch(staging) as work:
         cache = Cache(out_dir, staging)
-        jobs, rendered = _paper_jobs(prepared, staging, templates)
+        jobs, rendered = _paper_jobs(prepared, staging, templates, part_rows)
         state = snapshot(list(prepared.papers), _keys_by_paper(jobs, rendered), _restricted_items(meeting))
         base = _changes_base(previous, state)
         changes = compare(base, state)
@@ -329,7 +337,9 @@ class Rendered:
         return (self.docx, self.pdf) if self.converts else (self.pdf,)
 
 
-def _paper_jobs(prepared: Prepared, root: Path, templates: Path) -> tuple[list[Job], list[Rendered]]:
+def _paper_jobs(
+    prepared: Prepared, root: Path, templates: Path, part_rows: int | None = None
+) -> tuple[list[Job], list[Rendered]]:
     """Return a job for every report and appendix, each keyed by exactly what it is made from."""
     meeting = prepared.plan.meeting
     restricted_items = {item.paper for item in meeting.agenda if item.restricted}
@@ -345,7 +355,7 @@ def _paper_jobs(prepared: Prepared, root: Path, templates: Path) -> tuple[list[J
         rendered.append(Rendered(docx, "report", slug, item_restricted, paper.paper.marking, paper.paper.title))
         for appendix in paper.appendices:
             docx = root / slug / f"appendix-{appendix.number}.docx"
-            jobs.append(_appendix_job(appendix, paper, meeting, templates, docx))
+            jobs.append(_appendix_job(appendix, paper, meeting, templates, docx, part_rows))
             restricted = appendix.appendix.restricted or item_restricted
             rendered.append(
                 Rendered(
@@ -362,7 +372,9 @@ def _paper_jobs(prepared: Prepared, root: Path, templates: Path) -> tuple[list[J
     return jobs, rendered
 
 
-def _appendix_job(appendix: NumberedAppendix, paper: NumberedPaper, meeting, templates: Path, docx: Path) -> Job:
+def _appendix_job(
+    appendix: NumberedAppendix, paper: NumberedPaper, meeting, templates: Path, docx: Path, part_rows: int | None = None
+) -> Job:
     """Return the job that makes *appendix*, of whichever kind, keyed by what it prints."""
     label = f"{paper.paper.slug} appendix {appendix.number}"
     source = appendix.appendix.source
@@ -371,7 +383,18 @@ def _appendix_job(appendix: NumberedAppendix, paper: NumberedPaper, meeting, tem
         return _attached_job(source, appendix, paper, meeting, docx, head, label)
     template, render = _APPENDIX_RENDERERS[type(source)]
     key = fingerprint("appendix", file_digest(templates / template), head, appendix)
+    rows = rows_per_part(part_rows)
+    if isinstance(source, ActionsSource) and appendix.plan is not None and len(appendix.plan.actions) > rows:
+        return _parted_job(appendix, paper, meeting, templates, docx, fingerprint(key, "parts", rows), rows, label)
     return Job(key, docx, partial(_render_appendix_to, render, appendix, paper, meeting, templates), label)
+
+
+def _parted_job(appendix, paper, meeting, templates: Path, docx: Path, key: str, rows: int, label: str) -> Job:
+    """Return the job that makes a long actions appendix in parts of *rows* rows (``appendix/parts.py``)."""
+    folder = docx.parents[1] / CACHE_DIR / f"parts-{key[:16]}"  # the parts, while this build runs
+    render = partial(render_appendix_parts, appendix, paper, meeting, parts_dir=folder, rows=rows)
+    join = partial(join_appendix, whole=docx, day=meeting.date)
+    return Job(key, docx, partial(render, template_dir=templates), label, parted=Parted(folder, join))
 
 
 def _attached_job(source: AttachedFile, appendix: NumberedAppendix, paper, meeting, docx: Path, head, label) -> Job:

@@ -24,6 +24,7 @@ from ..convert.converter import Converter
 from ..convert.verify import Unreadable, mismatch
 from ..errors import CellLocation, ConvertError, Location, Problem
 from ..util import code_digest
+from ..util import sha256 as file_digest
 from .normalize import normalize_docx, normalize_pdf
 from .paths import CACHE_DIR
 
@@ -109,6 +110,19 @@ class Cache:
             shutil.copyfile(path, self.new / f"{key}{suffix}")
 
 
+@dataclass(frozen=True)
+class Parted:
+    """How a document made in parts (a long appendix, ``appendix/parts.py``) is joined.
+
+    Each part is a document of its own to the cache, keyed by the digest of its .docx (exactly what it
+    prints), converted in the same LibreOffice run as everything else; a changed row re-converts only
+    the part holding it. The parts live in *folder* (in the cache folder) while the build runs.
+    """
+
+    folder: Path
+    join: Callable[[list[Path], Path], object]  # (the parts' PDFs in order, the document's PDF)
+
+
 @dataclass
 class Job:
     """A document to produce: its key, where its .docx goes and how to render it.
@@ -122,6 +136,7 @@ class Job:
     render: Callable[[Path], object]
     label: str
     converts: bool = True
+    parted: Parted | None = None  # made in parts: *render* returns the parts' .docx, joined once converted
 
     @property
     def pdf(self) -> Path:
@@ -152,31 +167,63 @@ def produce(
     """
     built = [job for job in jobs if not cache.fetch(job.key, job.outputs)]
     steps = 2 * len(built)
+    parts = _render(built, day, progress, steps)
+    every_part = [part for made in parts.values() for part in made]
+    missing = [part for part in every_part if not cache.fetch(part.key, {".pdf": part.pdf})]
+    converting = [job for job in built if job.converts and job.parted is None] + missing
+    if converting and progress:
+        progress(f"converting {len(converting)} documents with LibreOffice", len(built), steps)
+    if converting:
+        _convert(converting, converter, meanwhile, {job.pdf for job in built if job.converts})
+        _verify(converting)
+    for part in missing:  # tagged once a part: a changed row re-tags its part only
+        normalize_pdf(part.pdf, day, converted_from=part.docx)
+        cache.store(part.key, {".pdf": part.pdf})
+    for job in built:
+        if job.parted is not None:
+            job.parted.join([part.pdf for part in parts[id(job)]], job.pdf)
+        normalize_pdf(job.pdf, day, converted_from=job.docx if job.converts and job.parted is None else None)
+        cache.store(job.key, job.outputs)
+    for folder in {job.parted.folder for job in built if job.parted is not None}:
+        shutil.rmtree(folder, ignore_errors=True)
+    if built and progress:
+        progress("converted", steps, steps)
+    return built + missing
+
+
+def _render(built: list[Job], day: dt.date, progress: Progress | None, steps: int) -> dict[int, list[Job]]:
+    """Render every job's .docx (or PDF); return the parts of those made in parts, by id of the job."""
+    parts = {}
     for done, job in enumerate(built):
         if progress:
             progress(f"rendering {job.label}", done, steps)
         job.docx.parent.mkdir(parents=True, exist_ok=True)
-        if job.converts:
+        if job.parted is not None:
+            job.parted.folder.mkdir(parents=True, exist_ok=True)
+            parts[id(job)] = [_part(job, index, docx, day) for index, docx in enumerate(job.render(job.docx), 1)]
+            normalize_docx(job.docx, day)
+        elif job.converts:
             job.render(job.docx)
             normalize_docx(job.docx, day)
         else:
             job.render(job.pdf)
-    converting = [job for job in built if job.converts]
-    if converting and progress:
-        progress(f"converting {len(converting)} documents with LibreOffice", len(built), steps)
-    if converting:
-        _convert(converting, converter, meanwhile)
-        _verify(converting)
-    for job in built:
-        normalize_pdf(job.pdf, day, converted_from=job.docx if job.converts else None)
-        cache.store(job.key, job.outputs)
-    if built and progress:
-        progress("converted", steps, steps)
-    return built
+    return parts
 
 
-def _convert(jobs: list[Job], converter: Converter, meanwhile: Callable[[set[Path]], None] | None) -> None:
-    """Convert the jobs' documents, running *meanwhile* alongside; a failure names documents as _where does."""
+def _part(job: Job, index: int, docx: Path, day: dt.date) -> Job:
+    """Return the job of part *index* of *job*, rendered to *docx*: keyed by its bytes, named by its key."""
+    normalize_docx(docx, day)
+    key = fingerprint("part", file_digest(docx))
+    named = docx.with_name(f"{key}.docx")
+    docx.replace(named)
+    return Job(key, named, lambda out: out, f"{job.label}, part {index}")
+
+
+def _convert(
+    jobs: list[Job], converter: Converter, meanwhile: Callable[[set[Path]], None] | None, waiting: set[Path]
+) -> None:
+    """Convert the jobs' documents, running *meanwhile* alongside (told the PDFs still *waiting*: those
+    converted, and those joined from parts after); a failure names documents as _where does."""
     try:
         if meanwhile is None:
             converter.convert([job.docx for job in jobs])
@@ -184,7 +231,7 @@ def _convert(jobs: list[Job], converter: Converter, meanwhile: Callable[[set[Pat
         with ThreadPoolExecutor(max_workers=1) as pool:  # LibreOffice works in its own processes
             running = pool.submit(converter.convert, [job.docx for job in jobs])
             try:
-                meanwhile({job.pdf for job in jobs})
+                meanwhile(waiting | {job.pdf for job in jobs})
             finally:
                 running.result()
     except ConvertError as exc:

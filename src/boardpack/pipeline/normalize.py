@@ -50,7 +50,7 @@ def normalize_docx(path: Path, day: dt.date) -> None:
     os.replace(tmp, path)
 
 
-def _described(pdf: pikepdf.Pdf, day: dt.date, ua: bool) -> Described:
+def described(pdf: pikepdf.Pdf, day: dt.date, ua: bool) -> Described:
     """What the converted *pdf* says of itself (its Info, from the .docx's properties), to be written again."""
     info = {key: str(pdf.docinfo.get(key, "")) for key in ("/Title", "/Subject", "/Author", "/Keywords")}
     language = str(pdf.Root.get("/Lang", "")) or LANGUAGE
@@ -81,7 +81,7 @@ def normalize_pdf(path: Path, day: dt.date, converted_from: Path | None = None) 
                 raise ConvertError([Problem(str(path), f"LibreOffice left {exc}")]) from None
             # One writer of metadata for every PDF boardpack makes (``xmp.py``, as the packs use):
             # LibreOffice's own packet claims pdfuaid:part without declaring its extension schema.
-            describe_pdf(pdf, _described(pdf, day, ua=claims_ua(pdf)))
+            describe_pdf(pdf, described(pdf, day, ua=claims_ua(pdf)))
         for key in ("/DocChecksum", "/ID"):
             if key in pdf.trailer:
                 del pdf.trailer[key]

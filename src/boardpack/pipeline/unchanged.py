@@ -40,9 +40,12 @@ class Unchanged:
     documents: tuple[dict, ...]
 
 
-def input_digest(plan_dir: Path, template_folders: tuple[Path, ...], out_dir: Path, site: bool) -> str:
+def input_digest(
+    plan_dir: Path, template_folders: tuple[Path, ...], out_dir: Path, site: bool, part_rows: int | None = None
+) -> str:
     """Return a digest of everything a build of *plan_dir* into *out_dir* reads and is told."""
-    digest = hashlib.sha256(f"boardpack-inputs/{FORMAT}\0{code_digest()}\0site={site}\0".encode())
+    told = f"boardpack-inputs/{FORMAT}\0{code_digest()}\0site={site}\0part_rows={part_rows}\0"
+    digest = hashlib.sha256(told.encode())
     plan_dir = Path(plan_dir)
     digest.update(plan_dir.resolve().name.encode() + b"\0")
     skip = {Path(os.path.abspath(out_dir))}
@@ -96,7 +99,9 @@ def record(staging: Path, inputs: str, warnings: tuple[Problem, ...]) -> None:
     (staging / CACHE_DIR / RECORD).write_text(json.dumps(entry), encoding="utf-8")
 
 
-def unchanged(plan_dir: Path, out_dir: Path, template_folders: tuple[Path, ...], site: bool) -> Unchanged | None:
+def unchanged(
+    plan_dir: Path, out_dir: Path, template_folders: tuple[Path, ...], site: bool, part_rows: int | None = None
+) -> Unchanged | None:
     """Return ``Unchanged`` when the last build into *out_dir* had these very inputs and its output is
     untouched since; else None (then build)."""
     path = Path(out_dir) / CACHE_DIR / RECORD
@@ -104,7 +109,7 @@ def unchanged(plan_dir: Path, out_dir: Path, template_folders: tuple[Path, ...],
         before = path.read_bytes()
         entry = json.loads(before)
         if entry.get("format") != FORMAT or entry.get("inputs") != input_digest(
-            plan_dir, template_folders, out_dir, site
+            plan_dir, template_folders, out_dir, site, part_rows
         ):
             return None
         if output_files(out_dir) != entry["files"] or path.read_bytes() != before:  # not mid-swap

@@ -14,11 +14,14 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import jinja2
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml.ns import qn
 from docx.shared import Cm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..appendix.actions_context import appendix_context
+from ..appendix.parts import cut_body, drop_page_fields, part_body, snap_widths
 from ..errors import Location, Problem, RenderError
 from ..plan.model import Meeting, NumberedAppendix, NumberedBlock, NumberedPaper
 from ..plan.templates import TEMPLATES_DIR
@@ -62,6 +65,42 @@ def render_appendix(
     fit_document_tables(doc.docx)
     _finish_appendix(doc, appendix, paper, meeting, out)
     return out
+
+
+def render_appendix_parts(
+    appendix: NumberedAppendix,
+    paper: NumberedPaper,
+    meeting: Meeting,
+    out: Path,
+    parts_dir: Path,
+    rows: int,
+    template_dir: Path = TEMPLATES_DIR,
+) -> list[Path]:
+    """Render a long actions appendix to *out* (.docx, whole) and in parts of *rows* table rows each, to
+    *parts_dir*; return the parts' paths (``appendix/parts.py``). The parts print no page number."""
+    template = template_dir / APPENDIX_TEMPLATE
+    doc = _load(template)
+    context = appendix_context(appendix, paper, meeting, long_date(meeting.date))
+    _render(doc, template, {**context, "w": paper.wording.for_templates()})
+    fit_document_tables(doc.docx)  # over all rows: every part has the whole table's columns
+    for table in doc.docx.tables:
+        set_widths(
+            table, snap_widths([int(c.get(qn("w:w"))) for c in table._tbl.tblGrid.iterchildren(qn("w:gridCol"))])
+        )
+    body = doc.docx.element.body
+    cut = cut_body(body, rows)
+    _finish_appendix(doc, appendix, paper, meeting, out)
+    for rel in doc.docx.part.rels.values():  # docxtpl replaced the rendered parts: reach them by relationship
+        if rel.reltype in (RT.HEADER, RT.FOOTER):
+            drop_page_fields(rel.target_part.element)
+    parts = []
+    for index in range(cut.count):
+        part = part_body(body, cut, index)
+        body.getparent().replace(body, part)
+        parts.append(parts_dir / f"{out.stem}-part-{index + 1}.docx")
+        doc.save(parts[-1])
+        part.getparent().replace(part, body)
+    return parts
 
 
 def render_table_appendix(
