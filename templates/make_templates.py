@@ -595,10 +595,11 @@ TRAIL_COLUMNS = (
     ("{{ w.actions.col_answered }}", "{{ p.answered }}", 3.5),
     ("{{ w.actions.col_disposition }}", "{{ p.disposition }}", 6.0),
 )
+# No status here: Table 1 prints it, and a status changed the night before then alters one table
+# row, so one part of a long appendix (appendix/parts.py), not two.
 CARRIED_COLUMNS = (
     ("{{ w.actions.col_ref }}", "{{ a.ref }}", 2.0),
-    ("{{ w.actions.col_action }}", "{{ a.action }}", 13.0),
-    ("{{ w.actions.col_status }}", "{% cellbg a.fill %}{{ a.status }}", 2.7),
+    ("{{ w.actions.col_action }}", "{{ a.action }}", 15.7),
     ("{{ w.actions.col_earlier }}", "{{ a.previous }}", 9.0),
 )
 
