@@ -225,6 +225,13 @@ def test_a_read_only_parent_folder_is_exit_3_naming_it(tmp_path, capsys):
     before = matches_manifest(out)
     with mounted("--bind", "-o", "ro", str(parent), str(parent)):
         capsys.readouterr()
+        assert main(["build", str(plan), "--out", str(out), "-q"]) == 0  # up to date: nothing to write
+        assert capsys.readouterr().err == ""
+    manifest = out / "manifest.json"  # touched: now the build has the output to put right, and must write
+    os.utime(manifest, ns=(manifest.stat().st_atime_ns, manifest.stat().st_mtime_ns + 1_000_000))
+    before = matches_manifest(out)
+    with mounted("--bind", "-o", "ro", str(parent), str(parent)):
+        capsys.readouterr()
         assert main(["build", str(plan), "--out", str(out), "-q", "--force"]) == 3
         err = capsys.readouterr().err
         assert err.startswith(f"{parent}: cannot write the output folder's lock and staging folder here")
