@@ -94,12 +94,14 @@ def render_appendix_parts(
         if rel.reltype in (RT.HEADER, RT.FOOTER):
             drop_page_fields(rel.target_part.element)
     parts = []
-    for index in range(cut.count):
-        part = part_body(body, cut, index)
-        body.getparent().replace(body, part)
-        parts.append(parts_dir / f"{out.stem}-part-{index + 1}.docx")
-        doc.save(parts[-1])
-        part.getparent().replace(part, body)
+    document_part, whole = doc.docx.part, body.getparent()
+    try:
+        for index in range(cut.count):
+            document_part._element = part_body(body, cut, index).getparent()  # a copy of the document: saved as it
+            parts.append(parts_dir / f"{out.stem}-part-{index + 1}.docx")
+            doc.save(parts[-1])
+    finally:
+        document_part._element = whole
     return parts
 
 
