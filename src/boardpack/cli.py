@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from . import __version__
@@ -226,10 +225,11 @@ def _build(args: argparse.Namespace) -> int:
     out = args.out or default_out(args.plan_dir)
     folders = TemplateFolders.for_plan(args.plan_dir, args.templates).folders
     found = unchanged(args.plan_dir, out, folders, not args.no_site)
-    if found is not None:  # nothing changed since the last build: say what it wrote, import no stage
+    if found is not None:  # nothing changed since the last build: say so, import no stage
         _warn(found.warnings)
         if not args.quiet:
-            _wrote(Path(out), [SimpleNamespace(**entry) for entry in found.documents])
+            documents = [d for d in found.documents if d["kind"] != "site"]
+            print(f"nothing changed since the last build: {len(documents)} documents up to date in {display_path(out)}")
         return EXIT_OK
     with ProgressBar(enabled=not args.quiet) as bar:
         result = build(args.plan_dir, out, args.templates, bar, converter, force=args.force, site=not args.no_site)
