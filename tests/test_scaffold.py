@@ -28,6 +28,8 @@ def test_new_meeting_writes_a_plan_that_checks(tmp_path, capsys, monkeypatch):
         "wrote plans/2026-03-10-audit/meeting.yaml",
         "wrote plans/2026-03-10-audit/first-paper/paper.yaml",
         "wrote plans/2026-03-10-audit/first-paper/appendix.xlsx",
+        "its papers use boardpack's own Word templates, with MOPAC's banner: for your body's, put them in "
+        "plans/2026-03-10-audit/templates (docs/templates.md)",
         "next: boardpack check plans/2026-03-10-audit",
     ]
     plan = tmp_path / "plans" / "2026-03-10-audit"

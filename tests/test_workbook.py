@@ -97,7 +97,7 @@ def test_all_problems_are_reported_together_in_sheet_order(tmp_path):
     _, errors, _ = load(path)
     assert errors == [
         f"{path}:Actions!A3: duplicate ref 'CIP-01' (first in row 2)",
-        f"{path}:Actions!G3: unknown status 'Late'",
+        f"{path}:Actions!G3: unknown status 'Late' (one of 'Complete', 'On track', 'Some slippage', 'Off track')",
         f"{path}:Actions!F4: due date 'soon' is not a date (use a date cell, YYYY-MM-DD or DD/MM/YYYY)",
         f"{path}:Previous!A3: earlier recommendation 'SEP-02' is open but no action answers it: "
         "add it to an action's Previous refs, or give it a Disposition",
@@ -196,7 +196,9 @@ def test_a_workbook_read_again_in_the_same_process_repeats_its_problems_and_sees
         return plan, [str(p) for p in problems.in_order()]
 
     first, second = remembered(), remembered()
-    assert first == second and first[1] == [f"{path}:Actions!G2: unknown status 'Late'"]
+    assert first == second and first[1] == [
+        f"{path}:Actions!G2: unknown status 'Late' (one of 'Complete', 'On track', 'Some slippage', 'Off track')"
+    ]
     assert reads == [path]  # read once
     make_workbook(path, actions=[action("CIP-01", status="Off track", previous="")], earlier=[])
     plan, errors = remembered()

@@ -414,6 +414,11 @@ def _new_meeting(args: argparse.Namespace) -> int:
         written = new_meeting(args.folder, date, args.committee or DEFAULT_COMMITTEE, args.paper or DEFAULT_PAPER)
         for path in written:
             print(f"wrote {display_path(path)}")
+    if not (Path(args.folder) / "templates").is_dir():  # a new body meets the shipped banner at its first build
+        print(
+            "its papers use boardpack's own Word templates, with MOPAC's banner: for your body's, put them in "
+            f"{display_path(Path(args.folder) / 'templates')} (docs/templates.md)"
+        )
     print(f"next: boardpack check {display_path(args.folder)}")
     return EXIT_OK
 

@@ -153,7 +153,7 @@ class _Checker:
         if value is not None and allowed and value not in allowed:
             self.problems.add(
                 self.where(sheet, row, column),
-                f"unknown {column.lower()} '{value}'{did_you_mean(value, allowed)}",
+                f"unknown {column.lower()} '{value}'{did_you_mean(value, allowed) or _one_of(allowed)}",
             )
             return None
         return value
@@ -242,3 +242,8 @@ def parse_date(value) -> dt.date | None:
         except ValueError:
             continue
     return None
+
+
+def _one_of(allowed: tuple[str, ...], most: int = 8) -> str:
+    """Return ` (one of 'a', 'b' …)` naming what the plan allows, when the list is short enough to read."""
+    return f" (one of {', '.join(repr(a) for a in allowed)})" if len(allowed) <= most else ""
