@@ -15,6 +15,7 @@ import pytest
 from boardpack.pipeline.builder import build
 from boardpack.pipeline.paths import CACHE_DIR
 from boardpack.pipeline.unchanged import input_digest, unchanged
+from boardpack.plan.templates import TemplateFolders
 
 from .conftest import EXAMPLE
 
@@ -74,9 +75,11 @@ def test_a_build_with_nothing_changed_writes_nothing_and_rebuilds_nothing(built)
 def test_an_output_file_removed_or_edited_is_put_right(built):
     plan, out = built
     before = outputs(out)
+    inputs = input_digest(plan, TemplateFolders.for_plan(plan).folders, out, True)
+    assert unchanged(out, inputs) is not None
     (out / "minutes" / "report.pdf").unlink()
     (out / "changes.md").write_text("edited by hand\n", encoding="utf-8")
-    assert unchanged(plan, out, (plan.parent,), True) is None
+    assert unchanged(out, inputs) is None  # the same inputs, but not the same output
     build(plan, out)
     assert outputs(out) == before
 
@@ -116,9 +119,7 @@ def test_the_same_output_copied_elsewhere_is_still_up_to_date(built, tmp_path):
     plan, out = built
     copy = tmp_path / "copy" / EXAMPLE.name
     shutil.copytree(out, copy, symlinks=True)
-    assert unchanged(plan, copy, (plan.parent / "none",), True) is None  # other templates: build
-    from boardpack.plan.templates import TemplateFolders
-
+    assert unchanged(copy, input_digest(plan, (plan.parent / "none",), copy, True)) is None  # other templates
     folders = TemplateFolders.for_plan(plan).folders
-    assert unchanged(plan, copy, folders, True) is not None
-    assert unchanged(plan, copy, folders, False) is None  # --no-site builds something else
+    assert unchanged(copy, input_digest(plan, folders, copy, True)) is not None
+    assert unchanged(copy, input_digest(plan, folders, copy, False)) is None  # --no-site builds something else

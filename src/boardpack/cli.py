@@ -21,7 +21,7 @@ from . import __version__
 from .convert.converter import MODES, Converter, interrupt, parse_remote
 from .errors import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, BoardpackError, display_path
 from .pipeline.paths import default_out
-from .pipeline.unchanged import unchanged
+from .pipeline.unchanged import input_digest, unchanged
 from .plan.templates import TEMPLATES_DIR, TemplateFolders, template_folder_problem
 
 if TYPE_CHECKING:
@@ -224,7 +224,7 @@ def _build(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     out = args.out or default_out(args.plan_dir)
     folders = TemplateFolders.for_plan(args.plan_dir, args.templates).folders
-    found = unchanged(args.plan_dir, out, folders, not args.no_site)
+    found = unchanged(out, input_digest(args.plan_dir, folders, out, not args.no_site))
     if found is not None:  # nothing changed since the last build: say so, import no stage
         _warn(found.warnings)
         if not args.quiet:

@@ -156,7 +156,7 @@ def build(
     out_dir = Path(out_dir) if out_dir else default_out(plan_dir)
     # The inputs' digest before reading them: an edit made while this build runs is one it has not seen.
     inputs = input_digest(plan_dir, folders.folders, out_dir, site, part_rows)
-    found = unchanged(plan_dir, out_dir, folders.folders, site, part_rows)
+    found = unchanged(out_dir, inputs)
     if found is not None:  # the last build's inputs, and its output untouched: nothing to do
         documents = tuple(Document(**entry) for entry in found.documents)
         return BuildResult(out_dir, documents, found.warnings, (), Changes(previous_build=True))
@@ -179,8 +179,8 @@ def _build(
     converter: Converter,
     claim: Claim,
     site: bool,
-    part_rows: int | None = None,
-    inputs: str = "",
+    part_rows: int | None,
+    inputs: str,
 ) -> BuildResult:
     """Build into *out_dir*, whose lock this build holds, if *claim* may replace it."""
     try:
@@ -199,9 +199,9 @@ def _build_staged(
     progress,
     converter: Converter,
     claim: Claim,
-    site: bool = True,
-    part_rows: int | None = None,
-    inputs: str = "",
+    site: bool,
+    part_rows: int | None,
+    inputs: str,
 ) -> BuildResult:
     meeting = prepared.plan.meeting
     previous = read_state(out_dir / CACHE_DIR) or {}
@@ -239,8 +239,7 @@ def _build_staged(
         pages = {_page_name(job, staging): page_count(job.pdf) for job in jobs + withheld}
         write_state(cache.new, {"papers": state, "base": base, "pages": pages})
         write_manifest(staging, documents)
-        if inputs:
-            record(staging, inputs, prepared.warnings)
+        record(staging, inputs, prepared.warnings)
     rebuilt = tuple(job.label for job in built)
     this_build = changes if base is previous.get("papers") else compare(previous.get("papers"), state)
     return BuildResult(out_dir, tuple(documents), prepared.warnings, rebuilt, this_build)

@@ -99,18 +99,14 @@ def record(staging: Path, inputs: str, warnings: tuple[Problem, ...]) -> None:
     (staging / CACHE_DIR / RECORD).write_text(json.dumps(entry), encoding="utf-8")
 
 
-def unchanged(
-    plan_dir: Path, out_dir: Path, template_folders: tuple[Path, ...], site: bool, part_rows: int | None = None
-) -> Unchanged | None:
-    """Return ``Unchanged`` when the last build into *out_dir* had these very inputs and its output is
-    untouched since; else None (then build)."""
+def unchanged(out_dir: Path, inputs: str) -> Unchanged | None:
+    """Return ``Unchanged`` when the last build into *out_dir* had the inputs whose digest is *inputs*
+    (``input_digest``) and its output is untouched since; else None (then build)."""
     path = Path(out_dir) / CACHE_DIR / RECORD
     try:
         before = path.read_bytes()
         entry = json.loads(before)
-        if entry.get("format") != FORMAT or entry.get("inputs") != input_digest(
-            plan_dir, template_folders, out_dir, site, part_rows
-        ):
+        if entry.get("format") != FORMAT or entry.get("inputs") != inputs:
             return None
         if output_files(out_dir) != entry["files"] or path.read_bytes() != before:  # not mid-swap
             return None
