@@ -57,6 +57,29 @@ def _descends(pid: int, ancestor: int, parents: dict[int, int]) -> bool:
     return False
 
 
+@pytest.fixture
+def runtime(private_runtime_dir, monkeypatch):
+    """A runtime folder of this test's (short: a socket's path has at most 107 bytes); its service stopped after."""
+    folder = private_runtime_dir / f"t{len(list(private_runtime_dir.iterdir()))}"
+    folder.mkdir(mode=0o700)
+    monkeypatch.setenv("BOARDPACK_RUNTIME_DIR", str(folder))
+    yield folder
+    folder.chmod(0o700)
+    from boardpack.convert import client
+
+    client.stop()
+    assert wait_for(lambda: not service_processes(folder), 15), service_processes(folder)
+
+
+def wait_for(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 @pytest.fixture(scope="session", autouse=True)
 def private_runtime_dir(tmp_path_factory):
     """Every conversion service of the session lives in a folder of its own, never the user's; none outlives it."""

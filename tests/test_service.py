@@ -26,30 +26,9 @@ from boardpack.convert import client, service
 from boardpack.convert.converter import Converter, find_soffice
 from boardpack.convert.warm import find_uno_python
 
-from .conftest import EXAMPLE, PAPER, service_processes
+from .conftest import EXAMPLE, PAPER, wait_for
 
 BOARDPACK = Path(sys.executable).with_name("boardpack")
-
-
-@pytest.fixture
-def runtime(private_runtime_dir, monkeypatch):
-    """A runtime folder of this test's (short: a socket's path has at most 107 bytes); its service stopped after."""
-    folder = private_runtime_dir / f"t{len(list(private_runtime_dir.iterdir()))}"
-    folder.mkdir(mode=0o700)
-    monkeypatch.setenv("BOARDPACK_RUNTIME_DIR", str(folder))
-    yield folder
-    folder.chmod(0o700)
-    client.stop()
-    assert wait_for(lambda: not service_processes(folder), 15), service_processes(folder)
-
-
-def wait_for(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def alive(pid: int) -> bool:

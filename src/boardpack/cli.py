@@ -42,13 +42,23 @@ def check(*args, **kwargs) -> Prepared:
     return check(*args, **kwargs)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the boardpack command line and return its exit code."""
+def run() -> int:
+    """The ``boardpack`` program: the command line, a build handed to the fork server when one runs."""
+    return main(hand_over=True)
+
+
+def main(argv: list[str] | None = None, hand_over: bool = False) -> int:
+    """Run the boardpack command line and return its exit code.
+
+    With *hand_over* (the program, not a caller in Python), a build or check with work to do runs in
+    the fork server if one is running for this user and version (``pipeline/forkserver.py``).
+    """
     parser = _parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on a usage error, 0 on --help
         return int(exc.code or 0)
+    args.argv, args.hand_over = list(sys.argv[1:] if argv is None else argv), hand_over
     with Stops() as stops:
         try:
             return _run(args)
@@ -231,12 +241,26 @@ def _build(args: argparse.Namespace) -> int:
             documents = [d for d in found.documents if d["kind"] != "site"]
             print(f"nothing changed since the last build: {len(documents)} documents up to date in {display_path(out)}")
         return EXIT_OK
+    handed = _hand_over(args)
+    if handed is not None:
+        return handed
     with ProgressBar(enabled=not args.quiet) as bar:
         result = build(args.plan_dir, out, args.templates, bar, converter, force=args.force, site=not args.no_site)
     _warn(result.warnings)
     if not args.quiet:
         _wrote(result.out_dir, result.documents)
     return EXIT_OK
+
+
+def _hand_over(args: argparse.Namespace) -> int | None:
+    """Run the command in the fork server and return its exit code, or None to run it here: when not
+    asked to, when the converter is not the service's (the default), or when no server runs."""
+    how = getattr(args, "converter", None) or os.environ.get("BOARDPACK_CONVERTER") or "auto"
+    if not args.hand_over or how not in ("auto", "service"):
+        return None
+    from .pipeline.forkserver import hand_over
+
+    return hand_over(args.argv)
 
 
 def _wrote(out_dir: Path, documents) -> None:
@@ -357,6 +381,9 @@ def _warn(warnings) -> None:
 def _check(args: argparse.Namespace) -> int:
     if not _templates_fit(args.templates):
         return EXIT_USAGE
+    handed = _hand_over(args)
+    if handed is not None:
+        return handed
     prepared = check(args.plan_dir, args.templates)
     _warn(prepared.warnings)
     print(f"{display_path(args.plan_dir)}: ok ({len(prepared.papers)} papers)")

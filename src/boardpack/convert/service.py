@@ -24,13 +24,14 @@ import shutil
 import signal
 import socket
 import stat
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
 from .. import __version__
-from ..sanitize import NotWordDocument, sanitize_docx
 from ..util import code_digest
 from . import warm
 
@@ -232,6 +233,8 @@ class Service:
         if not (docx.is_absolute() and pdf.is_absolute() and pdf.suffix == ".pdf"):
             self._count("refused")
             return {"ok": False, "refused": True, "error": "the conversion service takes absolute paths, to a .pdf"}
+        from ..sanitize import NotWordDocument, sanitize_docx  # lxml: the service's, not every client's
+
         try:
             clean = sanitize_docx(docx.read_bytes())
         except NotWordDocument as exc:
@@ -319,15 +322,41 @@ def main() -> int:
     service = Service(socket_path(folder), idle)
     signal.signal(signal.SIGTERM, lambda *_: service.done.set())
     signal.signal(signal.SIGINT, lambda *_: service.done.set())
+    forks = _fork_server()
     try:
         service.serve()
     except OSError as exc:
         print(f"boardpack service: cannot listen on {service.path}: {exc.strerror or exc}", flush=True)
         return 3
     finally:
+        _stop(forks)
         service.close()
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
+
+
+def _fork_server() -> subprocess.Popen | None:
+    """Start the fork server beside the service (``pipeline/forkserver.py``): builds run in it, imports done."""
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-c", "import sys; from boardpack.pipeline.forkserver import main; sys.exit(main())"],
+            stdin=subprocess.DEVNULL,
+        )
+    except OSError as exc:
+        print(f"boardpack service: no fork server: {exc.strerror or exc}", flush=True)
+        return None
+
+
+def _stop(process: subprocess.Popen | None) -> None:
+    """Stop the fork server and wait for it (its builds are stopped with it)."""
+    if process is None:
+        return
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,328 @@
+"""The fork server: ``boardpack build`` and ``check`` run in a process whose imports are already done.
+
+A new ``boardpack build`` pays Python's imports of every stage (python-docx, docxtpl, lxml, pikepdf,
+openpyxl, matplotlib, Jinja …) before it does any work: a second and more of a late edit that
+itself takes a few. The conversion service (``convert/service.py``) starts this server beside it:
+one process that imports every stage once and then waits on a Unix socket in the service's private
+folder (0700; the socket 0600), named like the service's by boardpack's version and source digest.
+It is the Android zygote's and Python's own ``multiprocessing`` forkserver's pattern.
+
+A build that finds it (``hand_over``, called by the command line once it knows there is work to do)
+sends its arguments, working folder, environment, umask and its standard input, output and error
+(the descriptors themselves, over the socket): the server forks, and the child, which shares nothing
+with the server but its imported modules, takes them on and runs the command line as the build
+would have, writing to the build's own terminal. The build waits, passes on Ctrl-C, SIGTERM and
+SIGHUP to the child (so a stop is the same stop: output kept, exit 130), and exits with the child's
+exit code. A build that goes away without that has its child stopped (SIGTERM).
+
+Only the command line's default converter (``auto``, or ``service``) hands over; ``--converter
+soffice`` / ``warm`` / ``unoserver://`` and the library's ``build()`` run in their own process. If
+there is no server (the first build, which starts the service, or another version's), the build
+runs in its own process as before. The server stops with the service, or when the service is gone.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import select
+import signal
+import socket
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+from ..convert.service import Lines, base_name, identity, private_dir, send
+
+MAX_FDS = 3  # standard input, output and error
+POLL = 0.2  # seconds between looks at finished children and at the service
+
+
+def socket_name() -> str:
+    """The server's socket in the service's folder: ``builds-VERSION-DIGEST.sock``."""
+    return base_name().replace("service-", "builds-", 1) + ".sock"
+
+
+def hand_over(argv: list[str]) -> int | None:
+    """Run ``boardpack *argv*`` in the fork server and return its exit code; None when there is no
+    server to take it (run it here)."""
+    try:
+        path = private_dir() / socket_name()
+    except Exception:  # noqa: BLE001 - no usable folder: no server, build here
+        return None
+    if not path.exists():
+        return None
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(str(path))
+        sock.settimeout(10.0)
+        request = {**identity(), "argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "umask": _umask()}
+        request["streams"] = [_stream(s) for s in (sys.stdin, sys.stdout, sys.stderr)]
+        fds, opened = _descriptors()
+        try:
+            socket.send_fds(sock, [(json.dumps(request) + "\n").encode()], fds)
+        finally:
+            for fd in opened:
+                os.close(fd)
+        lines = Lines(sock)
+        answer = lines.read()
+    except (OSError, ValueError):
+        sock.close()
+        return None  # none listens, or another version's: build here
+    if not answer or "pid" not in answer:
+        sock.close()
+        return None
+    return _wait(sock, lines, int(answer["pid"]))
+
+
+def _umask() -> int:
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+def _stream(stream) -> dict | None:
+    """How a standard stream writes text (its encoding and errors), for the child to write the same way."""
+    if stream is None:
+        return None
+    return {"encoding": getattr(stream, "encoding", None), "errors": getattr(stream, "errors", None)}
+
+
+def _descriptors() -> tuple[list[int], list[int]]:
+    """Return descriptors 0, 1 and 2 to send (a closed one as /dev/null), and those opened for it."""
+    fds, opened = [], []
+    for fd in range(MAX_FDS):
+        try:
+            os.fstat(fd)
+            fds.append(fd)
+        except OSError:
+            opened.append(os.open(os.devnull, os.O_RDWR))
+            fds.append(opened[-1])
+    return fds, opened
+
+
+FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _wait(sock: socket.socket, lines: Lines, pid: int) -> int:
+    """Wait for the child *pid* to finish, passing on stop signals; return its exit code."""
+
+    def forward(signum, frame) -> None:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signum)
+
+    previous = {s: signal.getsignal(s) for s in FORWARDED}
+    for signum in FORWARDED:
+        if previous[signum] is not signal.SIG_IGN:
+            signal.signal(signum, forward)
+    try:
+        sock.settimeout(None)
+        while True:
+            try:
+                answer = lines.read()
+                break
+            except InterruptedError:
+                continue
+    except (OSError, ValueError):
+        answer = None
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        sock.close()
+    if not answer or "exit" not in answer:
+        print("boardpack: the build service stopped during the build; build again", file=sys.stderr)
+        return 3
+    return int(answer["exit"])
+
+
+# The server's side.
+
+
+class Server:
+    """The listening socket, and the children running builds with the connections that asked for them."""
+
+    def __init__(self, path: Path, parent: int, ident: dict):
+        self.path, self.parent, self.identity = path, parent, ident
+        self.children: dict[int, socket.socket] = {}
+        self.stopped: set[int] = set()  # children stopped because their build went away
+        self.done = False
+
+    def serve(self) -> None:
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        umask = os.umask(0o177)
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+            listener.bind(str(self.path))
+        finally:
+            os.umask(umask)
+        os.chmod(self.path, 0o600)
+        inode = os.stat(self.path).st_ino
+        listener.listen(16)
+        try:
+            while not self.done and os.getppid() == self.parent:
+                self._step(listener)
+        finally:
+            with contextlib.suppress(OSError):
+                if os.stat(self.path).st_ino == inode:
+                    self.path.unlink()
+            listener.close()
+            for pid, conn in self.children.items():
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGTERM)
+                conn.close()
+
+    def _step(self, listener: socket.socket) -> None:
+        """Take a request, tell the builds whose children finished, stop the children of builds gone."""
+        waiting = [listener, *(c for p, c in self.children.items() if p not in self.stopped)]
+        try:
+            ready = select.select(waiting, [], [], POLL)[0]
+        except InterruptedError:
+            ready = []
+        for conn in ready:
+            if conn is listener:
+                self._accept(listener)
+            else:  # a build's connection readable while its child runs: it went away
+                pid = next(p for p, c in self.children.items() if c is conn)
+                self.stopped.add(pid)
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGTERM)
+        self._reap()
+
+    def _accept(self, listener: socket.socket) -> None:
+        conn, _ = listener.accept()
+        try:
+            conn.settimeout(10.0)
+            if not _same_user(conn):
+                conn.close()
+                return
+            message, fds, _, _ = socket.recv_fds(conn, 1 << 20, MAX_FDS)
+            request = json.loads(message.split(b"\n", 1)[0])
+        except (OSError, ValueError):
+            conn.close()
+            return
+        if {k: request.get(k) for k in ("hello", "version", "digest")} != self.identity or len(fds) != MAX_FDS:
+            for fd in fds:
+                os.close(fd)
+            conn.close()  # another version of boardpack: it builds on its own
+            return
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            _child(conn, listener, [c for c in self.children.values()], request, fds)
+        for fd in fds:
+            os.close(fd)
+        try:
+            send(conn, {"pid": pid})
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGTERM)
+        self.children[pid] = conn
+
+    def _reap(self) -> None:
+        for pid in list(self.children):
+            try:
+                done, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done, status = pid, 3 << 8
+            if done:
+                conn = self.children.pop(pid)
+                self.stopped.discard(pid)
+                code = os.waitstatus_to_exitcode(status)
+                with contextlib.suppress(OSError):
+                    send(conn, {"exit": code if code >= 0 else 128 - code})
+                conn.close()
+
+
+def _same_user(conn: socket.socket) -> bool:
+    """Whether the peer runs as this user (the socket's mode says so already; the kernel confirms)."""
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
+    return int.from_bytes(creds[4:8], sys.byteorder) == os.getuid()
+
+
+def _child(conn: socket.socket, listener: socket.socket, others: list[socket.socket], request: dict, fds) -> None:
+    """Become the build: take on its descriptors, folder, environment and umask; run the command line."""
+    code = 3
+    try:
+        listener.close()
+        for other in others:
+            other.close()
+        conn.close()
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
+            signal.signal(signum, signal.SIG_DFL)
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+            os.close(fd)
+        _streams(request.get("streams") or [None] * MAX_FDS)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        tempfile.tempdir = None  # the build's TMPDIR, not the service's
+        os.umask(int(request["umask"]))
+        os.chdir(request["cwd"])
+        from ..cli import main
+
+        code = main(list(request["argv"]), hand_over=False)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:  # noqa: BLE001 - a bug here must still end the child with a code
+        traceback.print_exc()
+    finally:
+        with contextlib.suppress(BaseException):
+            atexit._run_exitfuncs()
+        with contextlib.suppress(BaseException):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+def _streams(streams: list[dict | None]) -> None:
+    """Standard streams on descriptors 0, 1 and 2, writing text as the build's own would."""
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        how = streams[fd] or {}
+        tty = os.isatty(fd)
+        stream = open(  # noqa: SIM115 - the process's stream for the rest of its life
+            fd,
+            mode,
+            encoding=how.get("encoding") or "utf-8",
+            errors=how.get("errors") or ("backslashreplace" if fd == 2 else "strict"),
+            closefd=False,
+            buffering=1 if (tty or fd == 2) and mode == "w" else -1,
+        )
+        setattr(sys, name, stream)
+        setattr(sys, f"__{name}__", stream)
+
+
+def _warm_up() -> None:
+    """Import every stage a build can reach, once, before any fork."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401
+    import openpyxl  # noqa: F401
+
+    from .. import cli  # noqa: F401
+    from ..render import chart  # noqa: F401
+    from ..site import leaks, write  # noqa: F401
+    from . import builder, watch  # noqa: F401
+
+
+def main() -> int:
+    """Serve builds of this user's, this version's, until the service that started this stops."""
+    parent = os.getppid()
+    ident, path = identity(), private_dir() / socket_name()  # of the code about to be imported
+    _warm_up()
+    server = Server(path, parent, ident)
+
+    def stop(*_) -> None:
+        server.done = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    server.serve()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""The fork server: a build after the first runs in a process whose imports are done, as if it ran itself.
+
+Each test has a runtime folder of its own (``runtime`` of test_service.py); the service it starts
+starts the fork server beside it, and both are stopped after. The builds are real ``boardpack``
+processes, converting with the real LibreOffice in the service.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from boardpack.cli import _hand_over
+from boardpack.convert import client, service
+from boardpack.pipeline import forkserver
+
+from .conftest import PAPER, service_processes, wait_for
+from .test_service import BOARDPACK, alive, cli
+
+# The program as `boardpack` runs it, saying after the command which libraries this process imported.
+IMPORTS = (
+    "import sys; from boardpack.cli import run; code = run(); "
+    "print('imported:', ' '.join(m for m in ('pikepdf', 'docx', 'docxtpl', 'openpyxl', 'matplotlib') if m in sys.modules), "
+    "file=sys.stderr); sys.exit(code)"
+)
+
+
+def fork_server(folder: Path) -> int | None:
+    """The pid of the fork server started for *folder*, if it runs."""
+    for pid in service_processes(folder):
+        try:
+            if b"boardpack.pipeline.forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                return pid
+        except OSError:
+            continue
+    return None
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                state, parent = (entry / "stat").read_bytes().rsplit(b")", 1)[1].split()[:2]
+            except OSError:
+                continue
+            if int(parent) == pid and state != b"Z":
+                found.append(int(entry.name))
+    return found
+
+
+def started(folder: Path) -> int:
+    """Start the service (and so the fork server) and return the fork server's pid once it listens."""
+    client.ensure().close()
+    assert wait_for(lambda: (folder / forkserver.socket_name()).exists(), 60), "the fork server never listened"
+    pid = fork_server(folder)
+    assert pid is not None
+    return pid
+
+
+def slow_plan(plan: Path) -> None:
+    """Make the paper long enough that its conversion takes seconds."""
+    paper = plan / PAPER / "paper.yaml"
+    text = paper.read_text(encoding="utf-8")
+    slow = "The plan is attached at [[gip]]. " + "governance " * 60_000
+    paper.write_text(text.replace("The MOPAC governance improvement plan is attached at [[gip]].", slow), "utf-8")
+
+
+@pytest.mark.e2e
+def test_a_build_after_the_first_runs_in_the_fork_server_and_writes_what_it_would_have(runtime, plan_copy, tmp_path):
+    out = tmp_path / "out"
+    first = subprocess.run([sys.executable, "-c", IMPORTS, "build", str(plan_copy), "--out", str(out), "-q"],
+                           capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    assert "pikepdf" in first.stderr.splitlines()[-1]  # the first built in its own process
+    assert wait_for(lambda: (runtime / forkserver.socket_name()).exists(), 60)
+    paper = plan_copy / PAPER / "paper.yaml"
+    paper.write_text(paper.read_text(encoding="utf-8").replace("financial oversight model", "money model"), "utf-8")
+    second = subprocess.run([sys.executable, "-c", IMPORTS, "build", str(plan_copy), "--out", str(out)],
+                            capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    assert second.stderr.splitlines()[-1] .rstrip() == "imported:"  # this process read no document: the fork server did
+    assert re.fullmatch(rf"built \d+ documents into {re.escape(str(out))}", second.stdout.splitlines()[-1])
+    assert f"wrote {out / PAPER / 'report.pdf'}" in second.stdout
+    text = " ".join(page.extract_text() for page in PdfReader(out / PAPER / "report.pdf").pages)
+    assert "money model" in " ".join(text.split())
+    report = json.loads((out / "changes.json").read_text(encoding="utf-8"))
+    assert [c["paper"] for c in report["changed"]] == [PAPER]
+    checked = cli("check", str(plan_copy))
+    assert checked.returncode == 0 and checked.stdout.startswith(f"{plan_copy}: ok (")
+
+
+@pytest.mark.e2e
+def test_a_bad_plan_in_the_fork_server_is_named_by_file_and_line_and_exits_1(runtime, plan_copy, tmp_path):
+    started(runtime)
+    paper = plan_copy / PAPER / "paper.yaml"
+    lines = paper.read_text(encoding="utf-8").count("\n")
+    paper.write_text(paper.read_text(encoding="utf-8") + "title: [\n", "utf-8")
+    result = subprocess.run([sys.executable, "-c", IMPORTS, "build", str(plan_copy), "--out", str(tmp_path / "o")],
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 1
+    assert f"{paper}:{lines + 2}:1: YAML syntax" in result.stderr
+    assert "boardpack: 1 problem; nothing was written" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] .rstrip() == "imported:"  # and it was the fork server that read the plan
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("how", ["interrupt", "kill"])
+def test_a_stopped_build_stops_its_child_in_the_fork_server_and_keeps_the_output(runtime, plan_copy, tmp_path, how):
+    server = started(runtime)
+    slow_plan(plan_copy)
+    command = [str(BOARDPACK), "build", str(plan_copy), "--out", str(tmp_path / "out"), "-q"]
+    build = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert wait_for(lambda: (client.status() or {}).get("active", 0) > 0, 120), "never converting"
+    (child,) = children(server)  # the build runs there, not in the process typed
+    assert child != build.pid
+    if how == "interrupt":  # Ctrl-C in the terminal reaches the process typed; it passes it on
+        build.send_signal(signal.SIGINT)
+        _, stderr = build.communicate(timeout=20)
+        assert build.returncode == 130 and "Traceback" not in stderr
+        assert "boardpack: stopped; the previous output is kept as it was" in stderr
+    else:  # the process typed is gone without a word: the server stops its child
+        build.kill()
+        build.communicate(timeout=10)
+    assert wait_for(lambda: not alive(child), 20)
+    assert not (tmp_path / "out").exists() and not list(tmp_path.glob(".out.building-*"))  # nothing half-built
+    assert alive(server) and children(server) == []
+
+
+def test_the_fork_server_stops_with_the_service(runtime):
+    server = started(runtime)
+    assert client.stop() is not None
+    assert wait_for(lambda: not alive(server), 15)
+    assert not (runtime / forkserver.socket_name()).exists()
+
+
+def test_the_fork_server_takes_builds_of_its_own_version_only(runtime, monkeypatch, capfd):
+    started(runtime)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.connect(str(runtime / forkserver.socket_name()))
+        sock.settimeout(10)
+        other = {**service.identity(), "digest": "0" * 64, "argv": ["check", "."], "cwd": "/", "env": {}, "umask": 18}
+        socket.send_fds(sock, [(json.dumps(other) + "\n").encode()], [0, 1, 2])
+        assert sock.recv(100) == b""  # closed without a fork
+    assert (runtime / forkserver.socket_name()).exists()
+    monkeypatch.setattr(forkserver, "identity", lambda: {**service.identity(), "version": "0.0.0"})
+    assert forkserver.hand_over(["check", "."]) is None  # refused: the build runs in its own process
+    assert capfd.readouterr() == ("", "")  # and the server wrote nothing on this process's streams
+
+
+def test_only_the_services_converter_hands_over(runtime, monkeypatch, tmp_path):
+    socket_file = runtime / forkserver.socket_name()
+    socket_file.write_text("")  # were a server asked, connecting here would fail: the answer must come first
+
+    def args(converter: str | None, hand_over: bool = True) -> argparse.Namespace:
+        return argparse.Namespace(converter=converter, hand_over=hand_over, argv=["build", str(tmp_path)])
+
+    monkeypatch.delenv("BOARDPACK_CONVERTER", raising=False)
+    assert _hand_over(args("soffice")) is None and _hand_over(args("warm")) is None
+    assert _hand_over(args("unoserver://127.0.0.1:2003")) is None and _hand_over(args(None, False)) is None
+    monkeypatch.setenv("BOARDPACK_CONVERTER", "soffice")
+    assert _hand_over(args(None)) is None
+    monkeypatch.delenv("BOARDPACK_CONVERTER")
+    assert _hand_over(args(None)) is None  # asked, but nothing listens: run here
+    os.unlink(socket_file)
