@@ -114,23 +114,23 @@ def _clean_rels(name: str, data: bytes) -> tuple[bytes, set[str]]:
 def _clean_part(name: str, data: bytes, removed: set[str], hidden: set[str]) -> bytes:
     root = _parse(name, data)
     _strip_fetching_fields(root)
-    for row in root.iter(f"{{{W}}}tr"):
-        if row.find(f"{{{W}}}trPr/{{{W}}}del") is not None:
-            row.getparent().remove(row)  # a deleted table row
+    for row in _DELETED_ROWS(root):  # a deleted table row
+        row.getparent().remove(row)
     for element in list(root.iter(*_REMOVED)):
         element.getparent().remove(element)
     for element in list(root.iter(*_UNWRAPPED)):
         _unwrap(element)
     _strip_hidden_runs(root, hidden)
-    for element in root.iter():
-        for attribute in [a for a in element.attrib if _links_outside(a, element.get(a), removed)]:
-            del element.attrib[attribute]
+    for value in _LINKING(root):  # the attributes that may link: found in C, not one Python step an element
+        if _links_outside(value.attrname, str(value), removed):
+            del value.getparent().attrib[value.attrname]
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _strip_hidden_runs(root, hidden: set[str]) -> None:
     """Delete every hidden run; a hidden field mark keeps just the mark, so that fields still close."""
-    for run in list(root.iter(f"{{{W}}}r")):
+    # With no style that hides, only a run's own properties can: look at those runs alone.
+    for run in list(root.iter(f"{{{W}}}r")) if hidden else _FLAGGED_RUNS(root):
         if not _is_hidden(run, hidden):
             continue
         if run.find(f"{{{W}}}fldChar") is None:
@@ -193,6 +193,12 @@ def _inherits_hidden(name: str | None, own: dict, based: dict) -> bool:
         seen.add(name)
         name = based[name]
     return False
+
+
+_DELETED_ROWS = etree.XPath("//w:tr[w:trPr/w:del]", namespaces={"w": W})
+_FLAGGED_RUNS = etree.XPath("//w:r[w:rPr/w:vanish or w:rPr/w:specVanish]", namespaces={"w": W})
+# Every attribute _links_outside may remove: one in the relationships' namespace, or named src or href.
+_LINKING = etree.XPath(f"//@*[namespace-uri()='{R}' or local-name()='src' or local-name()='href']")
 
 
 def _links_outside(attribute: str, value: str, removed: set[str]) -> bool:
