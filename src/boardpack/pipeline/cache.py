@@ -100,6 +100,12 @@ class Cache:
                 return path.read_bytes()
         return None
 
+    def keep(self, key: str, suffix: str) -> None:
+        """Keep the entry *key* with *suffix* for the next build, if the last build had it."""
+        path = self.old / f"{key}{suffix}"
+        if not (self.new / path.name).is_file() and path.is_file():
+            link(path, self.new / path.name)
+
     def write(self, key: str, suffix: str, data: bytes) -> None:
         """Keep *data* under *key* with *suffix*."""
         (self.new / f"{key}{suffix}").write_bytes(data)
@@ -137,6 +143,9 @@ class Job:
     label: str
     converts: bool = True
     parted: Parted | None = None  # made in parts: *render* returns the parts' .docx, joined once converted
+    # Entries of the cache its render reads (its charts, by key and suffix): kept while the job itself
+    # comes from the cache, so that the edit that renders it again finds them.
+    reads: tuple[tuple[str, str], ...] = ()
 
     @property
     def pdf(self) -> Path:
@@ -166,6 +175,9 @@ def produce(
     told which PDFs are not there yet (every other job's PDF is in place and final).
     """
     built = [job for job in jobs if not cache.fetch(job.key, job.outputs)]
+    rebuilt = {id(job) for job in built}
+    for key, suffix in (entry for job in jobs if id(job) not in rebuilt for entry in job.reads):
+        cache.keep(key, suffix)
     steps = 2 * len(built)
     parts = _render(built, day, progress, steps)
     every_part = [part for made in parts.values() for part in made]

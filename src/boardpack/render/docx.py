@@ -28,7 +28,7 @@ from ..plan.templates import TEMPLATES_DIR
 from ..plan.wording import Wording
 from ..util import long_date
 from .accessible import finish
-from .chart import alt_text, draw_status_chart
+from .chart import Store, alt_text, chart_file
 from .layout import fit_document_tables, set_widths
 from .properties import describe, fit
 
@@ -39,11 +39,14 @@ WRITTEN_TEMPLATE = "written.docx"
 STATUS_TABLE_STYLE = "Status Table"
 
 
-def render_report(paper: NumberedPaper, meeting: Meeting, out: Path, template_dir: Path = TEMPLATES_DIR) -> Path:
-    """Render *paper*'s covering report to *out* (.docx) and return the path."""
+def render_report(
+    paper: NumberedPaper, meeting: Meeting, out: Path, template_dir: Path = TEMPLATES_DIR, charts: Store | None = None
+) -> Path:
+    """Render *paper*'s covering report to *out* (.docx) and return the path; its charts are kept in, and
+    taken from, *charts* (the build cache) when given."""
     doc = _load(template_dir / REPORT_TEMPLATE)
-    with tempfile.TemporaryDirectory(prefix="boardpack-charts-") as charts:
-        context = _report_context(doc, paper, meeting, Path(charts))
+    with tempfile.TemporaryDirectory(prefix="boardpack-charts-") as folder:
+        context = _report_context(doc, paper, meeting, Path(folder), charts)
         _render(doc, template_dir / REPORT_TEMPLATE, context)
     _describe_charts(doc, [alt_text(b.table, paper.wording) for b in _status_blocks(paper)])
     _fit_status_tables(doc)
@@ -126,13 +129,18 @@ def render_table_appendix(
 
 
 def render_written_appendix(
-    appendix: NumberedAppendix, paper: NumberedPaper, meeting: Meeting, out: Path, template_dir: Path = TEMPLATES_DIR
+    appendix: NumberedAppendix,
+    paper: NumberedPaper,
+    meeting: Meeting,
+    out: Path,
+    template_dir: Path = TEMPLATES_DIR,
+    charts: Store | None = None,
 ) -> Path:
     """Render a written appendix (numbered sections from the plan) to *out* (.docx) and return the path."""
     template = template_dir / WRITTEN_TEMPLATE
     doc = _load(template)
-    with tempfile.TemporaryDirectory(prefix="boardpack-charts-") as charts:
-        sections = _sections_context(doc, appendix.sections, Path(charts), paper.wording)
+    with tempfile.TemporaryDirectory(prefix="boardpack-charts-") as folder:
+        sections = _sections_context(doc, appendix.sections, Path(folder), paper.wording, charts)
         _render(doc, template, {**_appendix_head(appendix, paper, meeting), "sections": sections})
     blocks = [b for s in appendix.sections for b in s.blocks if b.table is not None]
     _describe_charts(doc, [alt_text(b.table, paper.wording) for b in blocks])
@@ -173,23 +181,28 @@ def render_plain(
     return out
 
 
-def _sections_context(doc: DocxTemplate, sections, charts: Path, wording: Wording) -> list[SimpleNamespace]:
-    """Return numbered sections as the template's `sections` loop reads them, charts drawn into *charts*."""
+def _sections_context(
+    doc: DocxTemplate, sections, folder: Path, wording: Wording, charts: Store | None = None
+) -> list[SimpleNamespace]:
+    """Return numbered sections as the template's `sections` loop reads them, charts drawn into *folder*
+    (or taken from *charts*)."""
 
     def block(b: NumberedBlock) -> SimpleNamespace:
         # Namespaces, not dicts: in Jinja `b.items` on a dict is the dict's method.
         values = SimpleNamespace(kind=b.kind, text=b.text, number=b.number, items=b.items, table=b.table, chart=None)
         if b.table is not None:
-            image = draw_status_chart(b.table, charts / f"chart-{b.number}.png", wording("report.chart_axis"))
+            image = chart_file(b.table, folder / f"chart-{b.number}.png", wording("report.chart_axis"), charts)
             values.chart = InlineImage(doc, str(image), width=Cm(15))
         return values
 
     return [SimpleNamespace(number=s.number, heading=s.heading, blocks=[block(b) for b in s.blocks]) for s in sections]
 
 
-def _report_context(doc: DocxTemplate, paper: NumberedPaper, meeting: Meeting, charts: Path) -> dict:
+def _report_context(
+    doc: DocxTemplate, paper: NumberedPaper, meeting: Meeting, folder: Path, charts: Store | None = None
+) -> dict:
     src = paper.paper
-    sections = _sections_context(doc, paper.sections, charts, paper.wording)
+    sections = _sections_context(doc, paper.sections, folder, paper.wording, charts)
     return {
         "committee": meeting.committee,
         "date_long": long_date(meeting.date),
