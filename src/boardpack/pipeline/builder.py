@@ -46,9 +46,9 @@ from ..render.docx import (
     TABLE_TEMPLATE,
     TEMPLATES_DIR,
     WRITTEN_TEMPLATE,
+    draft_appendix_parts,
     paper_properties,
     render_appendix,
-    render_appendix_parts,
     render_report,
     render_table_appendix,
     render_written_appendix,
@@ -402,7 +402,7 @@ def _appendix_job(
 def _parted_job(appendix, paper, meeting, templates: Path, docx: Path, key: str, rows: int, label: str) -> Job:
     """Return the job that makes a long actions appendix in parts of *rows* rows (``appendix/parts.py``)."""
     folder = docx.parents[1] / CACHE_DIR / f"parts-{key[:16]}"  # the parts, while this build runs
-    render = partial(render_appendix_parts, appendix, paper, meeting, parts_dir=folder, rows=rows)
+    render = partial(draft_appendix_parts, appendix, paper, meeting, rows=rows)
     join = partial(join_appendix, whole=docx, day=meeting.date)
     return Job(key, docx, partial(render, template_dir=templates), label, parted=Parted(folder, join))
 
