@@ -130,6 +130,48 @@ def test_a_paragraph_of_the_report_that_carries_the_appendix_does_not_rebuild_th
     assert after[f"{PAPER}/report.pdf"] != before[f"{PAPER}/report.pdf"]
 
 
+def test_a_paragraph_of_the_report_that_carries_the_appendix_does_not_draw_its_chart_again(
+    built_copy, tmp_path, monkeypatch
+):
+    """Its status table is unchanged: the chart comes from the build cache, and the report is the one a
+    build that drew the chart makes, byte for byte. Another paper's edit in between keeps the chart."""
+    from boardpack.render import chart
+
+    plan, out, _ = built_copy
+    minutes = plan / "minutes" / "paper.yaml"
+    minutes.write_text(minutes.read_text(encoding="utf-8").replace("26 September", "27 September"), "utf-8")
+    assert build(plan, out).rebuilt == ("minutes report",)  # the governance report is not rendered
+    paper = plan / PAPER / "paper.yaml"
+    text = paper.read_text(encoding="utf-8")
+    paper.write_text(text.replace("financial oversight model", "financial oversight models", 1), "utf-8")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the chart was drawn again")
+
+    monkeypatch.setattr(chart, "draw_status_chart", refuse)
+    assert build(plan, out).rebuilt == (f"{PAPER} report",)
+    monkeypatch.undo()
+    cold = tmp_path / "cold"
+    build(plan, cold)
+    assert digests(out)[f"{PAPER}/report.docx"] == digests(cold)[f"{PAPER}/report.docx"]
+
+
+def test_a_status_change_draws_the_chart_of_the_new_counts(built_copy, tmp_path):
+    plan, out, before = built_copy
+    path = plan / PAPER / "appendix.xlsx"
+    book = load_workbook(path)
+    (row,) = [r for r in book["Actions"].iter_rows(min_row=2) if r[0].value == "CIP-11"]
+    row[6].value = "Some slippage"
+    book.save(path)
+    build(plan, out)
+    cold = tmp_path / "cold"
+    build(plan, cold)
+    charts = sorted((out / CACHE_DIR).glob("*.chart.png"))
+    assert len(charts) == 1  # the old counts' chart is not kept
+    assert digests(out)[f"{PAPER}/report.docx"] == digests(cold)[f"{PAPER}/report.docx"]
+    assert digests(out)[f"{PAPER}/report.docx"] != before[f"{PAPER}/report.docx"]
+
+
 def test_a_written_appendix_edit_rebuilds_the_appendix_not_its_report(tmp_path):
     """A written appendix's words are its own: the report prints only its heading (and references
     resolved into it, which are the report's sections and so its key)."""

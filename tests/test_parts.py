@@ -112,6 +112,39 @@ def test_the_example_meetings_appendices_are_not_cut(tmp_path):
     assert jobs and all(job.parted is None for job in jobs)
 
 
+def _drafts(plan: Path, out: Path):
+    from boardpack.render.docx import draft_appendix_parts
+
+    prepared = check(plan)
+    (paper,) = [p for p in prepared.papers if p.paper.slug == PAPER]
+    return draft_appendix_parts(paper.appendices[0], paper, prepared.plan.meeting, out, ROWS)
+
+
+def _contents(docx_path: Path) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(docx_path) as package:
+        return {name: package.read(name) for name in package.namelist()}
+
+
+def test_a_parts_digest_changes_exactly_when_what_its_docx_holds_changes(tmp_path):
+    """A part is keyed before it is written (a cached part is never written): its digest must be as
+    good as the digest of the .docx it would write. Two renders, one row's progress note apart."""
+    plan = tmp_path / PANEL.name
+    shutil.copytree(PANEL, plan)
+    _grow(plan / PAPER / "appendix.xlsx", ACTIONS)
+    before = _drafts(plan, tmp_path / "a.docx")
+    again = _drafts(plan, tmp_path / "b.docx")
+    assert len(before) >= 3 and [d.digest for d in again] == [d.digest for d in before]  # the same each time
+    _edit(plan, "-0140", 7, "Progress rewritten late at night.")
+    after = _drafts(plan, tmp_path / "c.docx")
+    assert len(after) == len(before)
+    for n, (old, new) in enumerate(zip(before, after, strict=True)):
+        same = _contents(old.write(tmp_path / f"old-{n}.docx")) == _contents(new.write(tmp_path / f"new-{n}.docx"))
+        assert same == (old.digest == new.digest), n
+    assert sum(old.digest != new.digest for old, new in zip(before, after, strict=True)) == 1
+
+
 # --- end to end, with the real LibreOffice -------------------------------------------------------------
 
 

@@ -152,6 +152,41 @@ def test_chart_text_prints_as_typed_not_as_mathematics(tmp_path):
     assert {*themes, "$x$ done", "Actions ($)"} <= words
 
 
+class _Store(dict):
+    def read(self, key, suffix):
+        return self.get((key, suffix))
+
+    def write(self, key, suffix, data):
+        self[key, suffix] = data
+
+
+def _table(counts=(1, 2)) -> StatusTable:
+    statuses = (Status("Complete", "blue"), Status("On track", "green"))
+    return StatusTable("t", statuses, (StatusCount("Theme", counts, sum(counts)),), StatusCount("Total", counts, 3))
+
+
+def test_a_chart_kept_in_the_store_is_the_one_drawn_and_is_not_drawn_again(tmp_path, monkeypatch):
+    from boardpack.render import chart
+
+    store = _Store()
+    drawn = chart.chart_file(_table(), tmp_path / "a.png", "Actions", store).read_bytes()
+    assert drawn == draw_status_chart(_table(), tmp_path / "b.png", "Actions").read_bytes()
+    assert list(store.values()) == [drawn]
+    monkeypatch.setattr(chart, "draw_status_chart", lambda *a: pytest.fail("drawn again"))
+    assert chart.chart_file(_table(), tmp_path / "c.png", "Actions", store).read_bytes() == drawn
+
+
+def test_a_charts_key_covers_what_it_draws():
+    from boardpack.render.chart import chart_entry
+
+    one = chart_entry(_table(), "Actions")
+    assert chart_entry(_table(), "Actions") == one
+    renamed = StatusTable("t", (Status("Complete", "blue"), Status("On track", "red")), _table().rows, _table().totals)
+    others = [chart_entry(_table((2, 1)), "Actions"), chart_entry(_table(), "Number"), chart_entry(renamed, "Actions")]
+    others.append(chart_entry(_table(), "Actions", ".svg"))
+    assert len({one, *others}) == 5
+
+
 def test_chart_labels_too_long_for_any_layout_are_shortened_not_warned_of(tmp_path):
     statuses = (Status("Done " * 600, "blue"), Status("On track", "green"))
     rows = (StatusCount("Word " * 4000, (1, 2), 3), StatusCount("Word " * 4000 + "twin", (2, 1), 3))

@@ -20,10 +20,12 @@ LibreOffice prints the field (:func:`page_number_place`).
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 from dataclasses import dataclass
 
 from docx.oxml.ns import qn
+from lxml import etree
 
 ROWS_PER_PART = 150  # body rows: ~15 landscape pages, ~3 s of LibreOffice; see docs/plan-format.md
 WIDTH_STEP = 120  # twips (2 mm): the step a long appendix's fitted column widths are rounded to
@@ -147,6 +149,46 @@ def part_body(body, cut: Cut, index: int):
     del new[end:last]  # what follows the part, but the section properties
     del new[:begin]  # what comes before it
     return new
+
+
+def shell(document):
+    """Return a copy of *document* (a ``w:document``) whose body holds only its section properties, or
+    None when its body declares namespaces of its own (a copy could not say the same of it).
+
+    With the body's elements, it is everything a part's document.xml holds: ``part_digests`` keys each
+    part by the package saved with it and by the elements the part prints, without copying the body.
+    """
+    body = document.find(qn("w:body"))
+    if body is None or body.nsmap != document.nsmap:
+        return None
+    new = document.makeelement(document.tag, document.attrib, nsmap=document.nsmap)
+    new.text = document.text
+    for child in document:
+        if child is not body:
+            new.append(copy.deepcopy(child))
+            continue
+        inner = new.makeelement(body.tag, body.attrib)
+        inner.text, inner.tail = body.text, body.tail
+        if len(body) and body[-1].tag == qn("w:sectPr"):
+            inner.append(copy.deepcopy(body[-1]))
+        new.append(inner)
+    return new
+
+
+def part_digests(body, cut: Cut, package: bytes) -> list[str]:
+    """Return, per part of *cut*, a digest of what its .docx holds: *package* (a digest of the document
+    saved with its ``shell`` for a body) and the serialised elements of the body the part keeps."""
+    children = list(body)
+    last = len(children) - (1 if children and children[-1].tag == qn("w:sectPr") else 0)
+    bounds = [children.index(start) for start in cut.starts] + [last]
+    digests = []
+    for begin, end in zip(bounds, bounds[1:], strict=False):
+        digest = hashlib.sha256(package)
+        for child in children[begin:end]:
+            xml = etree.tostring(child, encoding="utf-8")  # with its tail: the part prints it as it is
+            digest.update(len(xml).to_bytes(8, "big") + xml)
+        digests.append(digest.hexdigest())
+    return digests
 
 
 def snap_widths(widths: list[int]) -> list[int]:

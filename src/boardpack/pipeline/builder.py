@@ -39,15 +39,16 @@ from ..plan.model import (
 from ..plan.templates import TEMPLATE_NAMES, TemplateFolders, linking_template
 from ..plan.validate import validate_plan
 from ..render.audit import audit_template
+from ..render.chart import chart_entry
 from ..render.docx import (
     APPENDIX_TEMPLATE,
     REPORT_TEMPLATE,
     TABLE_TEMPLATE,
     TEMPLATES_DIR,
     WRITTEN_TEMPLATE,
+    draft_appendix_parts,
     paper_properties,
     render_appendix,
-    render_appendix_parts,
     render_report,
     render_table_appendix,
     render_written_appendix,
@@ -207,7 +208,7 @@ def _build_staged(
     previous = read_state(out_dir / CACHE_DIR) or {}
     with staged(out_dir, claim) as staging, scratch(staging) as work:
         cache = Cache(out_dir, staging)
-        jobs, rendered = _paper_jobs(prepared, staging, templates, part_rows)
+        jobs, rendered = _paper_jobs(prepared, staging, templates, part_rows, charts=cache)
         state = snapshot(list(prepared.papers), _keys_by_paper(jobs, rendered), _restricted_items(meeting))
         base = _changes_base(previous, state)
         changes = compare(base, state)
@@ -337,9 +338,10 @@ class Rendered:
 
 
 def _paper_jobs(
-    prepared: Prepared, root: Path, templates: Path, part_rows: int | None = None
+    prepared: Prepared, root: Path, templates: Path, part_rows: int | None = None, charts: Cache | None = None
 ) -> tuple[list[Job], list[Rendered]]:
-    """Return a job for every report and appendix, each keyed by exactly what it is made from."""
+    """Return a job for every report and appendix, each keyed by exactly what it is made from; their
+    charts are kept in *charts* (the build cache), by what they draw."""
     meeting = prepared.plan.meeting
     restricted_items = {item.paper for item in meeting.agenda if item.restricted}
     report_template = file_digest(templates / REPORT_TEMPLATE)
@@ -349,12 +351,12 @@ def _paper_jobs(
         item_restricted = slug in restricted_items
         docx = root / slug / "report.docx"
         key = fingerprint("report", report_template, meeting.committee, meeting.date, _report_inputs(paper))
-        render = partial(_render_report_to, paper, meeting, templates)
-        jobs.append(Job(key, docx, render, f"{slug} report"))
+        render = partial(_render_report_to, paper, meeting, templates, charts=charts)
+        jobs.append(Job(key, docx, render, f"{slug} report", reads=_chart_entries(paper.sections, paper.wording)))
         rendered.append(Rendered(docx, "report", slug, item_restricted, paper.paper.marking, paper.paper.title))
         for appendix in paper.appendices:
             docx = root / slug / f"appendix-{appendix.number}.docx"
-            jobs.append(_appendix_job(appendix, paper, meeting, templates, docx, part_rows))
+            jobs.append(_appendix_job(appendix, paper, meeting, templates, docx, part_rows, charts))
             restricted = appendix.appendix.restricted or item_restricted
             rendered.append(
                 Rendered(
@@ -372,7 +374,13 @@ def _paper_jobs(
 
 
 def _appendix_job(
-    appendix: NumberedAppendix, paper: NumberedPaper, meeting, templates: Path, docx: Path, part_rows: int | None = None
+    appendix: NumberedAppendix,
+    paper: NumberedPaper,
+    meeting,
+    templates: Path,
+    docx: Path,
+    part_rows: int | None = None,
+    charts: Cache | None = None,
 ) -> Job:
     """Return the job that makes *appendix*, of whichever kind, keyed by what it prints."""
     label = f"{paper.paper.slug} appendix {appendix.number}"
@@ -381,17 +389,20 @@ def _appendix_job(
     if isinstance(source, AttachedFile):
         return _attached_job(source, appendix, paper, meeting, docx, head, label)
     template, render = _APPENDIX_RENDERERS[type(source)]
+    reads = ()
+    if isinstance(source, Written):  # its status summaries draw charts
+        render, reads = partial(render, charts=charts), _chart_entries(appendix.sections, paper.wording)
     key = fingerprint("appendix", file_digest(templates / template), head, appendix)
     rows = rows_per_part(part_rows)
     if isinstance(source, ActionsSource) and appendix.plan is not None and len(appendix.plan.actions) > rows:
         return _parted_job(appendix, paper, meeting, templates, docx, fingerprint(key, "parts", rows), rows, label)
-    return Job(key, docx, partial(_render_appendix_to, render, appendix, paper, meeting, templates), label)
+    return Job(key, docx, partial(_render_appendix_to, render, appendix, paper, meeting, templates), label, reads=reads)
 
 
 def _parted_job(appendix, paper, meeting, templates: Path, docx: Path, key: str, rows: int, label: str) -> Job:
     """Return the job that makes a long actions appendix in parts of *rows* rows (``appendix/parts.py``)."""
     folder = docx.parents[1] / CACHE_DIR / f"parts-{key[:16]}"  # the parts, while this build runs
-    render = partial(render_appendix_parts, appendix, paper, meeting, parts_dir=folder, rows=rows)
+    render = partial(draft_appendix_parts, appendix, paper, meeting, rows=rows)
     join = partial(join_appendix, whole=docx, day=meeting.date)
     return Job(key, docx, partial(render, template_dir=templates), label, parted=Parted(folder, join))
 
@@ -418,12 +429,18 @@ _APPENDIX_RENDERERS = {
 }
 
 
-def _render_report_to(paper: NumberedPaper, meeting, templates: Path, out: Path) -> Path:
-    return render_report(paper, meeting, out, templates)
+def _render_report_to(paper: NumberedPaper, meeting, templates: Path, out: Path, charts: Cache | None = None) -> Path:
+    return render_report(paper, meeting, out, templates, charts)
 
 
 def _render_appendix_to(render, appendix, paper: NumberedPaper, meeting, templates: Path, out: Path) -> Path:
     return render(appendix, paper, meeting, out, templates)
+
+
+def _chart_entries(sections, wording) -> tuple[tuple[str, str], ...]:
+    """Return the cache entries of the charts *sections* draw (``render/chart.py``)."""
+    axis = wording("report.chart_axis")
+    return tuple(chart_entry(b.table, axis) for s in sections for b in s.blocks if b.table is not None)
 
 
 def _report_inputs(paper: NumberedPaper) -> tuple:

@@ -24,7 +24,6 @@ from ..convert.converter import Converter
 from ..convert.verify import Unreadable, mismatch
 from ..errors import CellLocation, ConvertError, Location, Problem
 from ..util import code_digest
-from ..util import sha256 as file_digest
 from .normalize import normalize_docx, normalize_pdf
 from .paths import CACHE_DIR
 
@@ -100,6 +99,12 @@ class Cache:
                 return path.read_bytes()
         return None
 
+    def keep(self, key: str, suffix: str) -> None:
+        """Keep the entry *key* with *suffix* for the next build, if the last build had it."""
+        path = self.old / f"{key}{suffix}"
+        if not (self.new / path.name).is_file() and path.is_file():
+            link(path, self.new / path.name)
+
     def write(self, key: str, suffix: str, data: bytes) -> None:
         """Keep *data* under *key* with *suffix*."""
         (self.new / f"{key}{suffix}").write_bytes(data)
@@ -114,9 +119,10 @@ class Cache:
 class Parted:
     """How a document made in parts (a long appendix, ``appendix/parts.py``) is joined.
 
-    Each part is a document of its own to the cache, keyed by the digest of its .docx (exactly what it
-    prints), converted in the same LibreOffice run as everything else; a changed row re-converts only
-    the part holding it. The parts live in *folder* (in the cache folder) while the build runs.
+    Each part is a document of its own to the cache, keyed by the digest of its .docx's contents
+    (exactly what it prints: ``render.docx.PartDraft``), converted in the same LibreOffice run as
+    everything else; a changed row re-converts only the part holding it, and a part whose PDF the cache
+    holds is not even written. The parts live in *folder* (in the cache folder) while the build runs.
     """
 
     folder: Path
@@ -136,7 +142,10 @@ class Job:
     render: Callable[[Path], object]
     label: str
     converts: bool = True
-    parted: Parted | None = None  # made in parts: *render* returns the parts' .docx, joined once converted
+    parted: Parted | None = None  # made in parts: *render* returns the parts' drafts, joined once converted
+    # Entries of the cache its render reads (its charts, by key and suffix): kept while the job itself
+    # comes from the cache, so that the edit that renders it again finds them.
+    reads: tuple[tuple[str, str], ...] = ()
 
     @property
     def pdf(self) -> Path:
@@ -166,10 +175,16 @@ def produce(
     told which PDFs are not there yet (every other job's PDF is in place and final).
     """
     built = [job for job in jobs if not cache.fetch(job.key, job.outputs)]
+    rebuilt = {id(job) for job in built}
+    for key, suffix in (entry for job in jobs if id(job) not in rebuilt for entry in job.reads):
+        cache.keep(key, suffix)
     steps = 2 * len(built)
     parts = _render(built, day, progress, steps)
     every_part = [part for made in parts.values() for part in made]
     missing = [part for part in every_part if not cache.fetch(part.key, {".pdf": part.pdf})]
+    for part in missing:
+        part.render(part.docx)
+        normalize_docx(part.docx, day)
     converting = [job for job in built if job.converts and job.parted is None] + missing
     if converting and progress:
         progress(f"converting {len(converting)} documents with LibreOffice", len(built), steps)
@@ -200,7 +215,7 @@ def _render(built: list[Job], day: dt.date, progress: Progress | None, steps: in
         job.docx.parent.mkdir(parents=True, exist_ok=True)
         if job.parted is not None:
             job.parted.folder.mkdir(parents=True, exist_ok=True)
-            parts[id(job)] = [_part(job, index, docx, day) for index, docx in enumerate(job.render(job.docx), 1)]
+            parts[id(job)] = [_part(job, index, draft, day) for index, draft in enumerate(job.render(job.docx), 1)]
             normalize_docx(job.docx, day)
         elif job.converts:
             job.render(job.docx)
@@ -210,13 +225,12 @@ def _render(built: list[Job], day: dt.date, progress: Progress | None, steps: in
     return parts
 
 
-def _part(job: Job, index: int, docx: Path, day: dt.date) -> Job:
-    """Return the job of part *index* of *job*, rendered to *docx*: keyed by its bytes, named by its key."""
-    normalize_docx(docx, day)
-    key = fingerprint("part", file_digest(docx))
-    named = docx.with_name(f"{key}.docx")
-    docx.replace(named)
-    return Job(key, named, lambda out: out, f"{job.label}, part {index}")
+def _part(job: Job, index: int, draft, day: dt.date) -> Job:
+    """Return the job of part *index* of *job*, drafted as *draft* (``render.docx.PartDraft``): keyed by
+    the digest of its contents and the day its files are dated, named by its key, written when needed."""
+    assert job.parted is not None
+    key = fingerprint("part", draft.digest, day)
+    return Job(key, job.parted.folder / f"{key}.docx", draft.write, f"{job.label}, part {index}")
 
 
 def _convert(

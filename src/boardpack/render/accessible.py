@@ -96,20 +96,42 @@ class Numbering:
 
 
 def _style_numbering(document) -> dict[str, tuple[str, str]]:
-    """Return, by paragraph style id, the (numId, ilvl) the style (or a style it is based on) numbers with."""
+    """Return, by paragraph style id, the (numId, ilvl) the style (or a style it is based on) numbers with.
+
+    Read from the styles' XML, as python-docx reads it (a style with no type is a paragraph style, the
+    first style with an id is the one ``w:basedOn`` names): walking its style proxies took a tenth of a
+    second a document.
+    """
+    styles = list(document.styles.element.iterchildren(qn("w:style")))
+    by_id: dict[str, object] = {}
+    for style in styles:
+        by_id.setdefault(style.get(qn("w:styleId")), style)
     found: dict[str, tuple[str, str]] = {}
-    for style in document.styles:
-        chain = style
-        while chain is not None and style.type == WD_STYLE_TYPE.PARAGRAPH:
-            ppr = chain.element.pPr
-            num_pr = ppr.find(qn("w:numPr")) if ppr is not None else None
-            num_id = num_pr.find(qn("w:numId")) if num_pr is not None else None
+    for style in styles:
+        if style.get(qn("w:type"), "paragraph") != "paragraph":
+            continue
+        chain, seen = style, set()
+        while chain is not None and id(chain) not in seen:
+            seen.add(id(chain))
+            num_pr = _grandchild(chain, "w:pPr", "w:numPr")
+            num_id = _grandchild(num_pr, "w:numId")
             if num_id is not None:
                 level = num_pr.find(qn("w:ilvl"))
-                found[style.style_id] = (num_id.get(qn("w:val")), level.get(qn("w:val")) if level is not None else "0")
+                found[style.get(qn("w:styleId"))] = (
+                    num_id.get(qn("w:val")),
+                    level.get(qn("w:val")) if level is not None else "0",
+                )
                 break
-            chain = chain.base_style
+            based_on = _grandchild(chain, "w:basedOn")
+            chain = by_id.get(based_on.get(qn("w:val"))) if based_on is not None else None
     return found
+
+
+def _grandchild(element, *tags: str):
+    """The first descendant of *element* down the path *tags* (first child of each tag), or None."""
+    for tag in tags:
+        element = element.find(qn(tag)) if element is not None else None
+    return element
 
 
 def restart_lists(document) -> int:

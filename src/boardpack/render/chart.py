@@ -1,15 +1,73 @@
-"""Draw an action plan's progress as a stacked bar chart (matplotlib), with its alt text."""
+"""Draw an action plan's progress as a stacked bar chart (matplotlib), with its alt text.
+
+A drawn chart is kept (``chart_file``) by a digest of what it draws and of the code that draws it, so
+a rebuild whose status table is unchanged (a paragraph edit of the covering report) neither redraws
+nor imports matplotlib.
+"""
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import importlib.metadata
+import json
 import textwrap
 import warnings
 from pathlib import Path
+from typing import Protocol
 
 from ..plan.model import StatusTable
 from ..plan.wording import Wording
+from ..util import code_digest
 
 FONT = ["Liberation Sans", "Arial", "DejaVu Sans"]
+
+
+class Store(Protocol):
+    """Where drawn charts are kept between builds: the build cache (``pipeline/cache.py``)."""
+
+    def read(self, key: str, suffix: str) -> bytes | None: ...
+
+    def write(self, key: str, suffix: str, data: bytes) -> None: ...
+
+
+def chart_file(table: StatusTable, out: Path, axis_label: str, store: Store | None = None) -> Path:
+    """Write *table*'s chart to *out* (as ``draw_status_chart``), from *store* when drawn before; return *out*."""
+    if store is None:
+        return draw_status_chart(table, out, axis_label)
+    key, suffix = chart_entry(table, axis_label, out.suffix)
+    cached = store.read(key, suffix)
+    if cached is not None:
+        out.write_bytes(cached)
+        return out
+    draw_status_chart(table, out, axis_label)
+    store.write(key, suffix, out.read_bytes())
+    return out
+
+
+def chart_entry(table: StatusTable, axis_label: str, fmt: str = ".png") -> tuple[str, str]:
+    """Return the key and suffix *table*'s chart in format *fmt* is kept under in a ``Store``."""
+    return chart_key(table, axis_label, fmt), f".chart{fmt}"
+
+
+def chart_key(table: StatusTable, axis_label: str, fmt: str) -> str:
+    """Return a digest of everything ``draw_status_chart`` draws from (the themes, counts, statuses and
+    their colours, the axis label, the format), of boardpack's code and of matplotlib's version (read
+    from its installed metadata: importing it costs a second, which a chart in the cache never pays)."""
+    drawn = {
+        "rows": [[row.theme, list(row.counts)] for row in table.rows],
+        "statuses": [[status.name, status.fill] for status in table.statuses],
+        "axis": axis_label,
+        "format": fmt,
+        "matplotlib": _matplotlib_version(),
+        "code": code_digest(),
+    }
+    return hashlib.sha256(json.dumps(drawn, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+@functools.cache
+def _matplotlib_version() -> str:
+    return importlib.metadata.version("matplotlib")
 
 
 def draw_status_chart(table: StatusTable, out: Path, axis_label: str = "Number of actions") -> Path:

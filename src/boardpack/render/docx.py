@@ -8,8 +8,13 @@ strict: a template can read nothing but its context, and a misspelt field is an 
 from __future__ import annotations
 
 import functools
+import hashlib
+import io
 import re
 import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -21,14 +26,14 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..appendix.actions_context import appendix_context
-from ..appendix.parts import cut_body, drop_page_fields, part_body, snap_widths
+from ..appendix.parts import cut_body, drop_page_fields, part_body, part_digests, shell, snap_widths
 from ..errors import Location, Problem, RenderError
 from ..plan.model import Meeting, NumberedAppendix, NumberedBlock, NumberedPaper
 from ..plan.templates import TEMPLATES_DIR
 from ..plan.wording import Wording
 from ..util import long_date
 from .accessible import finish
-from .chart import alt_text, draw_status_chart
+from .chart import Store, alt_text, chart_file
 from .layout import fit_document_tables, set_widths
 from .properties import describe, fit
 
@@ -39,11 +44,14 @@ WRITTEN_TEMPLATE = "written.docx"
 STATUS_TABLE_STYLE = "Status Table"
 
 
-def render_report(paper: NumberedPaper, meeting: Meeting, out: Path, template_dir: Path = TEMPLATES_DIR) -> Path:
-    """Render *paper*'s covering report to *out* (.docx) and return the path."""
+def render_report(
+    paper: NumberedPaper, meeting: Meeting, out: Path, template_dir: Path = TEMPLATES_DIR, charts: Store | None = None
+) -> Path:
+    """Render *paper*'s covering report to *out* (.docx) and return the path; its charts are kept in, and
+    taken from, *charts* (the build cache) when given."""
     doc = _load(template_dir / REPORT_TEMPLATE)
-    with tempfile.TemporaryDirectory(prefix="boardpack-charts-") as charts:
-        context = _report_context(doc, paper, meeting, Path(charts))
+    with tempfile.TemporaryDirectory(prefix="boardpack-charts-") as folder:
+        context = _report_context(doc, paper, meeting, Path(folder), charts)
         _render(doc, template_dir / REPORT_TEMPLATE, context)
     _describe_charts(doc, [alt_text(b.table, paper.wording) for b in _status_blocks(paper)])
     _fit_status_tables(doc)
@@ -67,6 +75,14 @@ def render_appendix(
     return out
 
 
+@dataclass(frozen=True)
+class PartDraft:
+    """A part of a long appendix, not yet written: a digest of everything its .docx holds, and how to write it."""
+
+    digest: str
+    write: Callable[[Path], Path]  # write the part's .docx at the path given; return it
+
+
 def render_appendix_parts(
     appendix: NumberedAppendix,
     paper: NumberedPaper,
@@ -78,6 +94,20 @@ def render_appendix_parts(
 ) -> list[Path]:
     """Render a long actions appendix to *out* (.docx, whole) and in parts of *rows* table rows each, to
     *parts_dir*; return the parts' paths (``appendix/parts.py``). The parts print no page number."""
+    drafts = draft_appendix_parts(appendix, paper, meeting, out, rows, template_dir)
+    return [draft.write(parts_dir / f"{out.stem}-part-{n}.docx") for n, draft in enumerate(drafts, 1)]
+
+
+def draft_appendix_parts(
+    appendix: NumberedAppendix,
+    paper: NumberedPaper,
+    meeting: Meeting,
+    out: Path,
+    rows: int,
+    template_dir: Path = TEMPLATES_DIR,
+) -> list[PartDraft]:
+    """Render a long actions appendix to *out* (.docx, whole); return its parts of *rows* table rows each,
+    drafted: a part whose PDF the build cache holds by its digest is never written (``appendix/parts.py``)."""
     template = template_dir / APPENDIX_TEMPLATE
     doc = _load(template)
     context = appendix_context(appendix, paper, meeting, long_date(meeting.date))
@@ -93,16 +123,40 @@ def render_appendix_parts(
     for rel in doc.docx.part.rels.values():  # docxtpl replaced the rendered parts: reach them by relationship
         if rel.reltype in (RT.HEADER, RT.FOOTER):
             drop_page_fields(rel.target_part.element)
-    parts = []
-    document_part, whole = doc.docx.part, body.getparent()
+
+    def write(index: int, path) -> Path:
+        _save_as(doc, part_body(body, cut, index).getparent(), path)  # a copy of the document: saved as it
+        return path
+
+    skeleton = shell(body.getparent())
+    if skeleton is None:  # keyed by what is written, as any document: every part is written (in memory)
+        digests = [_entries_digest(write(index, io.BytesIO())) for index in range(cut.count)]
+    else:
+        digests = part_digests(body, cut, bytes.fromhex(_entries_digest(_save_as(doc, skeleton, io.BytesIO()))))
+    return [PartDraft(digest, functools.partial(write, index)) for index, digest in enumerate(digests)]
+
+
+def _save_as(doc: DocxTemplate, element, out):
+    """Save *doc* with *element* as its document part's XML in *out* (a path or a file); return *out*."""
+    document_part = doc.docx.part
+    whole = document_part._element
+    document_part._element = element
     try:
-        for index in range(cut.count):
-            document_part._element = part_body(body, cut, index).getparent()  # a copy of the document: saved as it
-            parts.append(parts_dir / f"{out.stem}-part-{index + 1}.docx")
-            doc.save(parts[-1])
+        doc.save(out)
     finally:
         document_part._element = whole
-    return parts
+    return out
+
+
+def _entries_digest(docx) -> str:
+    """Return a digest of the entries of the .docx *docx* (a path or a file): names and contents, not dates."""
+    digest = hashlib.sha256()
+    with zipfile.ZipFile(docx) as package:
+        for item in package.infolist():
+            data = package.read(item)
+            for field in (item.filename.encode("utf-8"), data):
+                digest.update(len(field).to_bytes(8, "big") + field)
+    return digest.hexdigest()
 
 
 def render_table_appendix(
@@ -126,13 +180,18 @@ def render_table_appendix(
 
 
 def render_written_appendix(
-    appendix: NumberedAppendix, paper: NumberedPaper, meeting: Meeting, out: Path, template_dir: Path = TEMPLATES_DIR
+    appendix: NumberedAppendix,
+    paper: NumberedPaper,
+    meeting: Meeting,
+    out: Path,
+    template_dir: Path = TEMPLATES_DIR,
+    charts: Store | None = None,
 ) -> Path:
     """Render a written appendix (numbered sections from the plan) to *out* (.docx) and return the path."""
     template = template_dir / WRITTEN_TEMPLATE
     doc = _load(template)
-    with tempfile.TemporaryDirectory(prefix="boardpack-charts-") as charts:
-        sections = _sections_context(doc, appendix.sections, Path(charts), paper.wording)
+    with tempfile.TemporaryDirectory(prefix="boardpack-charts-") as folder:
+        sections = _sections_context(doc, appendix.sections, Path(folder), paper.wording, charts)
         _render(doc, template, {**_appendix_head(appendix, paper, meeting), "sections": sections})
     blocks = [b for s in appendix.sections for b in s.blocks if b.table is not None]
     _describe_charts(doc, [alt_text(b.table, paper.wording) for b in blocks])
@@ -173,23 +232,28 @@ def render_plain(
     return out
 
 
-def _sections_context(doc: DocxTemplate, sections, charts: Path, wording: Wording) -> list[SimpleNamespace]:
-    """Return numbered sections as the template's `sections` loop reads them, charts drawn into *charts*."""
+def _sections_context(
+    doc: DocxTemplate, sections, folder: Path, wording: Wording, charts: Store | None = None
+) -> list[SimpleNamespace]:
+    """Return numbered sections as the template's `sections` loop reads them, charts drawn into *folder*
+    (or taken from *charts*)."""
 
     def block(b: NumberedBlock) -> SimpleNamespace:
         # Namespaces, not dicts: in Jinja `b.items` on a dict is the dict's method.
         values = SimpleNamespace(kind=b.kind, text=b.text, number=b.number, items=b.items, table=b.table, chart=None)
         if b.table is not None:
-            image = draw_status_chart(b.table, charts / f"chart-{b.number}.png", wording("report.chart_axis"))
+            image = chart_file(b.table, folder / f"chart-{b.number}.png", wording("report.chart_axis"), charts)
             values.chart = InlineImage(doc, str(image), width=Cm(15))
         return values
 
     return [SimpleNamespace(number=s.number, heading=s.heading, blocks=[block(b) for b in s.blocks]) for s in sections]
 
 
-def _report_context(doc: DocxTemplate, paper: NumberedPaper, meeting: Meeting, charts: Path) -> dict:
+def _report_context(
+    doc: DocxTemplate, paper: NumberedPaper, meeting: Meeting, folder: Path, charts: Store | None = None
+) -> dict:
     src = paper.paper
-    sections = _sections_context(doc, paper.sections, charts, paper.wording)
+    sections = _sections_context(doc, paper.sections, folder, paper.wording, charts)
     return {
         "committee": meeting.committee,
         "date_long": long_date(meeting.date),
