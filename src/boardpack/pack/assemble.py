@@ -25,7 +25,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem
 
 from ..plan.wording import fill
-from ..stampfont import add_font, pdf_string, stamp_font, stampable
+from ..stampfont import FontStore, add_font, pdf_string, stamp_font, stampable
 from ..util import save_pdf
 from ..xmp import Described, claims_ua, describe_pdf, version_at_least
 
@@ -86,9 +86,15 @@ def page_starts(page_counts: list[int], first: int = 1) -> list[int]:
     return starts
 
 
-def assemble(parts: list[Part], out: Path, info: PackInfo, bookmarks: list[Bookmark] | None = None) -> int:
-    """Write the pack of *parts* to *out*; return its number of pages."""
-    with Assembler() as assembler:
+def assemble(
+    parts: list[Part],
+    out: Path,
+    info: PackInfo,
+    bookmarks: list[Bookmark] | None = None,
+    fonts: FontStore | None = None,
+) -> int:
+    """Write the pack of *parts* to *out*; return its number of pages (its stamp font kept in *fonts*)."""
+    with Assembler(fonts) as assembler:
         for part in parts:
             assembler.add(part)
         return assembler.write(out, info, bookmarks if bookmarks is not None else _bookmarks(parts, assembler.starts))
@@ -98,10 +104,12 @@ class Assembler:
     """A pack assembled one source PDF at a time, in order, then written.
 
     Sources may be added while other documents are still being converted (``Assembler.added``
-    says which); the pack is the same, byte for byte, however its parts arrived.
+    says which); the pack is the same, byte for byte, however its parts arrived. Its stamp font is
+    read from, or kept in, *fonts* (the build cache), if given.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, fonts: FontStore | None = None) -> None:
+        self.fonts = fonts
         self.stack = ExitStack()
         self.pack = pikepdf.new()
         self.tree = _StructTree(self.pack)
@@ -135,7 +143,7 @@ class Assembler:
         """Stamp, label and save the pack to *out*; return its number of pages."""
         with _no_gc():
             self.tree.finish()
-            _stamp(self.pack, info.page_stamp)
+            _stamp(self.pack, info.page_stamp, self.fonts)
             _finish(self.pack, info, bookmarks, ua=self.tagged)
             save_pdf(self.pack, out, deterministic_id=True, min_version=version_at_least(*self.versions))
             return len(self.pack.pages)
@@ -295,10 +303,10 @@ def _offset_keys(page: pikepdf.Dictionary, offset: int) -> None:
     page.Tabs = Name.S  # annotations in structure order
 
 
-def _stamp(pack: pikepdf.Pdf, phrase: str) -> None:
+def _stamp(pack: pikepdf.Pdf, phrase: str, fonts: FontStore | None = None) -> None:
     """Stamp *phrase* ("Page N") at the foot of every page, as a pagination artifact screen readers skip."""
     before, after = _stamp_parts(phrase)
-    font = stamp_font(before + "0123456789" + after)
+    font = stamp_font(before + "0123456789" + after, store=fonts)
     font_ref = font.to_pdf(pack)
     for number, page in enumerate(pack.pages, 1):
         text = f"{before}{number}{after}"
@@ -332,14 +340,14 @@ class NumberPlace:
     bold: bool = False
 
 
-def join(pdfs: list[Path], out: Path, about: Described, number: NumberPlace) -> int:
+def join(pdfs: list[Path], out: Path, about: Described, number: NumberPlace, fonts: FontStore | None = None) -> int:
     """Join *pdfs*, the parts of one document, into *out* with their structure trees; return its pages.
 
     The parts' top elements go under one /Document as if converted together; their bookmarks are
     kept (a later part's under the first part's top one: one H1 a document); every page is numbered
-    at *number*'s place, counting across the parts, as a pagination artifact.
+    at *number*'s place, counting across the parts, as a pagination artifact (its font kept in *fonts*).
     """
-    with Assembler() as assembler:
+    with Assembler(fonts) as assembler:
         marks: list[Bookmark] = []
         for pdf in pdfs:
             source = assembler.add(Part(pdf, None), flat=True)
@@ -347,7 +355,7 @@ def join(pdfs: list[Path], out: Path, about: Described, number: NumberPlace) -> 
         with _no_gc():
             pack = assembler.pack
             assembler.tree.finish()
-            font = stamp_font("0123456789", bold=number.bold)
+            font = stamp_font("0123456789", bold=number.bold, store=fonts)
             font_ref = font.to_pdf(pack)
             for count, page in enumerate(pack.pages, 1):
                 x = number.right - font.width(str(count), number.size)

@@ -121,7 +121,7 @@ def assemble_packs(jobs: list[PackJob], cache: Cache, started: dict[str, Assembl
         if assembler is None or assembler.added != parts[: len(assembler.added)]:
             if assembler is not None:
                 assembler.close()
-            assembler = Assembler()
+            assembler = Assembler(cache)
         with assembler:
             for part in parts[len(assembler.added) :]:
                 assembler.add(part)
@@ -183,7 +183,7 @@ class PackBuilder:
         """Begin the main packs, while LibreOffice converts the *pending* PDFs: each pack takes its
         parts in order up to the first one not converted yet (its front sheet as guessed)."""
         for side, front in self.speculated.items():
-            assembler = self.started[PACKS[side]] = Assembler()
+            assembler = self.started[PACKS[side]] = Assembler(self.cache)
             title = _pack_title(side, False, self.w)
             slots = [slot for item in self._plan(side, None) for slot in item.slots]
             for part in [Part(front.pdf, None, title=title)] + [Part(s.doc.pdf, None, title=s.title) for s in slots]:
