@@ -103,9 +103,12 @@ def assemble(
 class Assembler:
     """A pack assembled one source PDF at a time, in order, then written.
 
-    Sources may be added while other documents are still being converted (``Assembler.added``
-    says which); the pack is the same, byte for byte, however its parts arrived. Its stamp font is
-    read from, or kept in, *fonts* (the build cache), if given.
+    Sources may be copied in while other documents are still being converted (``take``), in any
+    order, and placed in order when their turn comes (``add``; ``Assembler.added`` says which are
+    placed); the pack is the same, byte for byte, however its parts arrived: its objects are numbered
+    as the pack is written, walking it from its root, so neither the order they were copied in nor a
+    taken copy left unplaced shows. Its stamp font is read from, or kept in, *fonts* (the build
+    cache), if given.
     """
 
     def __init__(self, fonts: FontStore | None = None) -> None:
@@ -114,6 +117,7 @@ class Assembler:
         self.pack = pikepdf.new()
         self.tree = _StructTree(self.pack)
         self.added: list[Part] = []
+        self.taken: dict[Path, _Copied] = {}  # copied in ahead of their turn, by file
         self.starts: list[int] = []  # the 0-based page each source starts on
         self.versions: list[str] = []  # each source's header version
         self.tagged = True  # every source tagged: the pack may claim PDF/UA
@@ -124,20 +128,29 @@ class Assembler:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def take(self, pdf: Path) -> None:
+        """Copy *pdf*'s pages and structure into the pack ahead of its turn: its file must be final."""
+        if pdf not in self.taken:
+            with _no_gc():
+                self.taken[pdf] = self._copy(pdf)
+
     def add(self, part: Part, flat: bool = False) -> pikepdf.Pdf:
-        """Copy *part*'s pages and structure after those already added.
+        """Place *part*'s pages and structure after those already added (copied now, unless taken).
 
         *flat* puts the part's top elements straight under the /Document, with no /Sect of its own:
         the parts of one appendix read as the one document they are (``join``).
         """
         with _no_gc():
-            source = self.stack.enter_context(pikepdf.open(part.pdf))
+            copied = self.taken.pop(part.pdf, None) or self._copy(part.pdf)
             self.starts.append(len(self.pack.pages))
-            self.versions.append(source.pdf_version)
-            self.tagged = self.tagged and claims_ua(source)  # every part tagged and claiming PDF/UA-1
-            self.tree.append(source, part.title, flat)
+            self.versions.append(copied.source.pdf_version)
+            self.tagged = self.tagged and claims_ua(copied.source)  # every part tagged and claiming PDF/UA-1
+            self.tree.place(copied, part.title, flat)
             self.added.append(part)
-            return source
+            return copied.source
+
+    def _copy(self, pdf: Path) -> _Copied:
+        return self.tree.copy(self.stack.enter_context(pikepdf.open(pdf)))
 
     def write(self, out: Path, info: PackInfo, bookmarks: list[Bookmark]) -> int:
         """Stamp, label and save the pack to *out*; return its number of pages."""
@@ -166,6 +179,18 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass
+class _Copied:
+    """A source PDF's pages and structure copied into a pack, to be placed: the copied pages, its parent
+    tree (its own keys, copied values), its top elements, its /RoleMap (None: it has no structure)."""
+
+    source: pikepdf.Pdf
+    pages: list
+    entries: list
+    tops: list
+    role_map: Dictionary | dict | None
+
+
 class _StructTree:
     """The pack's structure tree, grown one source PDF at a time."""
 
@@ -176,34 +201,41 @@ class _StructTree:
         self.nums: list = []
         self.next_key = 0
 
-    def append(self, source: pikepdf.Pdf, title: str = "", flat: bool = False) -> None:
-        """Copy *source*'s pages and structure into the pack, as one /Sect titled *title* (or, *flat*,
-        as its top elements under the pack's /Document)."""
+    def copy(self, source: pikepdf.Pdf) -> _Copied:
+        """Copy *source*'s pages and structure into the pack, not placed yet (``place``)."""
         root = source.Root.get("/StructTreeRoot")
         kids = _as_list(root.get("/K")) if root is not None else []
         for kid in kids:  # detach, or copying a kid would drag the source's whole root along
             if "/P" in kid:
                 del kid["/P"]
-        first_page = len(self.pack.pages)
-        self.pack.pages.extend(source.pages)
+        pages = [self.pack.copy_foreign(page.obj) for page in source.pages]
         if root is None:
-            return
-        offset = self.next_key
-        for page in self.pack.pages[first_page:]:
-            _offset_keys(page.obj, offset)
+            return _Copied(source, pages, [], [], None)
         entries = list(_number_tree(root.get("/ParentTree")))
         # One copy_foreign for everything: each call walks what it copies, so many calls cost dearly.
         bundle = source.make_indirect(Array([value for _, value in entries] + kids))
         copied_all = list(self.pack.copy_foreign(bundle))
-        for (key, _), value in zip(entries, copied_all, strict=False):
+        keyed = [(key, value) for (key, _), value in zip(entries, copied_all, strict=False)]
+        return _Copied(source, pages, keyed, copied_all[len(entries) :], root.get("/RoleMap") or {})
+
+    def place(self, copied: _Copied, title: str = "", flat: bool = False) -> None:
+        """Append *copied*'s pages to the pack and its structure to the tree, as one /Sect titled
+        *title* (or, *flat*, as its top elements under the pack's /Document)."""
+        first_page = len(self.pack.pages)
+        self.pack.pages.extend(pikepdf.Page(page) for page in copied.pages)
+        if copied.role_map is None:
+            return
+        offset = self.next_key
+        for page in self.pack.pages[first_page:]:
+            _offset_keys(page.obj, offset)
+        for key, value in copied.entries:
             self.nums += [key + offset, value]
-        self.next_key = offset + max([k for k, _ in entries] + [-1]) + 1
-        tops = copied_all[len(entries) :]
+        self.next_key = offset + max([k for k, _ in copied.entries] + [-1]) + 1
         if flat:
-            self._extend(tops)
+            self._extend(copied.tops)
         else:
-            self.document.K.append(self._section(tops, title))
-        for name, role in (root.get("/RoleMap") or {}).items():
+            self.document.K.append(self._section(copied.tops, title))
+        for name, role in copied.role_map.items():
             if name not in self.role_map:
                 self.role_map[name] = role
 
