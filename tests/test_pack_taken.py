@@ -75,3 +75,24 @@ def test_a_wrong_front_sheet_guess_still_makes_a_cold_builds_packs(plan_copy, tm
     build(plan_copy, cold)
     for name in (PUBLIC_PACK, MEMBERS_PACK):
         assert (out / name).read_bytes() == (cold / name).read_bytes(), name
+
+
+def test_a_cold_build_copies_the_papers_in_while_its_front_sheets_convert(plan_copy, tmp_path, monkeypatch):
+    taken = {}
+    real = PackBuilder._take_papers
+
+    def take_papers(self, pending):
+        real(self, pending)
+        taken.update({name: set(assembler.taken) for name, assembler in self.started.items()})
+
+    monkeypatch.setattr(PackBuilder, "_take_papers", take_papers)
+    out = tmp_path / "out"
+    build(plan_copy, out)
+    reports = {p.parent.name for p in out.glob("*/report.pdf")}  # built in a staging folder, then moved
+
+    def papers_in(name):
+        return {p.parent.name for p in taken[name] if p.name == "report.pdf"}
+
+    assert len(reports) == 5
+    assert papers_in(MEMBERS_PACK) == reports  # every paper, copied in before the front sheets were converted
+    assert "minutes" in papers_in(PUBLIC_PACK) <= reports

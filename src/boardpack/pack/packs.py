@@ -179,11 +179,22 @@ class PackBuilder:
         """Begin the main packs, while LibreOffice converts the *pending* PDFs: each pack copies in
         every part of it already final, whatever comes before it (its front sheet as guessed)."""
         for side, front in self.speculated.items():
+            self._take(side, [front.pdf], pending)
+
+    def _take(self, side: bool, fronts: list[Path], pending: set[Path]) -> None:
+        """Copy into the main pack of *side* (begun if need be) *fronts* and its papers, those not *pending*."""
+        assembler = self.started.get(PACKS[side])
+        if assembler is None:
             assembler = self.started[PACKS[side]] = Assembler(self.cache)
-            slots = [slot for item in self._plan(side, None) for slot in item.slots]
-            for pdf in [front.pdf] + [s.doc.pdf for s in slots]:
-                if pdf not in pending:
-                    assembler.take(pdf)
+        slots = [slot for item in self._plan(side, None) for slot in item.slots]
+        for pdf in fronts + [s.doc.pdf for s in slots]:
+            if pdf not in pending:
+                assembler.take(pdf)
+
+    def _take_papers(self, pending: set[Path]) -> None:
+        """Copy the papers into both main packs while LibreOffice converts their front sheets (*pending*)."""
+        for side in (False, True):
+            self._take(side, [], pending)
 
     def close(self) -> None:
         """Let go of packs begun and not written."""
@@ -207,7 +218,8 @@ class PackBuilder:
         front_pages = {r: 1 for r in sides}
         for _ in range(2):  # once more if a front sheet came out longer than assumed
             fronts = {r: self._front_sheet(plans[r], r, markings[r], front_pages[r], supplement) for r in sides}
-            produce(list(fronts.values()), self.cache, self.meeting.date, self.converter)
+            meanwhile = self._take_papers if supplement is None else None  # the papers are final now
+            produce(list(fronts.values()), self.cache, self.meeting.date, self.converter, meanwhile=meanwhile)
             actual = {r: self._pages(fronts[r].pdf) for r in sides}
             if actual == front_pages:
                 break
