@@ -83,7 +83,7 @@ def test_packs_begun_while_converting_are_the_packs_a_cold_build_makes(built_cop
 
     def preassemble(self, pending):
         real(self, pending)
-        begun.update({name: len(assembler.added) for name, assembler in self.started.items()})
+        begun.update({name: len(assembler.taken) for name, assembler in self.started.items()})
 
     monkeypatch.setattr(PackBuilder, "preassemble", preassemble)
     paper = plan / "risk-management-update" / "paper.yaml"

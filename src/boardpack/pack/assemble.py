@@ -25,7 +25,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem
 
 from ..plan.wording import fill
-from ..stampfont import add_font, pdf_string, stamp_font, stampable
+from ..stampfont import FontStore, add_font, pdf_string, stamp_font, stampable
 from ..util import save_pdf
 from ..xmp import Described, claims_ua, describe_pdf, version_at_least
 
@@ -86,9 +86,15 @@ def page_starts(page_counts: list[int], first: int = 1) -> list[int]:
     return starts
 
 
-def assemble(parts: list[Part], out: Path, info: PackInfo, bookmarks: list[Bookmark] | None = None) -> int:
-    """Write the pack of *parts* to *out*; return its number of pages."""
-    with Assembler() as assembler:
+def assemble(
+    parts: list[Part],
+    out: Path,
+    info: PackInfo,
+    bookmarks: list[Bookmark] | None = None,
+    fonts: FontStore | None = None,
+) -> int:
+    """Write the pack of *parts* to *out*; return its number of pages (its stamp font kept in *fonts*)."""
+    with Assembler(fonts) as assembler:
         for part in parts:
             assembler.add(part)
         return assembler.write(out, info, bookmarks if bookmarks is not None else _bookmarks(parts, assembler.starts))
@@ -97,15 +103,21 @@ def assemble(parts: list[Part], out: Path, info: PackInfo, bookmarks: list[Bookm
 class Assembler:
     """A pack assembled one source PDF at a time, in order, then written.
 
-    Sources may be added while other documents are still being converted (``Assembler.added``
-    says which); the pack is the same, byte for byte, however its parts arrived.
+    Sources may be copied in while other documents are still being converted (``take``), in any
+    order, and placed in order when their turn comes (``add``; ``Assembler.added`` says which are
+    placed); the pack is the same, byte for byte, however its parts arrived: its objects are numbered
+    as the pack is written, walking it from its root, so neither the order they were copied in nor a
+    taken copy left unplaced shows. Its stamp font is read from, or kept in, *fonts* (the build
+    cache), if given.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, fonts: FontStore | None = None) -> None:
+        self.fonts = fonts
         self.stack = ExitStack()
         self.pack = pikepdf.new()
         self.tree = _StructTree(self.pack)
         self.added: list[Part] = []
+        self.taken: dict[Path, _Copied] = {}  # copied in ahead of their turn, by file
         self.starts: list[int] = []  # the 0-based page each source starts on
         self.versions: list[str] = []  # each source's header version
         self.tagged = True  # every source tagged: the pack may claim PDF/UA
@@ -116,26 +128,35 @@ class Assembler:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def take(self, pdf: Path) -> None:
+        """Copy *pdf*'s pages and structure into the pack ahead of its turn: its file must be final."""
+        if pdf not in self.taken:
+            with _no_gc():
+                self.taken[pdf] = self._copy(pdf)
+
     def add(self, part: Part, flat: bool = False) -> pikepdf.Pdf:
-        """Copy *part*'s pages and structure after those already added.
+        """Place *part*'s pages and structure after those already added (copied now, unless taken).
 
         *flat* puts the part's top elements straight under the /Document, with no /Sect of its own:
         the parts of one appendix read as the one document they are (``join``).
         """
         with _no_gc():
-            source = self.stack.enter_context(pikepdf.open(part.pdf))
+            copied = self.taken.pop(part.pdf, None) or self._copy(part.pdf)
             self.starts.append(len(self.pack.pages))
-            self.versions.append(source.pdf_version)
-            self.tagged = self.tagged and claims_ua(source)  # every part tagged and claiming PDF/UA-1
-            self.tree.append(source, part.title, flat)
+            self.versions.append(copied.source.pdf_version)
+            self.tagged = self.tagged and claims_ua(copied.source)  # every part tagged and claiming PDF/UA-1
+            self.tree.place(copied, part.title, flat)
             self.added.append(part)
-            return source
+            return copied.source
+
+    def _copy(self, pdf: Path) -> _Copied:
+        return self.tree.copy(self.stack.enter_context(pikepdf.open(pdf)))
 
     def write(self, out: Path, info: PackInfo, bookmarks: list[Bookmark]) -> int:
         """Stamp, label and save the pack to *out*; return its number of pages."""
         with _no_gc():
             self.tree.finish()
-            _stamp(self.pack, info.page_stamp)
+            _stamp(self.pack, info.page_stamp, self.fonts)
             _finish(self.pack, info, bookmarks, ua=self.tagged)
             save_pdf(self.pack, out, deterministic_id=True, min_version=version_at_least(*self.versions))
             return len(self.pack.pages)
@@ -158,6 +179,18 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass
+class _Copied:
+    """A source PDF's pages and structure copied into a pack, to be placed: the copied pages, its parent
+    tree (its own keys, copied values), its top elements, its /RoleMap (None: it has no structure)."""
+
+    source: pikepdf.Pdf
+    pages: list
+    entries: list
+    tops: list
+    role_map: Dictionary | dict | None
+
+
 class _StructTree:
     """The pack's structure tree, grown one source PDF at a time."""
 
@@ -168,34 +201,41 @@ class _StructTree:
         self.nums: list = []
         self.next_key = 0
 
-    def append(self, source: pikepdf.Pdf, title: str = "", flat: bool = False) -> None:
-        """Copy *source*'s pages and structure into the pack, as one /Sect titled *title* (or, *flat*,
-        as its top elements under the pack's /Document)."""
+    def copy(self, source: pikepdf.Pdf) -> _Copied:
+        """Copy *source*'s pages and structure into the pack, not placed yet (``place``)."""
         root = source.Root.get("/StructTreeRoot")
         kids = _as_list(root.get("/K")) if root is not None else []
         for kid in kids:  # detach, or copying a kid would drag the source's whole root along
             if "/P" in kid:
                 del kid["/P"]
-        first_page = len(self.pack.pages)
-        self.pack.pages.extend(source.pages)
+        pages = [self.pack.copy_foreign(page.obj) for page in source.pages]
         if root is None:
-            return
-        offset = self.next_key
-        for page in self.pack.pages[first_page:]:
-            _offset_keys(page.obj, offset)
+            return _Copied(source, pages, [], [], None)
         entries = list(_number_tree(root.get("/ParentTree")))
         # One copy_foreign for everything: each call walks what it copies, so many calls cost dearly.
         bundle = source.make_indirect(Array([value for _, value in entries] + kids))
         copied_all = list(self.pack.copy_foreign(bundle))
-        for (key, _), value in zip(entries, copied_all, strict=False):
+        keyed = [(key, value) for (key, _), value in zip(entries, copied_all, strict=False)]
+        return _Copied(source, pages, keyed, copied_all[len(entries) :], root.get("/RoleMap") or {})
+
+    def place(self, copied: _Copied, title: str = "", flat: bool = False) -> None:
+        """Append *copied*'s pages to the pack and its structure to the tree, as one /Sect titled
+        *title* (or, *flat*, as its top elements under the pack's /Document)."""
+        first_page = len(self.pack.pages)
+        self.pack.pages.extend(pikepdf.Page(page) for page in copied.pages)
+        if copied.role_map is None:
+            return
+        offset = self.next_key
+        for page in self.pack.pages[first_page:]:
+            _offset_keys(page.obj, offset)
+        for key, value in copied.entries:
             self.nums += [key + offset, value]
-        self.next_key = offset + max([k for k, _ in entries] + [-1]) + 1
-        tops = copied_all[len(entries) :]
+        self.next_key = offset + max([k for k, _ in copied.entries] + [-1]) + 1
         if flat:
-            self._extend(tops)
+            self._extend(copied.tops)
         else:
-            self.document.K.append(self._section(tops, title))
-        for name, role in (root.get("/RoleMap") or {}).items():
+            self.document.K.append(self._section(copied.tops, title))
+        for name, role in copied.role_map.items():
             if name not in self.role_map:
                 self.role_map[name] = role
 
@@ -295,10 +335,10 @@ def _offset_keys(page: pikepdf.Dictionary, offset: int) -> None:
     page.Tabs = Name.S  # annotations in structure order
 
 
-def _stamp(pack: pikepdf.Pdf, phrase: str) -> None:
+def _stamp(pack: pikepdf.Pdf, phrase: str, fonts: FontStore | None = None) -> None:
     """Stamp *phrase* ("Page N") at the foot of every page, as a pagination artifact screen readers skip."""
     before, after = _stamp_parts(phrase)
-    font = stamp_font(before + "0123456789" + after)
+    font = stamp_font(before + "0123456789" + after, store=fonts)
     font_ref = font.to_pdf(pack)
     for number, page in enumerate(pack.pages, 1):
         text = f"{before}{number}{after}"
@@ -332,14 +372,14 @@ class NumberPlace:
     bold: bool = False
 
 
-def join(pdfs: list[Path], out: Path, about: Described, number: NumberPlace) -> int:
+def join(pdfs: list[Path], out: Path, about: Described, number: NumberPlace, fonts: FontStore | None = None) -> int:
     """Join *pdfs*, the parts of one document, into *out* with their structure trees; return its pages.
 
     The parts' top elements go under one /Document as if converted together; their bookmarks are
     kept (a later part's under the first part's top one: one H1 a document); every page is numbered
-    at *number*'s place, counting across the parts, as a pagination artifact.
+    at *number*'s place, counting across the parts, as a pagination artifact (its font kept in *fonts*).
     """
-    with Assembler() as assembler:
+    with Assembler(fonts) as assembler:
         marks: list[Bookmark] = []
         for pdf in pdfs:
             source = assembler.add(Part(pdf, None), flat=True)
@@ -347,7 +387,7 @@ def join(pdfs: list[Path], out: Path, about: Described, number: NumberPlace) -> 
         with _no_gc():
             pack = assembler.pack
             assembler.tree.finish()
-            font = stamp_font("0123456789", bold=number.bold)
+            font = stamp_font("0123456789", bold=number.bold, store=fonts)
             font_ref = font.to_pdf(pack)
             for count, page in enumerate(pack.pages, 1):
                 x = number.right - font.width(str(count), number.size)

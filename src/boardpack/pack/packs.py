@@ -110,21 +110,17 @@ class PackJob:
 def assemble_packs(jobs: list[PackJob], cache: Cache, started: dict[str, Assembler] | None = None) -> list[BuiltPack]:
     """Write each pack (from the cache when its parts are unchanged) and return them in order.
 
-    *started* holds packs begun while LibreOffice converted (by file name): one whose parts so far
-    lead the pack's parts is carried on; any other is dropped.
+    *started* holds packs begun while LibreOffice converted (by file name), their final parts copied
+    in already (``Assembler.take``): each is carried on, and a part it took and the pack does not
+    have (a front sheet guessed wrong) is left out of the file it writes.
     """
     started = started if started is not None else {}
     todo = [job for job in jobs if not cache.fetch(job.pack.key, {".pdf": job.pack.path})]
     for job in todo:  # a public pack that fails its leak check fails the build, and this cache with it
-        parts = [_in_tree(part) for part in job.parts]
-        assembler = started.pop(job.pack.path.name, None)
-        if assembler is None or assembler.added != parts[: len(assembler.added)]:
-            if assembler is not None:
-                assembler.close()
-            assembler = Assembler()
+        assembler = started.pop(job.pack.path.name, None) or Assembler(cache)
         with assembler:
-            for part in parts[len(assembler.added) :]:
-                assembler.add(part)
+            for part in job.parts:
+                assembler.add(_in_tree(part))
             assembler.write(job.pack.path, job.info, job.bookmarks)
         cache.store(job.pack.key, {".pdf": job.pack.path})
     return [job.pack if job in todo else replace(job.pack, cached=True) for job in jobs]
@@ -180,16 +176,25 @@ class PackBuilder:
         return jobs
 
     def preassemble(self, pending: set[Path]) -> None:
-        """Begin the main packs, while LibreOffice converts the *pending* PDFs: each pack takes its
-        parts in order up to the first one not converted yet (its front sheet as guessed)."""
+        """Begin the main packs, while LibreOffice converts the *pending* PDFs: each pack copies in
+        every part of it already final, whatever comes before it (its front sheet as guessed)."""
         for side, front in self.speculated.items():
-            assembler = self.started[PACKS[side]] = Assembler()
-            title = _pack_title(side, False, self.w)
-            slots = [slot for item in self._plan(side, None) for slot in item.slots]
-            for part in [Part(front.pdf, None, title=title)] + [Part(s.doc.pdf, None, title=s.title) for s in slots]:
-                if part.pdf in pending:
-                    break
-                assembler.add(part)
+            self._take(side, [front.pdf], pending)
+
+    def _take(self, side: bool, fronts: list[Path], pending: set[Path]) -> None:
+        """Copy into the main pack of *side* (begun if need be) *fronts* and its papers, those not *pending*."""
+        assembler = self.started.get(PACKS[side])
+        if assembler is None:
+            assembler = self.started[PACKS[side]] = Assembler(self.cache)
+        slots = [slot for item in self._plan(side, None) for slot in item.slots]
+        for pdf in fronts + [s.doc.pdf for s in slots]:
+            if pdf not in pending:
+                assembler.take(pdf)
+
+    def _take_papers(self, pending: set[Path]) -> None:
+        """Copy the papers into both main packs while LibreOffice converts their front sheets (*pending*)."""
+        for side in (False, True):
+            self._take(side, [], pending)
 
     def close(self) -> None:
         """Let go of packs begun and not written."""
@@ -213,7 +218,8 @@ class PackBuilder:
         front_pages = {r: 1 for r in sides}
         for _ in range(2):  # once more if a front sheet came out longer than assumed
             fronts = {r: self._front_sheet(plans[r], r, markings[r], front_pages[r], supplement) for r in sides}
-            produce(list(fronts.values()), self.cache, self.meeting.date, self.converter)
+            meanwhile = self._take_papers if supplement is None else None  # the papers are final now
+            produce(list(fronts.values()), self.cache, self.meeting.date, self.converter, meanwhile=meanwhile)
             actual = {r: self._pages(fronts[r].pdf) for r in sides}
             if actual == front_pages:
                 break

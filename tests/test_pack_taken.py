@@ -1,0 +1,98 @@
+"""Packs begun while LibreOffice converts: every part already final is copied in ahead of its turn
+(``Assembler.take``), in any order, and the pack written is byte for byte the pack of a cold build,
+even when the front sheet guessed before the papers were converted turns out wrong."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from boardpack.pack.assemble import Assembler, PackInfo, Part, _bookmarks, assemble
+from boardpack.pack.packs import MEMBERS_PACK, PUBLIC_PACK, PackBuilder
+from boardpack.pipeline import builder
+from boardpack.pipeline.builder import build
+
+pytestmark = pytest.mark.e2e
+INFO = PackInfo("A pack", "A meeting", "A committee")
+
+
+def papers(built):
+    return sorted(p for p in built.rglob("*.pdf") if "pack" not in p.name and "supplement" not in p.name)
+
+
+def test_parts_taken_in_any_order_make_the_pack_made_in_order(built_example, tmp_path):
+    pdfs = papers(built_example)
+    assert len(pdfs) >= 5
+    parts = [Part(pdf, f"{n}. {pdf.stem}", level=n % 2, title=pdf.parent.name) for n, pdf in enumerate(pdfs)]
+    assemble(parts, tmp_path / "in-order.pdf", INFO)
+    shuffled = random.Random(14).sample(pdfs, len(pdfs) - 1)  # one part is left to be copied in its turn
+    with Assembler() as assembler:
+        for pdf in shuffled:
+            assembler.take(pdf)
+        assembler.take(built_example / PUBLIC_PACK)  # taken, and never placed: it must not show
+        for part in parts:
+            assembler.add(part)
+        assert list(assembler.taken) == [built_example / PUBLIC_PACK]
+        assembler.write(tmp_path / "taken.pdf", INFO, _bookmarks(parts, assembler.starts))
+    assert (tmp_path / "taken.pdf").read_bytes() == (tmp_path / "in-order.pdf").read_bytes()
+
+
+def test_a_wrong_front_sheet_guess_still_makes_a_cold_builds_packs(plan_copy, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    build(plan_copy, out)
+    seen = {}
+    real = PackBuilder.preassemble
+
+    def preassemble(self, pending):
+        real(self, pending)
+        seen["pending"] = set(pending)
+        seen["fronts"] = {job.pdf for job in self.speculated.values()}
+        seen["taken"] = {name: set(assembler.taken) for name, assembler in self.started.items()}
+
+    monkeypatch.setattr(PackBuilder, "preassemble", preassemble)
+    real_assemble = builder.assemble_packs
+
+    def assemble_packs(jobs, cache, started):
+        seen["fronts used"] = {job.parts[0].pdf for job in jobs}
+        return real_assemble(jobs, cache, started)
+
+    monkeypatch.setattr(builder, "assemble_packs", assemble_packs)
+    paper = plan_copy / "minutes" / "paper.yaml"  # item 1: three more pages move every later item
+    words = "Words fill the page. " * 40
+    more = "".join(f"      - >\n        A long late addition, paragraph {n}. {words}\n" for n in range(12))
+    text = paper.read_text(encoding="utf-8")
+    paper.write_text(text.replace("    paragraphs:\n", "    paragraphs:\n" + more, 1), "utf-8")
+    assert build(plan_copy, out).rebuilt == ("minutes report",)
+    minutes = out / "minutes" / "report.pdf"
+    for name in (PUBLIC_PACK, MEMBERS_PACK):
+        taken = seen["taken"][name]
+        assert minutes not in taken and not taken & seen["pending"]
+        assert len(taken) >= 4  # the items after the edited one too, not only those before it
+    # the guessed front sheets were wrong (the minutes grew): made again, and the packs hold those
+    assert seen["fronts"] and not seen["fronts"] & seen["fronts used"]
+    cold = tmp_path / "cold"
+    build(plan_copy, cold)
+    for name in (PUBLIC_PACK, MEMBERS_PACK):
+        assert (out / name).read_bytes() == (cold / name).read_bytes(), name
+
+
+def test_a_cold_build_copies_the_papers_in_while_its_front_sheets_convert(plan_copy, tmp_path, monkeypatch):
+    taken = {}
+    real = PackBuilder._take_papers
+
+    def take_papers(self, pending):
+        real(self, pending)
+        taken.update({name: set(assembler.taken) for name, assembler in self.started.items()})
+
+    monkeypatch.setattr(PackBuilder, "_take_papers", take_papers)
+    out = tmp_path / "out"
+    build(plan_copy, out)
+    reports = {p.parent.name for p in out.glob("*/report.pdf")}  # built in a staging folder, then moved
+
+    def papers_in(name):
+        return {p.parent.name for p in taken[name] if p.name == "report.pdf"}
+
+    assert len(reports) == 5
+    assert papers_in(MEMBERS_PACK) == reports  # every paper, copied in before the front sheets were converted
+    assert "minutes" in papers_in(PUBLIC_PACK) <= reports
