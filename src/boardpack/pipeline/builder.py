@@ -395,15 +395,19 @@ def _appendix_job(
     key = fingerprint("appendix", file_digest(templates / template), head, appendix)
     rows = rows_per_part(part_rows)
     if isinstance(source, ActionsSource) and appendix.plan is not None and len(appendix.plan.actions) > rows:
-        return _parted_job(appendix, paper, meeting, templates, docx, fingerprint(key, "parts", rows), rows, label)
+        key = fingerprint(key, "parts", rows)
+        return _parted_job(appendix, paper, meeting, templates, docx, key, rows, label, fonts=charts)
     return Job(key, docx, partial(_render_appendix_to, render, appendix, paper, meeting, templates), label, reads=reads)
 
 
-def _parted_job(appendix, paper, meeting, templates: Path, docx: Path, key: str, rows: int, label: str) -> Job:
-    """Return the job that makes a long actions appendix in parts of *rows* rows (``appendix/parts.py``)."""
+def _parted_job(
+    appendix, paper, meeting, templates: Path, docx: Path, key: str, rows: int, label: str, fonts: Cache | None = None
+) -> Job:
+    """Return the job that makes a long actions appendix in parts of *rows* rows (``appendix/parts.py``); the
+    font its page numbers are stamped in is kept in *fonts* (the build cache)."""
     folder = docx.parents[1] / CACHE_DIR / f"parts-{key[:16]}"  # the parts, while this build runs
     render = partial(draft_appendix_parts, appendix, paper, meeting, rows=rows)
-    join = partial(join_appendix, whole=docx, day=meeting.date)
+    join = partial(join_appendix, whole=docx, day=meeting.date, fonts=fonts)
     return Job(key, docx, partial(render, template_dir=templates), label, parted=Parted(folder, join))
 
 

@@ -10,6 +10,7 @@ from docx import Document
 from docx.enum.text import WD_TAB_ALIGNMENT
 
 from ..pack.assemble import NumberPlace, join
+from ..stampfont import FontStore
 from .normalize import described
 
 # LibreOffice puts a footer line's baseline this many font sizes above the footer distance (measured:
@@ -32,9 +33,10 @@ def page_number_place(docx: Path) -> NumberPlace:
     return NumberPlace(round(right, 2), round(baseline, 2), size, bold)
 
 
-def join_appendix(pdfs: list[Path], out: Path, whole: Path, day: dt.date) -> Path:
-    """Join the converted parts *pdfs* of the appendix whose whole .docx is *whole* into *out*."""
+def join_appendix(pdfs: list[Path], out: Path, whole: Path, day: dt.date, fonts: FontStore | None = None) -> Path:
+    """Join the converted parts *pdfs* of the appendix whose whole .docx is *whole* into *out* (the page
+    numbers' font kept in *fonts*)."""
     with pikepdf.open(pdfs[0]) as first:
         about = described(first, day, ua=True)  # join claims PDF/UA only if every part does
-    join(pdfs, out, about, page_number_place(whole))
+    join(pdfs, out, about, page_number_place(whole), fonts)
     return out
