@@ -30,8 +30,8 @@ from .test_service import BOARDPACK, alive, cli
 # The program as `boardpack` runs it, saying after the command which libraries this process imported.
 IMPORTS = (
     "import sys; from boardpack.cli import run; code = run(); "
-    "print('imported:', ' '.join(m for m in ('pikepdf', 'docx', 'docxtpl', 'openpyxl', 'matplotlib') if m in sys.modules), "
-    "file=sys.stderr); sys.exit(code)"
+    "heavy = ('pikepdf', 'docx', 'docxtpl', 'openpyxl', 'matplotlib'); "
+    "print('imported:', ' '.join(m for m in heavy if m in sys.modules), file=sys.stderr); sys.exit(code)"
 )
 
 
