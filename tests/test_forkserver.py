@@ -89,7 +89,7 @@ def test_a_build_after_the_first_runs_in_the_fork_server_and_writes_what_it_woul
     second = subprocess.run([sys.executable, "-c", IMPORTS, "build", str(plan_copy), "--out", str(out)],
                             capture_output=True, text=True, timeout=300)  # fmt: skip
     assert second.returncode == 0, second.stderr
-    assert second.stderr.splitlines()[-1] .rstrip() == "imported:"  # this process read no document: the fork server did
+    assert second.stderr.splitlines()[-1].rstrip() == "imported:"  # this process read no document: the fork server did
     assert re.fullmatch(rf"built \d+ documents into {re.escape(str(out))}", second.stdout.splitlines()[-1])
     assert f"wrote {out / PAPER / 'report.pdf'}" in second.stdout
     text = " ".join(page.extract_text() for page in PdfReader(out / PAPER / "report.pdf").pages)
@@ -111,7 +111,7 @@ def test_a_bad_plan_in_the_fork_server_is_named_by_file_and_line_and_exits_1(run
     assert result.returncode == 1
     assert f"{paper}:{lines + 2}:1: YAML syntax" in result.stderr
     assert "boardpack: 1 problem; nothing was written" in result.stderr and "Traceback" not in result.stderr
-    assert result.stderr.splitlines()[-1] .rstrip() == "imported:"  # and it was the fork server that read the plan
+    assert result.stderr.splitlines()[-1].rstrip() == "imported:"  # and it was the fork server that read the plan
     assert not (tmp_path / "o").exists()
 
 
