@@ -1,14 +1,19 @@
-"""The site's leak check with a warm build cache: what it reads is kept, what it finds is never hidden."""
+"""The site with a warm build cache: the leak check keeps what it reads and never what it finds; a page
+rendered once from the same values is not rendered again."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from markupsafe import Markup
 
 import boardpack.site.leaks as leaks
+import boardpack.site.write as write
 from boardpack.pipeline.cache import Cache
-from boardpack.site.leaks import Prints, site_leaks
+from boardpack.site.leaks import Memory, Prints, site_leaks
+from boardpack.site.write import PageHead, page_key
 from tests.test_site_leaks import BOILERPLATE, PUBLIC, SECRET, TITLE, page, site
 
 OTHER = "Members asked for the county lines briefing to be circulated before the next meeting of the Panel."
@@ -110,3 +115,34 @@ def test_prints_round_trip_and_a_damaged_entry_is_read_again(tmp_path, reads):
         entry.write_bytes(b"\x05")
     reads.clear()
     assert len(check(root, builds.cache())) == 1 and reads.count(root / "index.html") == 2  # re-read, then exact
+
+
+def test_a_page_is_rendered_once_for_the_same_template_and_values(tmp_path, monkeypatch):
+    context = {"site": PageHead("Audit Panel", "Pack", "OFFICIAL"), "date_long": "19 December 2017", "root": "../"}
+    context["page"] = (Markup("<b>kept as markup</b>"), "a <plain> string", ("two", 2))
+    again = {
+        k: (v if k != "page" else (Markup("<b>kept as" + " markup</b>"), "a <plain> string", ("two", 2)))
+        for k, v in context.items()
+    }
+    assert page_key("paper.html", context) == page_key("paper.html", again)  # equal values, other objects
+    assert page_key("paper.html", context) != page_key("index.html", context)
+    as_text = {**context, "page": ("<b>kept as markup</b>", *context["page"][1:])}  # a str prints escaped
+    assert page_key("paper.html", context) != page_key("paper.html", as_text)
+    changed = {**context, "site": PageHead("Audit Panel", "Pack", "OFFICIAL-SENSITIVE")}
+    assert page_key("paper.html", context) != page_key("paper.html", changed)
+
+    rendered = []
+
+    class Template:
+        def render(self, given):
+            rendered.append(given)
+            return f"<p>{given['site'].marking} – {given['root']}</p>\n"
+
+    monkeypatch.setattr(write, "environment", lambda: SimpleNamespace(get_template=lambda name: Template()))
+    store = Memory()
+    first, second = tmp_path / "first.html", tmp_path / "second.html"
+    write._page(first, "paper.html", context, store)
+    write._page(second, "paper.html", again, store)
+    assert len(rendered) == 1 and second.read_bytes() == first.read_bytes() == "<p>OFFICIAL – ../</p>\n".encode()
+    write._page(second, "paper.html", changed, store)
+    assert len(rendered) == 2 and "OFFICIAL-SENSITIVE" in second.read_text(encoding="utf-8")
