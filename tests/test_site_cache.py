@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-import jinja2
 import pytest
 from markupsafe import Markup
 
@@ -147,22 +146,3 @@ def test_a_page_is_rendered_once_for_the_same_template_and_values(tmp_path, monk
     assert len(rendered) == 1 and second.read_bytes() == first.read_bytes() == "<p>OFFICIAL – ../</p>\n".encode()
     write._page(second, "paper.html", changed, store)
     assert len(rendered) == 2 and "OFFICIAL-SENSITIVE" in second.read_text(encoding="utf-8")
-
-
-def test_templates_compiled_once_are_loaded_from_the_store():
-    store = Memory()
-
-    def fresh() -> jinja2.Environment:
-        env = jinja2.Environment(loader=write.environment().loader, bytecode_cache=write.Compiled(store))
-        return env
-
-    first = fresh().get_template("site.css")
-    assert [suffix for _, suffix in store.kept] == [write.BYTECODE_SUFFIX]
-    second = fresh()
-    second.compile = None  # a template compiled again would fail here
-    assert second.get_template("site.css").render() == first.render()
-    (key,) = [key for key, _ in store.kept]
-    store.kept[key, write.BYTECODE_SUFFIX] = b"not what Jinja wrote"
-    third = fresh()
-    assert third.get_template("site.css").render() == first.render()  # compiled again, kept again
-    assert store.kept[key, write.BYTECODE_SUFFIX] != b"not what Jinja wrote"

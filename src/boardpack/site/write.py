@@ -37,7 +37,6 @@ SITE = "site"
 TEMPLATES = TEMPLATES_DIR / "site"
 STYLESHEET = "site.css"
 PAGE_SUFFIX = ".site-page.html"  # a page as rendered, by a digest of its template and everything it is given
-BYTECODE_SUFFIX = ".site-template.bin"  # a template as Jinja compiled it
 
 
 @dataclass(frozen=True)
@@ -90,19 +89,7 @@ def environment() -> jinja2.Environment:
 
 
 def write_site(root: Path, edition: Edition, cache: Store | None = None) -> list[Path]:
-    """Write the site into *root*/site and return every file written, in order.
-
-    With a *cache* (the build cache), pages and the templates as compiled are kept in it between builds.
-    """
-    env = environment()
-    env.bytecode_cache = Compiled(cache) if cache else None
-    try:
-        return _write_site(root, edition, cache)
-    finally:
-        env.bytecode_cache = None  # never a store past its build
-
-
-def _write_site(root: Path, edition: Edition, cache: Store | None) -> list[Path]:
+    """Write the site into *root*/site and return every file written, in order."""
     out = root / SITE
     out.mkdir(parents=True, exist_ok=True)
     written = [_copy(TEMPLATES / STYLESHEET, out / STYLESHEET)]
@@ -197,27 +184,6 @@ def page_key(template: str, context: dict) -> str | None:
         return None
     made_by = "\0".join([code_digest(), _templates_digest(), jinja2.__version__, template]).encode("utf-8")
     return hashlib.sha256(made_by + b"\0" + given.getvalue()).hexdigest()
-
-
-class Compiled(jinja2.BytecodeCache):
-    """The site's templates as Jinja compiled them, kept in the build cache: a new process need not compile
-    them again. Jinja checks each entry's source checksum, its own format and Python's version; the key
-    holds Jinja's version and boardpack's code (the environment's options) too."""
-
-    def __init__(self, store: Store):
-        self.store = store
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        data = self.store.read(self._key(bucket), BYTECODE_SUFFIX)
-        if data is not None:
-            bucket.bytecode_from_string(data)
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self.store.write(self._key(bucket), BYTECODE_SUFFIX, bucket.bytecode_to_string())
-
-    @staticmethod
-    def _key(bucket: jinja2.bccache.Bucket) -> str:
-        return hashlib.sha256("\0".join([bucket.key, jinja2.__version__, code_digest()]).encode("utf-8")).hexdigest()
 
 
 @functools.cache
