@@ -515,7 +515,7 @@ def write_public_site(
     public = [docx_text(r.docx) for r in rendered if not r.restricted and r.converts]  # shared wording is no leak
     printed = [item.title for item in edition.site.agenda]  # what the public agenda prints of every item
     printed += [a.title for item in edition.site.agenda for a in item.appendices]
-    problems = site_leaks(staging / SITE, texts, titles, public_texts=public, public_titles=printed)
+    problems = site_leaks(staging / SITE, texts, titles, public_texts=public, public_titles=printed, store=cache)
     if problems:
         staged = str(staging)
         raise AssembleError([Problem(str(p.where).replace(staged, str(out_dir)), p.message) for p in problems])

@@ -14,19 +14,27 @@ of an iCalendar value.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import re
+from array import array
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
 from ..errors import Location, Problem
 from ..pack.leaks import LIST_SEPARATOR, as_title, runs
+from ..util import code_digest
+from .svg import Store
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 ICS_FOLD = re.compile(r"\r?\n[ \t]")
 ICS_ESCAPE = re.compile(r"\\([\\;,nN])")
 SAMPLE = 80
+FILE_SUFFIX = ".site-read-v1"  # the prints of a file of the site, by its bytes' digest
+TEXT_SUFFIX = ".runs-v1"  # the run prints of a document's text, by the text's digest
 
 
 # The public documents the pages link, copied into the site (``site/write.py``): each public paper's
@@ -42,32 +50,140 @@ def site_leaks(
     restricted_titles: set[str],
     public_texts: Iterable[str] = (),
     public_titles: Iterable[str] = (),
+    store: Store | None = None,
 ) -> list[Problem]:
     """Return a problem for each file under *site_dir* holding restricted text or naming a restricted title.
 
     A run of eight words counts when it occurs in one of *restricted_texts*, in none of *public_texts*
     (boilerplate both share) and in the file. A title counts unless it is one of *public_titles* too
     (an exempt item's title, which the public agenda prints).
+
+    With a *store* (the build cache), what is read of each text and file is kept by a digest of its
+    bytes (``Prints``); the verdict is never kept, and a file that may leak is read again in full.
     """
-    allowed: set[tuple[str, ...]] = set().union(*(runs(text) for text in public_texts))
-    secret = set().union(*(runs(text) for text in restricted_texts)) - allowed
-    public = {as_title(title) for title in public_titles}
-    titles = {as_title(title): title for title in restricted_titles if as_title(title) not in public | {""}}
+    check = Check(restricted_texts, restricted_titles, public_texts, public_titles, store or Memory())
     problems = []
     for path in sorted(p for p in site_dir.rglob("*") if p.is_file() and not p.is_symlink()):
-        if path.suffix in COPIED:
-            continue
+        if path.suffix not in COPIED:
+            problems += check.file(path)
+    return problems
+
+
+class Check:
+    """The site's leak check, made quick by prints: a 64-bit digest of each run of words and each title.
+
+    What a text or a file prints (its runs', its labels' digests) depends on its bytes alone, so it is
+    kept in *store* by their digest (and boardpack's code digest). A file is clean when none of its
+    run prints is the print of a secret run and none of its label prints a restricted title's. Equal
+    runs have equal prints, so a leak is never missed; a print shared by chance (about one in 2**64 a
+    pair) only sends the file to ``exact``, the check as made without prints, which gives the problems.
+    """
+
+    def __init__(self, restricted, titles, public_texts, public_titles, store: Store):
+        self.store = store
+        self.restricted = list(restricted)
+        self.public = list(public_texts)
+        allowed: set[int] = set().union(*(self._text_prints(text) for text in self.public))
+        self.secret_prints = set().union(*(self._text_prints(text) for text in self.restricted)) - allowed
+        public = {as_title(title) for title in public_titles}
+        self.titles = {as_title(title): title for title in titles if as_title(title) not in public | {""}}
+        self.title_prints = {stable(key) for key in self.titles}
+
+    @functools.cached_property
+    def secret(self) -> set[tuple[str, ...]]:
+        """The runs of the restricted texts in no public text: read only when a file may hold one."""
+        allowed: set[tuple[str, ...]] = set().union(*(runs(text) for text in self.public))
+        return set().union(*(runs(text) for text in self.restricted)) - allowed
+
+    def file(self, path: Path) -> list[Problem]:
+        """Return the problems of the file at *path*."""
+        data = path.read_bytes()
+        key = _key(data)
+        cached = self.store.read(key, FILE_SUFFIX)
+        found = Prints.load(cached) if cached is not None else None
+        if found is None:
+            texts, labels = readings(path)
+            found = Prints.of(texts, labels)
+            self.store.write(key, FILE_SUFFIX, found.dump())
+        if found.runs.isdisjoint(self.secret_prints) and found.labels.isdisjoint(self.title_prints):
+            return []
+        return self.exact(path)
+
+    def exact(self, path: Path) -> list[Problem]:
+        """Return the problems of the file at *path*, comparing its runs and labels themselves."""
         texts, labels = readings(path)
         where = Location(path)
-        leaked = set().union(*(runs(text) for text in texts)) & secret
+        problems = []
+        leaked = set().union(*(runs(text) for text in texts)) & self.secret
         if leaked:
             sample = shorten(" ".join(sorted(leaked)[0]))
             problems.append(
                 Problem(where, f"holds text of a restricted document ({len(leaked)} passages, e.g. “{sample}”)")
             )
-        named = {as_title(label) for label in labels} & titles.keys()
-        problems += [Problem(where, f"names restricted '{shorten(titles[key])}'") for key in sorted(named)]
-    return problems
+        named = {as_title(label) for label in labels} & self.titles.keys()
+        problems += [Problem(where, f"names restricted '{shorten(self.titles[key])}'") for key in sorted(named)]
+        return problems
+
+    def _text_prints(self, text: str) -> set[int]:
+        data = text.encode("utf-8")
+        key = _key(data)
+        cached = self.store.read(key, TEXT_SUFFIX)
+        found = Prints.load(cached) if cached is not None else None
+        if found is None:
+            found = Prints.of([text], [])
+            self.store.write(key, TEXT_SUFFIX, found.dump())
+        return found.runs
+
+
+@dataclass(frozen=True)
+class Prints:
+    """What a text or file shows the check: the prints of its runs of words and of its labels (as titles)."""
+
+    runs: frozenset[int]
+    labels: frozenset[int]
+
+    @classmethod
+    def of(cls, texts: list[str], labels: list[str]) -> Prints:
+        words = set().union(*(runs(text) for text in texts))
+        return cls(frozenset(stable(" ".join(run)) for run in words), frozenset(stable(as_title(x)) for x in labels))
+
+    def dump(self) -> bytes:
+        return array("Q", [len(self.runs), *self.runs, *self.labels]).tobytes()
+
+    @classmethod
+    def load(cls, data: bytes) -> Prints | None:
+        """Return the prints *data* holds, or None if it is not what ``dump`` wrote."""
+        values = array("Q")
+        if len(data) % values.itemsize:
+            return None
+        values.frombytes(data)
+        if not values or values[0] > len(values) - 1:
+            return None
+        count = values[0] + 1
+        return cls(frozenset(values[1:count]), frozenset(values[count:]))
+
+
+def stable(text: str) -> int:
+    """Return a 64-bit digest of *text*, the same in every process (``hash`` is salted per process)."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _key(data: bytes) -> str:
+    """The cache key of what is read of *data*: its digest, and that of the code that reads it."""
+    return hashlib.sha256(code_digest().encode("ascii") + data).hexdigest()
+
+
+class Memory:
+    """A store that keeps nothing past the check (no build cache given)."""
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple[str, str], bytes] = {}
+
+    def read(self, key: str, suffix: str) -> bytes | None:
+        return self.kept.get((key, suffix))
+
+    def write(self, key: str, suffix: str, data: bytes) -> None:
+        self.kept[key, suffix] = data
 
 
 def shorten(text: str, width: int = SAMPLE) -> str:

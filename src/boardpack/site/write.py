@@ -9,6 +9,9 @@ page depends on the time of the build, so the same plan gives the same bytes.
 from __future__ import annotations
 
 import functools
+import hashlib
+import io
+import pickle
 import re
 import shutil
 from dataclasses import dataclass
@@ -23,7 +26,7 @@ from ..plan.model import Meeting, NumberedPaper
 from ..plan.templates import TEMPLATES_DIR
 from ..plan.wording import Wording
 from ..render.chart import alt_text
-from ..util import long_date
+from ..util import code_digest, long_date
 from .data import meeting_ics, meeting_json
 from .meeting import site_meeting
 from .model import SiteMeeting
@@ -33,6 +36,17 @@ from .svg import Store, chart_svg, inline
 SITE = "site"
 TEMPLATES = TEMPLATES_DIR / "site"
 STYLESHEET = "site.css"
+PAGE_SUFFIX = ".site-page.html"  # a page as rendered, by a digest of its template and everything it is given
+
+
+@dataclass(frozen=True)
+class PageHead:
+    """What a paper's page prints of the meeting (its title, header and footer): all it is given of it, so
+    its key in the cache holds nothing else (the packs' sizes, which change with every edit, are the index's)."""
+
+    committee: str
+    title: str
+    marking: str
 
 
 @dataclass(frozen=True)
@@ -80,12 +94,13 @@ def write_site(root: Path, edition: Edition, cache: Store | None = None) -> list
     out.mkdir(parents=True, exist_ok=True)
     written = [_copy(TEMPLATES / STYLESHEET, out / STYLESHEET)]
     common = {"site": edition.site, "date_long": long_date(edition.site.date)}
-    written.append(_page(out / "index.html", "index.html", {**common, "notes": edition.notes, "root": ""}))
+    written.append(_page(out / "index.html", "index.html", {**common, "notes": edition.notes, "root": ""}, cache))
+    head = {**common, "site": PageHead(edition.site.committee, edition.site.title, edition.site.marking)}
     (out / "meeting.json").write_text(meeting_json(edition.site), encoding="utf-8")
     (out / "meeting.ics").write_bytes(meeting_ics(edition.site))
     written += [out / "meeting.json", out / "meeting.ics"]
     for paper, raw in edition.papers:
-        written += _paper(out / paper.paper.slug, PaperPages(paper, raw, edition.meeting), common, cache)
+        written += _paper(out / paper.paper.slug, PaperPages(paper, raw, edition.meeting), head, cache)
     written += _downloads(root, out, written)
     return written
 
@@ -131,7 +146,7 @@ def _paper_page(out: Path, page: PaperPage, pages: PaperPages, common: dict, cac
         for n, t in enumerate(pages.charts, 1)
     }
     context = {**common, "page": page, "charts": charts, "root": "../", "words": _words(w)}
-    return _page(out, "paper.html", context)
+    return _page(out, "paper.html", context, cache)
 
 
 def _words(w) -> dict:
@@ -144,10 +159,39 @@ def _words(w) -> dict:
     }
 
 
-def _page(out: Path, template: str, context: dict) -> Path:
-    text = environment().get_template(template).render(context)
-    out.write_text(text, encoding="utf-8", newline="\n")
+def _page(out: Path, template: str, context: dict, cache: Store | None = None) -> Path:
+    """Render *template* with *context* into *out*; from the build cache when rendered before from the same."""
+    key = page_key(template, context) if cache else None
+    text = cache.read(key, PAGE_SUFFIX) if cache and key else None
+    if text is None:
+        text = environment().get_template(template).render(context).encode("utf-8")
+        if cache and key:
+            cache.write(key, PAGE_SUFFIX, text)
+    out.write_bytes(text)
     return out
+
+
+def page_key(template: str, context: dict) -> str | None:
+    """Return a digest of all a page is made from: its context (pickled, every value with its type: equal
+    bytes are equal values), the site's templates, Jinja's version and boardpack's code (the environment,
+    its filters); None when the context cannot be pickled (the page is then rendered, and not kept)."""
+    given = io.BytesIO()
+    pickler = pickle.Pickler(given, protocol=5)
+    pickler.fast = True  # no memo: the bytes follow the values alone, not which of them are one object
+    try:
+        pickler.dump(context)
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+        return None
+    made_by = "\0".join([code_digest(), _templates_digest(), jinja2.__version__, template]).encode("utf-8")
+    return hashlib.sha256(made_by + b"\0" + given.getvalue()).hexdigest()
+
+
+@functools.cache
+def _templates_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in TEMPLATES.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(TEMPLATES).as_posix().encode("utf-8") + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _copy(src: Path, dest: Path) -> Path:
