@@ -304,8 +304,12 @@ def _warm_up() -> None:
 
     from .. import cli  # noqa: F401
     from ..render import chart  # noqa: F401
-    from ..site import leaks, write  # noqa: F401
+    from ..site import leaks  # noqa: F401
+    from ..site.write import environment
     from . import builder, watch  # noqa: F401
+
+    for page in ("index.html", "paper.html"):  # boardpack's own site templates, compiled once (Jinja checks mtimes)
+        environment().get_template(page)
 
 
 def main() -> int:
