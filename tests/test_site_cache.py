@@ -146,3 +146,18 @@ def test_a_page_is_rendered_once_for_the_same_template_and_values(tmp_path, monk
     assert len(rendered) == 1 and second.read_bytes() == first.read_bytes() == "<p>OFFICIAL – ../</p>\n".encode()
     write._page(second, "paper.html", changed, store)
     assert len(rendered) == 2 and "OFFICIAL-SENSITIVE" in second.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("words", [0, 7, 8, 9, 60, 3000])
+def test_a_texts_run_prints_are_its_runs_one_for_one(words):
+    """The prints made over the text's words are the prints of ``pack/leaks.runs``'s runs, one a run."""
+    import random
+
+    from boardpack.pack.leaks import runs
+
+    rng = random.Random(words)
+    vocabulary = "Panel noted £5m progress on 2017 governance, risk; audit oversight. Ünïcode a b".split()
+    text = " ".join(rng.choice(vocabulary) for _ in range(words))
+    found = leaks.run_prints(text)
+    assert found == {hash(tuple(leaks.stable(w) or 1 for w in run)) for run in runs(text)}
+    assert len(found) == len(runs(text))  # no two runs of one text share a print

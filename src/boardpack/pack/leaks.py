@@ -37,6 +37,7 @@ from .pdftext import page_texts
 
 RUN = 8
 NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*[.)]?|[a-z][.)])\s+")
+WORD = re.compile(r"[0-9a-z£]+")  # a word of a run: lower-cased letters, digits and £
 LIST_SEPARATOR = re.compile(r"\s*[;\n]\s*")
 XMP_VALUE = re.compile(r">([^<>]+)<")
 STAMP = stamp_pattern("Page {number}")  # boardpack's own wording; a pack worded otherwise passes its own
@@ -54,7 +55,7 @@ def pdf_text(pdf: Path) -> str:
 
 def runs(text: str, size: int = RUN) -> set[tuple[str, ...]]:
     """Return every run of *size* consecutive words of *text*, lower-cased, punctuation dropped."""
-    words = re.findall(r"[0-9a-z£]+", text.lower())
+    words = WORD.findall(text.lower())
     return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
