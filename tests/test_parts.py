@@ -376,3 +376,22 @@ def _current_status(plan: Path, suffix: str) -> str:
         return next(r[6] for r in book["Actions"].iter_rows(min_row=2, values_only=True) if r[0].endswith(suffix))
     finally:
         book.close()
+
+
+@pytest.mark.e2e
+def test_a_status_change_after_an_edit_of_the_report_still_converts_one_part(parted):
+    """The report's own edit takes the appendix whole from the cache; its parts must be kept with it, or
+    the status change after converts every part (as the night before a Panel goes: words, then statuses)."""
+    plan, out, _ = parted
+    paper = plan / PAPER / "paper.yaml"
+    text = paper.read_text(encoding="utf-8")
+    assert "financial oversight model" in text
+    paper.write_text(text.replace("financial oversight model", "financial oversight model (revised)", 1), "utf-8")
+    reworded = CountingConverter()
+    build(plan, out, converter=reworded, site=False, part_rows=ROWS)
+    assert reworded.parts() == [] and [p.name for p in reworded.papers()] == ["report.docx"]
+    status = "Off track" if _current_status(plan, "-0212") != "Off track" else "On track"
+    _edit(plan, "-0212", 6, status)
+    converter = CountingConverter()
+    build(plan, out, converter=converter, site=False, part_rows=ROWS)
+    assert len(converter.parts()) == 1, converter.converted

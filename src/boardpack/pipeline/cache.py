@@ -176,8 +176,7 @@ def produce(
     """
     built = [job for job in jobs if not cache.fetch(job.key, job.outputs)]
     rebuilt = {id(job) for job in built}
-    for key, suffix in (entry for job in jobs if id(job) not in rebuilt for entry in job.reads):
-        cache.keep(key, suffix)
+    _keep_entries([job for job in jobs if id(job) not in rebuilt], cache)
     steps = 2 * len(built)
     parts = _render(built, day, progress, steps)
     every_part = [part for made in parts.values() for part in made]
@@ -197,6 +196,7 @@ def produce(
     for job in built:
         if job.parted is not None:
             job.parted.join([part.pdf for part in parts[id(job)]], job.pdf)
+            cache.write(job.key, PARTS, "\n".join(part.key for part in parts[id(job)]).encode("ascii"))
         normalize_pdf(job.pdf, day, converted_from=job.docx if job.converts and job.parted is None else None)
         cache.store(job.key, job.outputs)
     for folder in {job.parted.folder for job in built if job.parted is not None}:
@@ -204,6 +204,21 @@ def produce(
     if built and progress:
         progress("converted", steps, steps)
     return built + missing
+
+
+PARTS = ".parts"  # a document made in parts: its parts' keys, a line each
+
+
+def _keep_entries(cached: list[Job], cache: Cache) -> None:
+    """Keep what the *cached* jobs (come whole from the cache) were made with, for the build that makes
+    one again: their charts, and a long appendix's parts (a paragraph edit elsewhere must not lose them,
+    or the next status change converts every part)."""
+    for key, suffix in (entry for job in cached for entry in job.reads):
+        cache.keep(key, suffix)
+    for job in (j for j in cached if j.parted is not None):
+        listed = cache.read(job.key, PARTS)
+        for key in listed.decode("ascii", errors="replace").split() if listed else ():
+            cache.keep(key, ".pdf")
 
 
 def _render(built: list[Job], day: dt.date, progress: Progress | None, steps: int) -> dict[int, list[Job]]:
