@@ -194,10 +194,11 @@ def produce(
         normalize_pdf(part.pdf, day, converted_from=part.docx)
         cache.store(part.key, {".pdf": part.pdf})
     for job in built:
-        if job.parted is not None:
+        if job.parted is not None:  # the join writes it as normalize_pdf would: dated *day*, a content-made /ID
             job.parted.join([part.pdf for part in parts[id(job)]], job.pdf)
             cache.write(job.key, PARTS, "\n".join(part.key for part in parts[id(job)]).encode("ascii"))
-        normalize_pdf(job.pdf, day, converted_from=job.docx if job.converts and job.parted is None else None)
+        else:
+            normalize_pdf(job.pdf, day, converted_from=job.docx if job.converts else None)
         cache.store(job.key, job.outputs)
     for folder in {job.parted.folder for job in built if job.parted is not None}:
         shutil.rmtree(folder, ignore_errors=True)
