@@ -8,6 +8,7 @@ converted and, if it came out longer than assumed, rendered once more.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -116,13 +117,24 @@ def assemble_packs(jobs: list[PackJob], cache: Cache, started: dict[str, Assembl
     """
     started = started if started is not None else {}
     todo = [job for job in jobs if not cache.fetch(job.pack.key, {".pdf": job.pack.path})]
-    for job in todo:  # a public pack that fails its leak check fails the build, and this cache with it
-        assembler = started.pop(job.pack.path.name, None) or Assembler(cache)
+    assemblers = [started.pop(job.pack.path.name, None) or Assembler(cache) for job in todo]
+
+    def write(job: PackJob, assembler: Assembler) -> None:
         with assembler:
             for part in job.parts:
                 assembler.add(_in_tree(part))
             assembler.write(job.pack.path, job.info, job.bookmarks)
         cache.store(job.pack.key, {".pdf": job.pack.path})
+
+    # Two at a time: each pack is a PDF of its own, and qpdf lets Python go while it writes one (the
+    # better part of a pack's time), so the two cores write two packs. A public pack that fails its
+    # leak check fails the build, and this cache with it.
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(write, todo, assemblers))
+    finally:
+        for assembler in assemblers:  # one not reached, when another failed
+            assembler.close()
     return [job.pack if job in todo else replace(job.pack, cached=True) for job in jobs]
 
 

@@ -190,15 +190,18 @@ def produce(
     if converting:
         _convert(converting, converter, meanwhile, {job.pdf for job in built if job.converts})
         _verify(converting)
-    for part in missing:  # tagged once a part: a changed row re-tags its part only
-        normalize_pdf(part.pdf, day, converted_from=part.docx)
+    # Tagged once a part (a changed row re-tags its part only); two at a time, as qpdf lets Python go
+    # while it writes one. A joined document is written as normalize_pdf would: dated *day*, a content-made /ID.
+    whole = [job for job in built if job.parted is None]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda job: normalize_pdf(job.pdf, day, job.docx if job.converts else None), missing + whole))
+    for part in missing:
         cache.store(part.key, {".pdf": part.pdf})
-    for job in built:
-        if job.parted is not None:  # the join writes it as normalize_pdf would: dated *day*, a content-made /ID
-            job.parted.join([part.pdf for part in parts[id(job)]], job.pdf)
-            cache.write(job.key, PARTS, "\n".join(part.key for part in parts[id(job)]).encode("ascii"))
-        else:
-            normalize_pdf(job.pdf, day, converted_from=job.docx if job.converts else None)
+    for job in whole:
+        cache.store(job.key, job.outputs)
+    for job in (job for job in built if job.parted is not None):
+        job.parted.join([part.pdf for part in parts[id(job)]], job.pdf)
+        cache.write(job.key, PARTS, "\n".join(part.key for part in parts[id(job)]).encode("ascii"))
         cache.store(job.key, job.outputs)
     for folder in {job.parted.folder for job in built if job.parted is not None}:
         shutil.rmtree(folder, ignore_errors=True)
