@@ -14,6 +14,7 @@ import boardpack.site.write as write
 from boardpack.pipeline.cache import Cache
 from boardpack.site.leaks import Memory, Prints, site_leaks
 from boardpack.site.write import PageHead, page_key
+from tests.conftest import PAPER
 from tests.test_site_leaks import BOILERPLATE, PUBLIC, SECRET, TITLE, page, site
 
 OTHER = "Members asked for the county lines briefing to be circulated before the next meeting of the Panel."
@@ -161,3 +162,38 @@ def test_a_texts_run_prints_are_its_runs_one_for_one(words):
     found = leaks.run_prints(text)
     assert found == {hash(tuple(leaks.stable(w) or 1 for w in run)) for run in runs(text)}
     assert len(found) == len(runs(text))  # no two runs of one text share a print
+
+
+@pytest.mark.e2e
+def test_the_paper_pages_are_rendered_while_libreoffice_converts_and_not_again(plan_copy, tmp_path, monkeypatch):
+    """A build renders the site's paper pages into its cache while LibreOffice converts (they print
+    nothing of the packs); the site written after the packs takes every one of them from there."""
+    from boardpack.pipeline.builder import build
+
+    rendered: list[tuple[str, bool]] = []  # (template, rendered while writing the site after the packs)
+    writing = {"site": False}
+    real_environment, real_write_site = write.environment, write.write_site
+
+    class Counted:
+        def get_template(self, name):
+            template = real_environment().get_template(name)
+            rendered.append((name, writing["site"]))
+            return template
+
+    def write_site(*args, **kwargs):
+        writing["site"] = True
+        try:
+            return real_write_site(*args, **kwargs)
+        finally:
+            writing["site"] = False
+
+    monkeypatch.setattr(write, "environment", Counted)
+    monkeypatch.setattr(write, "write_site", write_site)
+    result = build(plan_copy, tmp_path / "out")
+    early = [name for name, late in rendered if name == "paper.html" and not late]
+    assert len(early) >= 4  # the example's public papers' pages, while converting
+    assert [name for name, late in rendered if late] == ["index.html"]  # after the packs: the index alone
+    pages = [d for d in result.documents if d.kind == "site" and d.path.endswith(".html")]
+    assert len(pages) == len(early) + 1
+    text = (tmp_path / "out" / "site" / PAPER / "index.html").read_text(encoding="utf-8")
+    assert "MOPAC Governance Improvement Plan" in text

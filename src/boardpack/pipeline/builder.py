@@ -223,7 +223,9 @@ def _build_staged(
             if previous:  # a cold build has nothing to guess from: its front sheets wait for the papers
                 guesses = _page_guesses(jobs + withheld, staging, cache, previous.get("pages", {}))
                 fronts = packer.speculate(supplement, guesses)
-            produced = produce(jobs + withheld + fronts, cache, meeting.date, converter, progress, packer.preassemble)
+            pages = partial(_prewarm_site, prepared, Path(work), cache) if site else None
+            meanwhile = partial(_meanwhile, packer, pages)
+            produced = produce(jobs + withheld + fronts, cache, meeting.date, converter, progress, meanwhile)
             paper_jobs = {id(job) for job in jobs}
             built = [job for job in produced if id(job) in paper_jobs]
             if progress:
@@ -244,6 +246,26 @@ def _build_staged(
     rebuilt = tuple(job.label for job in built)
     this_build = changes if base is previous.get("papers") else compare(previous.get("papers"), state)
     return BuildResult(out_dir, tuple(documents), prepared.warnings, rebuilt, this_build)
+
+
+def _meanwhile(packer: PackBuilder, site, pending: set[Path]) -> None:
+    """What the build does while LibreOffice converts: begin the packs; render the site's paper pages."""
+    packer.preassemble(pending)
+    if site is not None:
+        site()
+
+
+def _prewarm_site(prepared: Prepared, work: Path, cache: Cache) -> None:
+    """Render the site's paper pages (and draw their charts) into the build cache, in *work*: they print
+    nothing of the packs, which are not written yet. ``write_public_site`` then finds them there; its
+    leak check reads what it writes, as ever."""
+    from ..site.write import make_edition, write_paper_pages  # imported here: only a build with a site
+
+    plan = prepared.plan
+    edition = make_edition(plan.meeting, prepared.papers, prepared.written, [], plan.wording)
+    folder = work / "site-pages"
+    folder.mkdir(exist_ok=True)
+    write_paper_pages(folder, edition, cache)
 
 
 def _changes_base(previous: dict, state: dict) -> dict | None:

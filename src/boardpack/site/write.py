@@ -95,13 +95,25 @@ def write_site(root: Path, edition: Edition, cache: Store | None = None) -> list
     written = [_copy(TEMPLATES / STYLESHEET, out / STYLESHEET)]
     common = {"site": edition.site, "date_long": long_date(edition.site.date)}
     written.append(_page(out / "index.html", "index.html", {**common, "notes": edition.notes, "root": ""}, cache))
-    head = {**common, "site": PageHead(edition.site.committee, edition.site.title, edition.site.marking)}
     (out / "meeting.json").write_text(meeting_json(edition.site), encoding="utf-8")
     (out / "meeting.ics").write_bytes(meeting_ics(edition.site))
     written += [out / "meeting.json", out / "meeting.ics"]
+    written += write_paper_pages(out, edition, cache)
+    written += _downloads(root, out, written)
+    return written
+
+
+def write_paper_pages(out: Path, edition: Edition, cache: Store | None = None) -> list[Path]:
+    """Write each public paper's pages (its report's, its appendices') into *out*/<slug>/; return them.
+
+    They print nothing of the packs, so the build renders them into its cache while LibreOffice converts
+    (with no packs yet), and ``write_site`` then finds them there.
+    """
+    common = {"site": edition.site, "date_long": long_date(edition.site.date)}
+    head = {**common, "site": PageHead(edition.site.committee, edition.site.title, edition.site.marking)}
+    written = []
     for paper, raw in edition.papers:
         written += _paper(out / paper.paper.slug, PaperPages(paper, raw, edition.meeting), head, cache)
-    written += _downloads(root, out, written)
     return written
 
 
