@@ -310,6 +310,23 @@ def _warm_up() -> None:
 
     for page in ("index.html", "paper.html"):  # boardpack's own site templates, compiled once (Jinja checks mtimes)
         environment().get_template(page)
+    _first_uses()
+
+
+def _first_uses() -> None:
+    """Pay, once, what a process pays at its first use of the fonts: the layout's font metrics, and
+    matplotlib's fonts and renderers (a chart drawn and thrown away). Nothing of any plan is read."""
+    from ..plan.model import Status, StatusCount, StatusTable
+    from ..render import layout
+    from ..render.chart import draw_status_chart
+
+    for bold in (False, True):
+        layout._advances(bold)
+    statuses = (Status("On track", "green"), Status("Off track", "red"))
+    table = StatusTable("", statuses, (StatusCount("Theme", (1, 1), 2),), StatusCount("Total", (1, 1), 2))
+    with tempfile.TemporaryDirectory(prefix="boardpack-warm-") as folder:
+        for suffix in (".png", ".svg"):
+            draw_status_chart(table, Path(folder) / f"chart{suffix}")
 
 
 def main() -> int:
