@@ -102,7 +102,7 @@ def test_a_renumbered_reference_is_not_a_rewording():
     (change,) = compare(old, new).changed
     assert change.paragraphs == {"added": ["1.2"], "removed": [], "reworded": []}
     assert change.references_renumbered == ["1.3"]
-    assert change.summary() == "paragraphs 1.2 added"
+    assert change.summary() == "paragraph 1.2 added"
 
 
 def test_a_paper_whose_only_change_is_renumbered_references_says_so():
@@ -140,13 +140,13 @@ def test_a_late_edit_is_named_in_changes_and_alone_in_the_supplement(plan_copy, 
     data = json.loads((out / "changes.json").read_text(encoding="utf-8"))
     (change,) = data["changed"]
     assert (change["paper"], change["paragraphs"]["reworded"]) == ("risk-management-update", ["1.1"])
-    assert "Risk Management Update — paragraphs 1.1 reworded" in (out / "changes.md").read_text(encoding="utf-8")
+    assert "Risk Management Update — paragraph 1.1 reworded" in (out / "changes.md").read_text(encoding="utf-8")
     kinds = {d.path: d.kind for d in result.documents}
     assert kinds["supplement-public.pdf"] == kinds["supplement-members.pdf"] == "supplement"
     from boardpack.pack.pdftext import page_texts
 
     pages = page_texts(out / "supplement-public.pdf")
-    assert "Supplementary agenda" in pages[0] and "Changed: paragraphs 1.1 reworded." in pages[0]
+    assert "Supplementary agenda" in pages[0] and "Changed: paragraph 1.1 reworded." in pages[0]
     body = " ".join(pages[1:])
     assert "Risk Management Update" in body and "held in November and December" in body
     assert "Minutes of the Audit Panel" not in body and PAPER not in body

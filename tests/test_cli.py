@@ -155,3 +155,16 @@ def test_a_template_that_links_outside_itself_is_refused_by_check(plan_copy, tmp
     assert main(["check", str(plan_copy), "--templates", str(folder)]) == 2
     assert "--templates: " in capsys.readouterr().err
     assert main(["check", str(plan_copy), "--templates", str(TEMPLATES_DIR)]) == 0
+
+
+@pytest.mark.e2e
+def test_a_reader_that_stops_early_does_not_turn_a_finished_build_into_a_failure(tmp_path):
+    """`boardpack build … | head -1`: the list of what was written loses its reader; the build is done."""
+    command = [str(Path(sys.executable).with_name("boardpack")), "build", str(EXAMPLE), "--out", str(tmp_path / "o")]
+    build = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = build.stdout.readline()
+    build.stdout.close()
+    stderr = build.communicate(timeout=300)[1].decode()
+    assert first.startswith(b"wrote ")
+    assert build.returncode == 0 and "problem" not in stderr and "Broken pipe" not in stderr, stderr
+    assert (tmp_path / "o" / "public-pack.pdf").is_file() and (tmp_path / "o" / "manifest.json").is_file()

@@ -174,3 +174,13 @@ def test_only_the_services_converter_hands_over(runtime, monkeypatch, tmp_path):
     monkeypatch.delenv("BOARDPACK_CONVERTER")
     assert _hand_over(args(None)) is None  # asked, but nothing listens: run here
     os.unlink(socket_file)
+
+
+def test_serve_status_names_the_fork_server_and_says_when_it_is_gone(runtime):
+    server = started(runtime)
+    shown = cli("serve", "--status")
+    assert shown.returncode == 0 and f"builds run in its fork server (pid {server})" in shown.stdout
+    os.kill(server, signal.SIGKILL)
+    assert wait_for(lambda: not alive(server), 10)
+    shown = cli("serve", "--status")
+    assert shown.returncode == 0 and "no fork server: builds run on their own" in shown.stdout

@@ -104,7 +104,7 @@ def test_a_build_again_after_a_late_edit_keeps_its_record_and_supplement(built):
     paper.write_text(text.replace("held in November.", "held in November and December."), "utf-8")
     build(plan, out)
     after_edit = outputs(out)
-    assert "supplement-public.pdf" in after_edit and b"paragraphs 1.1 reworded" in after_edit["changes.md"]
+    assert "supplement-public.pdf" in after_edit and b"paragraph 1.1 reworded" in after_edit["changes.md"]
     assert build(plan, out).rebuilt == ()
     assert outputs(out) == after_edit
     pack = out / "members-pack.pdf"  # touched: now the whole build runs, and must write the same

@@ -248,7 +248,10 @@ def _build(args: argparse.Namespace) -> int:
         result = build(args.plan_dir, out, args.templates, bar, converter, force=args.force, site=not args.no_site)
     _warn(result.warnings)
     if not args.quiet:
-        _wrote(result.out_dir, result.documents)
+        try:
+            _wrote(result.out_dir, result.documents)
+        except BrokenPipeError:  # the reader of the list went away (`| head`): the build is done all the same
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error as Python exits
     return EXIT_OK
 
 
@@ -353,10 +356,12 @@ def _service(stop: bool) -> int:
     if stop:
         print(f"stopped the conversion service (pid {found['pid']}) after {found['converted']} documents")
         return EXIT_OK
+    forks = found.get("fork_server")
     print(
         f"the conversion service runs: pid {found['pid']}, socket {found['socket']}, up {found['uptime']:.0f} s, "
         f"stops after {found['idle_timeout']:g} s idle; {found['converted']} documents converted, "
-        f"{found['starts']} LibreOffice starts"
+        f"{found['starts']} LibreOffice starts; "
+        + (f"builds run in its fork server (pid {forks})" if forks else "no fork server: builds run on their own")
     )
     return EXIT_OK
 

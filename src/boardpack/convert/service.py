@@ -120,6 +120,7 @@ class Service:
         self.done = threading.Event()
         self.inode = 0
         self.pools: dict[tuple[str, str, int], warm.WarmPool] = {}
+        self.forks: subprocess.Popen | None = None  # the fork server (pipeline/forkserver.py), once started
 
     def pool(self, python: str, soffice: str, size: int) -> warm.WarmPool:
         """The pool for a client's LibreOffice (*soffice*, driven by *python*) and *size*, made on first use."""
@@ -215,6 +216,7 @@ class Service:
                 "uptime": time.time() - self.started,
                 "idle_timeout": self.idle,
                 "active": self.active,
+                "fork_server": self.forks.pid if self.forks is not None and self.forks.poll() is None else None,
                 **self.counts,
             }
 
@@ -322,7 +324,7 @@ def main() -> int:
     service = Service(socket_path(folder), idle)
     signal.signal(signal.SIGTERM, lambda *_: service.done.set())
     signal.signal(signal.SIGINT, lambda *_: service.done.set())
-    forks = _fork_server()
+    forks = service.forks = _fork_server()
     try:
         service.serve()
     except OSError as exc:

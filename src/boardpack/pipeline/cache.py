@@ -186,7 +186,8 @@ def produce(
         normalize_docx(part.docx, day)
     converting = [job for job in built if job.converts and job.parted is None] + missing
     if converting and progress:
-        progress(f"converting {len(converting)} documents with LibreOffice", len(built), steps)
+        count = f"{len(converting)} document{'s' if len(converting) != 1 else ''}"
+        progress(f"converting {count} with LibreOffice", len(built), steps)
     if converting:
         _convert(converting, converter, meanwhile, {job.pdf for job in built if job.converts})
         _verify(converting)

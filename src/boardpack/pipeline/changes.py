@@ -71,7 +71,7 @@ class PaperChange:
 
     def summary(self, public: bool = False) -> str:
         """Return one line saying what changed (without action details when *public*)."""
-        parts = [f"paragraphs {', '.join(v)} {k}" for k, v in self.paragraphs.items() if v]
+        parts = [f"paragraph{'s' if len(v) > 1 else ''} {', '.join(v)} {k}" for k, v in self.paragraphs.items() if v]
         if not public:
             acts = self.actions
             parts += [f"actions {', '.join(acts[k])} {k}" for k in ("added", "removed") if acts[k]]
