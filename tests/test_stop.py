@@ -19,7 +19,7 @@ import pytest
 
 from boardpack.cli import main
 
-from .conftest import PAPER
+from .conftest import PAPER, wait_for
 
 BOARDPACK = Path(sys.executable).with_name("boardpack")
 SLOW_WORDS = 60_000  # one paragraph LibreOffice takes a while over: the build is stopped mid-conversion
@@ -38,15 +38,6 @@ def processes(marker: str) -> list[str]:
         if marker in args:
             found.append(f"{entry.name} {args}")
     return found
-
-
-def wait_for(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
 
 
 def start_build(plan_copy: Path, tmp_path: Path, converter: str = "warm") -> tuple[subprocess.Popen, str]:
