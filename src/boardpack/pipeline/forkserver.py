@@ -120,12 +120,7 @@ def _wait(sock: socket.socket, lines: Lines, pid: int) -> int:
             signal.signal(signum, forward)
     try:
         sock.settimeout(None)
-        while True:
-            try:
-                answer = lines.read()
-                break
-            except InterruptedError:
-                continue
+        answer = lines.read()  # a signal passed on meanwhile does not end the wait (PEP 475)
     except (OSError, ValueError):
         answer = None
     finally:
