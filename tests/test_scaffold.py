@@ -49,6 +49,8 @@ def test_new_meeting_writes_a_plan_that_checks(tmp_path, capsys, monkeypatch):
     assert prepared.plan.meeting.committee == "Audit & Risk: Panel"
     assert not prepared.warnings
     assert not [p for p in plan.parent.iterdir() if p.name.startswith(".")]  # the staging folder is gone
+    assert main(["check", "plans/2026-03-10-audit"]) == 0
+    assert capsys.readouterr().out == "plans/2026-03-10-audit: ok (1 paper)\n"
 
 
 def test_new_paper_adds_its_item_keeping_the_authors_layout(tmp_path, capsys):

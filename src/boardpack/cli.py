@@ -391,7 +391,8 @@ def _check(args: argparse.Namespace) -> int:
         return handed
     prepared = check(args.plan_dir, args.templates)
     _warn(prepared.warnings)
-    print(f"{display_path(args.plan_dir)}: ok ({len(prepared.papers)} papers)")
+    count = len(prepared.papers)
+    print(f"{display_path(args.plan_dir)}: ok ({count} paper{'s' if count != 1 else ''})")
     return EXIT_OK
 
 
