@@ -109,6 +109,9 @@ def draw_status_chart(table: StatusTable, out: Path, axis_label: str = "Number o
     with warnings.catch_warnings():  # labels too wide for any layout are drawn as they fall, not warned of
         warnings.simplefilter("ignore", UserWarning)
         fig.tight_layout()
+    # tight_layout leaves a placeholder layout engine behind, and savefig draws the whole figure twice for
+    # any engine (a dry run to lay it out): laid out already, the chart is drawn once, the same pixels.
+    fig.set_layout_engine(None)
     fmt = out.suffix.lstrip(".") or "png"
     fig.savefig(out, format=fmt, metadata={"Software": None} if fmt == "png" else {"Date": None})
     plt.close(fig)
