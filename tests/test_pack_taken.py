@@ -7,11 +7,13 @@ from __future__ import annotations
 import random
 
 import pytest
+from pypdf import PdfReader
 
-from boardpack.pack.assemble import Assembler, PackInfo, Part, _bookmarks, assemble
+from boardpack.pack.assemble import Assembler, NumberPlace, PackInfo, Part, _bookmarks, assemble, join
 from boardpack.pack.packs import MEMBERS_PACK, PUBLIC_PACK, PackBuilder
 from boardpack.pipeline import builder
 from boardpack.pipeline.builder import build
+from boardpack.xmp import Described
 
 pytestmark = pytest.mark.e2e
 INFO = PackInfo("A pack", "A meeting", "A committee")
@@ -96,3 +98,19 @@ def test_a_cold_build_copies_the_papers_in_while_its_front_sheets_convert(plan_c
     assert len(reports) == 5
     assert papers_in(MEMBERS_PACK) == reports  # every paper, copied in before the front sheets were converted
     assert "minutes" in papers_in(PUBLIC_PACK) <= reports
+
+
+def test_a_join_begun_with_parts_taken_writes_the_join_made_in_order(built_example, tmp_path):
+    """A long appendix's join is begun while LibreOffice converts its changed part: the parts the cache
+    gave are copied in then (``pipeline/cache.py``), and the appendix is the one a join of them all makes."""
+    pdfs = papers(built_example)[:4]
+    about = Described("An appendix", "en-GB", "A meeting", "A committee", "", ua=True)
+    place = NumberPlace(800.0, 40.0, 10.0)
+    join(pdfs, tmp_path / "in-order.pdf", about, place)
+    begun = Assembler()
+    for pdf in reversed(pdfs[1:]):  # the first part is the one converted again
+        begun.take(pdf)
+    join(pdfs, tmp_path / "begun.pdf", about, place, begun=begun)
+    assert begun.taken == {}  # every part taken was placed
+    assert (tmp_path / "begun.pdf").read_bytes() == (tmp_path / "in-order.pdf").read_bytes()
+    assert len(PdfReader(tmp_path / "begun.pdf").pages) == sum(len(PdfReader(p).pages) for p in pdfs)

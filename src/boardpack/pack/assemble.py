@@ -372,14 +372,23 @@ class NumberPlace:
     bold: bool = False
 
 
-def join(pdfs: list[Path], out: Path, about: Described, number: NumberPlace, fonts: FontStore | None = None) -> int:
+def join(
+    pdfs: list[Path],
+    out: Path,
+    about: Described,
+    number: NumberPlace,
+    fonts: FontStore | None = None,
+    begun: Assembler | None = None,
+) -> int:
     """Join *pdfs*, the parts of one document, into *out* with their structure trees; return its pages.
 
     The parts' top elements go under one /Document as if converted together; their bookmarks are
     kept (a later part's under the first part's top one: one H1 a document); every page is numbered
     at *number*'s place, counting across the parts, as a pagination artifact (its font kept in *fonts*).
+    *begun*, if given, is the join's assembler with some parts taken already (``Assembler.take``): the
+    file is the same, byte for byte; it is closed when the join ends.
     """
-    with Assembler(fonts) as assembler:
+    with begun or Assembler(fonts) as assembler:
         marks: list[Bookmark] = []
         for pdf in pdfs:
             source = assembler.add(Part(pdf, None), flat=True)

@@ -19,7 +19,7 @@ from ..appendix.table import load_tables
 from ..convert.converter import Converter
 from ..convert.verify import docx_text
 from ..errors import AssembleError, ConvertError, Location, Problem, Problems
-from ..pack.assemble import stamp_pattern
+from ..pack.assemble import Assembler, stamp_pattern
 from ..pack.leaks import STAMP, as_title, find_leaks, page_prints, pdf_text
 from ..pack.packs import SUPPLEMENTS, BuiltPack, PackBuilder, PackDocs, Supplement, assemble_packs
 from ..pack.packs import Doc as PackDoc
@@ -430,7 +430,8 @@ def _parted_job(
     folder = docx.parents[1] / CACHE_DIR / f"parts-{key[:16]}"  # the parts, while this build runs
     render = partial(draft_appendix_parts, appendix, paper, meeting, rows=rows)
     join = partial(join_appendix, whole=docx, day=meeting.date, fonts=fonts)
-    return Job(key, docx, partial(render, template_dir=templates), label, parted=Parted(folder, join))
+    parted = Parted(folder, join, begin=partial(Assembler, fonts))
+    return Job(key, docx, partial(render, template_dir=templates), label, parted=parted)
 
 
 def _attached_job(source: AttachedFile, appendix: NumberedAppendix, paper, meeting, docx: Path, head, label) -> Job:

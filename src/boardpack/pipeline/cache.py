@@ -126,7 +126,11 @@ class Parted:
     """
 
     folder: Path
-    join: Callable[[list[Path], Path], object]  # (the parts' PDFs in order, the document's PDF)
+    # (the parts' PDFs in order, the document's PDF, begun=what *begin* returned, or None)
+    join: Callable[..., object]
+    # A join begun while LibreOffice converts: an object whose take(pdf) copies in a part already final
+    # (as ``pack.assemble.Assembler``'s), and close() lets go; None: every part is copied at the join.
+    begin: Callable[[], object] | None = None
 
 
 @dataclass
@@ -188,9 +192,23 @@ def produce(
     if converting and progress:
         count = f"{len(converting)} document{'s' if len(converting) != 1 else ''}"
         progress(f"converting {count} with LibreOffice", len(built), steps)
-    if converting:
-        _convert(converting, converter, meanwhile, {job.pdf for job in built if job.converts})
-        _verify(converting)
+    joins = {id(job): job.parted.begin() for job in built if job.parted is not None and job.parted.begin is not None}
+    try:
+        if converting:
+            during = _taking(joins, parts, missing, meanwhile)
+            _convert(converting, converter, during, {job.pdf for job in built if job.converts})
+            _verify(converting)
+        _finish(built, parts, missing, joins, cache, day)
+    finally:
+        for begun in joins.values():  # a join not reached, when something failed
+            begun.close()
+    if built and progress:
+        progress("converted", steps, steps)
+    return built + missing
+
+
+def _finish(built: list[Job], parts: dict[int, list[Job]], missing: list[Job], joins: dict, cache: Cache, day) -> None:
+    """Normalise and keep what was converted, and join the documents made in parts (their *joins* begun)."""
     # Tagged once a part (a changed row re-tags its part only); two at a time, as qpdf lets Python go
     # while it writes one. A joined document is written as normalize_pdf would: dated *day*, a content-made /ID.
     whole = [job for job in built if job.parted is None]
@@ -201,14 +219,30 @@ def produce(
     for job in whole:
         cache.store(job.key, job.outputs)
     for job in (job for job in built if job.parted is not None):
-        job.parted.join([part.pdf for part in parts[id(job)]], job.pdf)
+        job.parted.join([part.pdf for part in parts[id(job)]], job.pdf, begun=joins.pop(id(job), None))
         cache.write(job.key, PARTS, "\n".join(part.key for part in parts[id(job)]).encode("ascii"))
         cache.store(job.key, job.outputs)
     for folder in {job.parted.folder for job in built if job.parted is not None}:
         shutil.rmtree(folder, ignore_errors=True)
-    if built and progress:
-        progress("converted", steps, steps)
-    return built + missing
+
+
+def _taking(joins: dict, parts: dict[int, list[Job]], missing: list[Job], meanwhile):
+    """Return what to do while LibreOffice converts: copy into each begun join its parts already final
+    (from the cache: a status change converts one part, and the join need copy only that one after),
+    then *meanwhile*."""
+    if not joins:
+        return meanwhile
+    converting = {id(part) for part in missing}
+
+    def during(pending: set[Path]) -> None:
+        for job_id, begun in joins.items():
+            for part in parts[job_id]:
+                if id(part) not in converting:
+                    begun.take(part.pdf)
+        if meanwhile is not None:
+            meanwhile(pending)
+
+    return during
 
 
 PARTS = ".parts"  # a document made in parts: its parts' keys, a line each

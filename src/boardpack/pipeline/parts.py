@@ -9,7 +9,7 @@ import pikepdf
 from docx import Document
 from docx.enum.text import WD_TAB_ALIGNMENT
 
-from ..pack.assemble import NumberPlace, join
+from ..pack.assemble import Assembler, NumberPlace, join
 from ..stampfont import FontStore
 from .normalize import described
 
@@ -33,10 +33,18 @@ def page_number_place(docx: Path) -> NumberPlace:
     return NumberPlace(round(right, 2), round(baseline, 2), size, bold)
 
 
-def join_appendix(pdfs: list[Path], out: Path, whole: Path, day: dt.date, fonts: FontStore | None = None) -> Path:
+def join_appendix(
+    pdfs: list[Path],
+    out: Path,
+    whole: Path,
+    day: dt.date,
+    fonts: FontStore | None = None,
+    begun: Assembler | None = None,
+) -> Path:
     """Join the converted parts *pdfs* of the appendix whose whole .docx is *whole* into *out* (the page
-    numbers' font kept in *fonts*)."""
+    numbers' font kept in *fonts*; the parts already final copied into *begun*, if given, while
+    LibreOffice converted the others)."""
     with pikepdf.open(pdfs[0]) as first:
         about = described(first, day, ua=True)  # join claims PDF/UA only if every part does
-    join(pdfs, out, about, page_number_place(whole), fonts)
+    join(pdfs, out, about, page_number_place(whole), fonts, begun)
     return out
