@@ -36,6 +36,9 @@ STYLE_MAP_URI = "/mammoth/style-map"
 STYLE_MAP_TYPE = "text/prs.mammoth.style-map"
 STYLE_MAP_REL = "http://schemas.zwobble.org/mammoth/style-map"
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+W_P, W_TC, W_PPR, W_PSTYLE, W_VAL = qn("w:p"), qn("w:tc"), qn("w:pPr"), qn("w:pStyle"), qn("w:val")
+W_NUMPR, W_NUMID, W_ILVL = qn("w:numPr"), qn("w:numId"), qn("w:ilvl")
+W_R, W_RPR, W_T = qn("w:r"), qn("w:rPr"), qn("w:t")
 
 
 def finish(document) -> None:
@@ -70,14 +73,14 @@ class Numbering:
 
     def ordered(self, paragraph) -> str | None:
         """Return the numId of the ordered list *paragraph* (a w:p) belongs to at level 0, else None."""
-        ppr = paragraph.find(qn("w:pPr"))
-        num_pr = ppr.find(qn("w:numPr")) if ppr is not None else None
-        style = ppr.find(qn("w:pStyle")) if ppr is not None else None
-        num_id, level = self.style_num.get(style.get(qn("w:val")) if style is not None else None, (None, "0"))
+        ppr = paragraph.find(W_PPR)
+        num_pr = ppr.find(W_NUMPR) if ppr is not None else None
+        style = ppr.find(W_PSTYLE) if ppr is not None else None
+        num_id, level = self.style_num.get(style.get(W_VAL) if style is not None else None, (None, "0"))
         if num_pr is not None:
-            direct_id, direct_level = num_pr.find(qn("w:numId")), num_pr.find(qn("w:ilvl"))
-            num_id = direct_id.get(qn("w:val")) if direct_id is not None else num_id
-            level = direct_level.get(qn("w:val")) if direct_level is not None else level
+            direct_id, direct_level = num_pr.find(W_NUMID), num_pr.find(W_ILVL)
+            num_id = direct_id.get(W_VAL) if direct_id is not None else num_id
+            level = direct_level.get(W_VAL) if direct_level is not None else level
         fmt = self.formats.get(self.abstract_of.get(num_id))
         return num_id if level == "0" and fmt not in (None, BULLET, "none") else None
 
@@ -139,10 +142,10 @@ def restart_lists(document) -> int:
     numbering = Numbering(document)
     body = document.element.body
     runs = 0
-    for container in [body, *body.iter(qn("w:tc"))]:
+    for container in [body, *body.iter(W_TC)]:
         current = None  # (numId of the style's list, numId of this run's instance)
         for child in container:
-            num_id = numbering.ordered(child) if child.tag == qn("w:p") else None
+            num_id = numbering.ordered(child) if child.tag == W_P else None
             if num_id is None:
                 current = None
                 continue
@@ -162,9 +165,9 @@ def link_addresses(document) -> int:
     """Turn each e-mail address and http(s) URL in *document*'s body text into a link; return how many."""
     style_id = None
     count = 0
-    for run in list(document.element.body.iter(qn("w:r"))):
+    for run in list(document.element.body.iter(W_R)):
         text = _only_text(run)
-        if text is None or run.getparent().tag != qn("w:p") or not LINK.search(text):
+        if text is None or run.getparent().tag != W_P or not LINK.search(text):
             continue
         style_id = style_id or _hyperlink_style(document)
         pieces, at = [], 0
@@ -187,8 +190,8 @@ def link_addresses(document) -> int:
 
 def _only_text(run) -> str | None:
     """Return the text of a run that holds nothing but its properties and one w:t, else None."""
-    content = [c for c in run if c.tag != qn("w:rPr")]
-    if len(content) != 1 or content[0].tag != qn("w:t"):
+    content = [c for c in run if c.tag != W_RPR]
+    if len(content) != 1 or content[0].tag != W_T:
         return None
     return content[0].text or ""
 
