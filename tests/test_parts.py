@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,7 @@ from pypdf import PdfReader
 from boardpack.appendix.parts import cut_body, drop_page_fields, part_body
 from boardpack.convert.converter import Converter, convert_to_pdf
 from boardpack.convert.verify import docx_text
+from boardpack.errors import ConvertError, Problem
 from boardpack.pipeline.builder import _paper_jobs, build, check
 from boardpack.pipeline.cache import CACHE_DIR
 from boardpack.pipeline.normalize import normalize_pdf
@@ -154,12 +156,17 @@ class CountingConverter:
     def __init__(self) -> None:
         self.real = Converter()
         self.converted: list[Path] = []
+        self.calls: list[list[Path]] = []  # the documents of each call, in the order the calls came
         self.texts: dict[Path, str] = {}  # each part's text: the parts' folder goes when the build ends
 
     def convert(self, documents: list[Path]) -> list[Path]:
+        self.calls.append(list(documents))
         self.converted += documents
         self.texts.update((p, docx_text(p)) for p in documents)
         return self.real.convert(documents)
+
+    def concurrent(self) -> bool:
+        return self.real.concurrent()
 
     def parts(self) -> list[Path]:
         return [p for p in self.converted if p.parent.name.startswith("parts-")]
@@ -364,6 +371,8 @@ def test_a_status_change_converts_one_part_and_the_report_again(parted):
     printed = ref.replace("-", "")  # the .docx's text leaves out its non-breaking hyphens
     assert len(parts) == 1 and all(printed in converter.texts[p] for p in parts), converter.converted
     assert [p.name for p in converter.papers()] == ["report.docx"]
+    # The part went to LibreOffice first, on its own, and converted while the report rendered.
+    assert converter.real.concurrent() and converter.calls[0] == parts and converter.calls[1][0].name == "report.docx"
     assert f"{PAPER} appendix 1" in result.rebuilt
     after = _page_texts(out / PAPER / "appendix-1.pdf")
     changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
@@ -395,3 +404,34 @@ def test_a_status_change_after_an_edit_of_the_report_still_converts_one_part(par
     converter = CountingConverter()
     build(plan, out, converter=converter, site=False, part_rows=ROWS)
     assert len(converter.parts()) == 1, converter.converted
+
+
+class FailingParts(CountingConverter):
+    """The real converter, but LibreOffice fails on every part (as on a document it cannot open)."""
+
+    def convert(self, documents: list[Path]) -> list[Path]:
+        self.calls.append(list(documents))
+        self.converted += documents
+        broken = [p for p in documents if p.parent.name.startswith("parts-")]
+        if broken:
+            raise ConvertError([Problem(str(p), "soffice: source file could not be loaded") for p in broken])
+        return self.real.convert(documents)
+
+
+@pytest.mark.e2e
+def test_a_part_that_fails_to_convert_ahead_is_named_and_nothing_built_is_lost(parted):
+    """The part converts ahead, while the report renders (``Converter.concurrent``): its failure still
+    names the part as the reader knows it, after the report's own conversion has ended, and the output
+    of the last build stays as it was."""
+    plan, out, _ = parted
+    before = {p: p.read_bytes() for p in (out / PAPER / "appendix-1.pdf", out / PAPER / "report.pdf")}
+    _edit(plan, "-0100", 7, "A note that LibreOffice will not take.")
+    converter = FailingParts()
+    with pytest.raises(ConvertError) as caught:
+        build(plan, out, converter=converter, site=False, part_rows=ROWS)
+    (problem,) = caught.value.problems
+    assert re.fullmatch(f"{PAPER} appendix 1, part [0-9]+", problem.where) and "not be loaded" in problem.message
+    assert converter.calls[0] == converter.parts() and converter.papers() == []  # the report was unchanged
+    assert len(converter.calls) == 2  # the other call (a pack's front sheet) ran to its end
+    assert {p: p.read_bytes() for p in before} == before
+    assert not list(out.parent.glob(f".{out.name}.building-*"))  # no staging folder left

@@ -207,6 +207,12 @@ class Converter:
         where = {"python": python, "soffice": soffice, "workers": workers}
         return client.convert(documents, timeout, workers, where, lambda left: in_process.convert(left, timeout))
 
+    def concurrent(self) -> bool:
+        """Whether two calls of ``convert`` may run at once, sharing the LibreOffices: the service's,
+        the warm ones of this process, the unoservers; ``soffice`` starts one a call, so a build
+        makes one call at a time."""
+        return bool(self.remote) or self.how() != "soffice"
+
     def how(self) -> str:
         """Which converter runs: ``service``, ``warm`` or ``soffice`` (raise ConvertError when it cannot)."""
         mode = self.mode

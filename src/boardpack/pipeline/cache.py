@@ -16,7 +16,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -177,31 +177,42 @@ def produce(
 
     *meanwhile*, when given and something is to be converted, runs while LibreOffice converts: it is
     told which PDFs are not there yet (every other job's PDF is in place and final).
+
+    Documents made in parts are rendered first. With a converter that takes several calls at once
+    (``Converter.concurrent``), the parts to convert go to LibreOffice at once, and convert while the
+    other documents render: a status change's part is the longest conversion of its build.
     """
     built = [job for job in jobs if not cache.fetch(job.key, job.outputs)]
     rebuilt = {id(job) for job in built}
     _keep_entries([job for job in jobs if id(job) not in rebuilt], cache)
     steps = 2 * len(built)
-    parts = _render(built, day, progress, steps)
+    parted = [job for job in built if job.parted is not None]
+    parts = _render(parted, day, progress, steps)
     every_part = [part for made in parts.values() for part in made]
     missing = [part for part in every_part if not cache.fetch(part.key, {".pdf": part.pdf})]
     for part in missing:
         part.render(part.docx)
         normalize_docx(part.docx, day)
-    converting = [job for job in built if job.converts and job.parted is None] + missing
-    if converting and progress:
-        count = f"{len(converting)} document{'s' if len(converting) != 1 else ''}"
-        progress(f"converting {count} with LibreOffice", len(built), steps)
-    joins = {id(job): job.parted.begin() for job in built if job.parted is not None and job.parted.begin is not None}
-    try:
-        if converting:
-            during = _taking(joins, parts, missing, meanwhile)
-            _convert(converting, converter, during, {job.pdf for job in built if job.converts})
-            _verify(converting)
-        _finish(built, parts, missing, joins, cache, day)
-    finally:
-        for begun in joins.values():  # a join not reached, when something failed
-            begun.close()
+    with ThreadPoolExecutor(max_workers=1) as ahead:
+        early = None
+        if missing and getattr(converter, "concurrent", lambda: False)():
+            early = (missing, ahead.submit(converter.convert, [part.docx for part in missing]))
+        _render([job for job in built if job.parted is None], day, progress, steps, len(parted))
+        converting = [job for job in built if job.converts and job.parted is None] + ([] if early else missing)
+        count = len(converting) + (len(missing) if early else 0)
+        if count and progress:
+            progress(f"converting {count} document{'s' if count != 1 else ''} with LibreOffice", len(built), steps)
+        joins = {id(job): job.parted.begin() for job in parted if job.parted.begin is not None}
+        try:
+            if count:
+                during = _taking(joins, parts, missing, meanwhile)
+                waiting = {job.pdf for job in built if job.converts} | {part.pdf for part in missing}
+                _convert(converting, converter, during, waiting, early)
+                _verify(converting + (missing if early else []))
+            _finish(built, parts, missing, joins, cache, day)
+        finally:
+            for begun in joins.values():  # a join not reached, when something failed
+                begun.close()
     if built and progress:
         progress("converted", steps, steps)
     return built + missing
@@ -260,12 +271,15 @@ def _keep_entries(cached: list[Job], cache: Cache) -> None:
             cache.keep(key, ".pdf")
 
 
-def _render(built: list[Job], day: dt.date, progress: Progress | None, steps: int) -> dict[int, list[Job]]:
-    """Render every job's .docx (or PDF); return the parts of those made in parts, by id of the job."""
+def _render(
+    built: list[Job], day: dt.date, progress: Progress | None, steps: int, done: int = 0
+) -> dict[int, list[Job]]:
+    """Render every job's .docx (or PDF); return the parts of those made in parts, by id of the job.
+    *done*: the steps done before these, for *progress*."""
     parts = {}
-    for done, job in enumerate(built):
+    for at, job in enumerate(built, done):
         if progress:
-            progress(f"rendering {job.label}", done, steps)
+            progress(f"rendering {job.label}", at, steps)
         job.docx.parent.mkdir(parents=True, exist_ok=True)
         if job.parted is not None:
             job.parted.folder.mkdir(parents=True, exist_ok=True)
@@ -288,22 +302,34 @@ def _part(job: Job, index: int, draft, day: dt.date) -> Job:
 
 
 def _convert(
-    jobs: list[Job], converter: Converter, meanwhile: Callable[[set[Path]], None] | None, waiting: set[Path]
+    jobs: list[Job],
+    converter: Converter,
+    meanwhile: Callable[[set[Path]], None] | None,
+    waiting: set[Path],
+    early: tuple[list[Job], Future] | None = None,
 ) -> None:
     """Convert the jobs' documents, running *meanwhile* alongside (told the PDFs still *waiting*: those
-    converted, and those joined from parts after); a failure names documents as _where does."""
+    converted, and those joined from parts after), and wait for the *early* conversion (its jobs, and
+    the call converting them) too; a failure names documents as _where does."""
+    named = jobs + (early[0] if early else [])
     try:
-        if meanwhile is None:
+        if meanwhile is None and early is None:
             converter.convert([job.docx for job in jobs])
             return
         with ThreadPoolExecutor(max_workers=1) as pool:  # LibreOffice works in its own processes
-            running = pool.submit(converter.convert, [job.docx for job in jobs])
+            running = pool.submit(converter.convert, [job.docx for job in jobs]) if jobs else None
             try:
-                meanwhile(waiting | {job.pdf for job in jobs})
+                if meanwhile is not None:
+                    meanwhile(waiting | {job.pdf for job in jobs})
             finally:
-                running.result()
+                try:
+                    if running is not None:
+                        running.result()
+                finally:
+                    if early is not None:
+                        early[1].result()
     except ConvertError as exc:
-        names = {str(path): _where(job, path) for job in jobs for path in (job.docx, job.pdf)}
+        names = {str(path): _where(job, path) for job in named for path in (job.docx, job.pdf)}
         raise ConvertError([Problem(names.get(str(p.where), p.where), p.message) for p in exc.problems]) from None
 
 
