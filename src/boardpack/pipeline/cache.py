@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -57,13 +58,22 @@ _COMPARED: dict[type, tuple[str, ...]] = {}  # each dataclass's compared fields,
 
 
 def link(src: Path, dest: Path) -> None:
-    """Hard-link *src* at *dest* (copy where links are not possible): cache to cache only."""
-    if dest.exists():
-        dest.unlink()
+    """Hard-link *src* at *dest* (copy where links are not possible): cache to cache only.
+
+    By way of a name of this process and thread, renamed over *dest*: the packs are written in two
+    processes, which may keep the same entry (the stamp font) at the same moment.
+    """
+    temporary = _beside(dest)
     try:
-        os.link(src, dest)
+        os.link(src, temporary)
     except OSError:
-        shutil.copy2(src, dest)
+        shutil.copy2(src, temporary)
+    os.replace(temporary, dest)
+
+
+def _beside(dest: Path) -> Path:
+    """A name beside *dest* that no other process or thread is writing."""
+    return dest.with_name(f".{dest.name}.{os.getpid()}-{threading.get_ident()}")
 
 
 class Cache:
@@ -106,8 +116,11 @@ class Cache:
             link(path, self.new / path.name)
 
     def write(self, key: str, suffix: str, data: bytes) -> None:
-        """Keep *data* under *key* with *suffix*."""
-        (self.new / f"{key}{suffix}").write_bytes(data)
+        """Keep *data* under *key* with *suffix* (whole, or not at all, to a reader at the same moment)."""
+        dest = self.new / f"{key}{suffix}"
+        temporary = _beside(dest)
+        temporary.write_bytes(data)
+        os.replace(temporary, dest)
 
     def store(self, key: str, files: dict[str, Path]) -> None:
         """Keep a copy of *files* (by suffix) under *key*."""

@@ -1,0 +1,74 @@
+"""Packs written in two processes (``pack/packs.py``: ``in_two_processes``): every task is done once,
+in this process or in the forked child; what fails in either is raised here, as it was; and a child
+is never left writing after this process has given up."""
+
+from __future__ import annotations
+
+import errno
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from boardpack.pack.packs import in_two_processes
+
+
+def _write(path: Path, text: str) -> None:
+    path.write_text(f"{text} by {os.getpid()}", encoding="utf-8")
+
+
+def test_every_task_is_done_once_the_heaviest_shared_between_two_processes(tmp_path):
+    tasks = [(tmp_path / f"{n}.txt", f"pack {n}") for n in range(4)]
+    in_two_processes(_write, tasks, [400, 300, 200, 100])
+    written = {p.name: p.read_text(encoding="utf-8") for p in tmp_path.iterdir()}
+    assert sorted(written) == ["0.txt", "1.txt", "2.txt", "3.txt"]
+    here = {name for name, text in written.items() if text.endswith(f"by {os.getpid()}")}
+    assert here == {"0.txt", "3.txt"}  # 400 + 100 here, 300 + 200 in the child
+    assert len({text.rsplit(" ", 1)[1] for text in written.values()}) == 2
+
+
+def _fail_in_child(path: Path, text: str) -> None:
+    if text == "child":
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+    _write(path, text)
+
+
+def test_a_failure_in_the_child_is_raised_here_as_it_was(tmp_path):
+    with pytest.raises(OSError) as caught:
+        in_two_processes(_fail_in_child, [(tmp_path / "a", "here"), (tmp_path / "b", "child")], [2, 1])
+    assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(tmp_path / "b")
+    assert (tmp_path / "a").is_file() and not (tmp_path / "b").exists()
+
+
+class Unpicklable(Exception):
+    def __init__(self, one, two):
+        super().__init__(f"{one} and {two}")
+
+
+def _fail_oddly(path: Path, text: str) -> None:
+    if text == "child":
+        raise Unpicklable("a lock", lambda: None)
+    _write(path, text)
+
+
+def test_an_exception_that_does_not_travel_comes_back_as_its_words(tmp_path):
+    with pytest.raises(RuntimeError, match="Unpicklable: a lock and"):
+        in_two_processes(_fail_oddly, [(tmp_path / "a", "here"), (tmp_path / "b", "child")], [2, 1])
+
+
+def _slow_child(path: Path, text: str) -> None:
+    if text == "child":
+        time.sleep(5)
+        _write(path, text)
+        return
+    raise KeyboardInterrupt
+
+
+def test_stopped_here_the_child_is_killed_before_it_writes(tmp_path):
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        in_two_processes(_slow_child, [(tmp_path / "a", "here"), (tmp_path / "b", "child")], [2, 1])
+    assert time.monotonic() - started < 4
+    time.sleep(0.2)
+    assert list(tmp_path.iterdir()) == []
