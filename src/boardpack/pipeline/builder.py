@@ -225,7 +225,8 @@ def _build_staged(
                 fronts = packer.speculate(supplement, guesses)
             pages = partial(_prewarm_site, prepared, Path(work), cache) if site else None
             meanwhile = partial(_meanwhile, packer, pages)
-            produced = produce(jobs + withheld + fronts, cache, meeting.date, converter, progress, meanwhile)
+            first = withheld + fronts  # quick to render: to LibreOffice while the papers render
+            produced = produce(jobs + first, cache, meeting.date, converter, progress, meanwhile, first)
             paper_jobs = {id(job) for job in jobs}
             built = [job for job in produced if id(job) in paper_jobs]
             if progress:

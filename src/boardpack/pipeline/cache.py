@@ -185,43 +185,56 @@ def produce(
     converter: Converter,
     progress: Progress | None = None,
     meanwhile: Callable[[set[Path]], None] | None = None,
+    first: list[Job] | tuple[Job, ...] = (),
 ) -> list[Job]:
     """Bring every job's .docx and .pdf into place, from the cache or by building it; return those built.
 
     *meanwhile*, when given and something is to be converted, runs while LibreOffice converts: it is
     told which PDFs are not there yet (every other job's PDF is in place and final).
 
-    Documents made in parts are rendered first. With a converter that takes several calls at once
-    (``Converter.concurrent``), the parts to convert go to LibreOffice at once, and convert while the
-    other documents render: a status change's part is the longest conversion of its build.
+    Rendered in three batches: the jobs of *first* (quick to render: a pack's front sheet), the other
+    documents made whole, then those made in parts. With a converter that takes several calls at once
+    (``Converter.concurrent``), each batch goes to LibreOffice as soon as it is rendered and converts
+    while the next renders, rather than the LibreOffices waiting for the last.
     """
     built = [job for job in jobs if not cache.fetch(job.key, job.outputs)]
     rebuilt = {id(job) for job in built}
     _keep_entries([job for job in jobs if id(job) not in rebuilt], cache)
     steps = 2 * len(built)
+    firsts = {id(job) for job in first}
     parted = [job for job in built if job.parted is not None]
-    parts = _render(parted, day, progress, steps)
-    every_part = [part for made in parts.values() for part in made]
-    missing = [part for part in every_part if not cache.fetch(part.key, {".pdf": part.pdf})]
-    for part in missing:
-        part.render(part.docx)
-        normalize_docx(part.docx, day)
-    with ThreadPoolExecutor(max_workers=1) as ahead:
-        early = None
-        if missing and getattr(converter, "concurrent", lambda: False)():
-            early = (missing, ahead.submit(converter.convert, [part.docx for part in missing]))
-        _render([job for job in built if job.parted is None], day, progress, steps, len(parted))
-        converting = [job for job in built if job.converts and job.parted is None] + ([] if early else missing)
-        count = len(converting) + (len(missing) if early else 0)
-        if count and progress:
-            progress(f"converting {count} document{'s' if count != 1 else ''} with LibreOffice", len(built), steps)
+    batches = [[job for job in built if job.parted is None and (id(job) in firsts) == ahead] for ahead in (True, False)]
+    sending = getattr(converter, "concurrent", lambda: False)()
+    held: list[Job] = []  # converted in one call, after every batch is rendered
+    sent: list[tuple[list[Job], Future]] = []  # converting already: the jobs, and the call
+    with ThreadPoolExecutor(max_workers=3) as ahead:
+
+        def send(batch: list[Job]) -> None:
+            if sending and batch:
+                sent.append((batch, ahead.submit(converter.convert, [job.docx for job in batch])))
+            else:
+                held.extend(batch)
+
+        for at, batch in enumerate(batches):
+            _render(batch, day, progress, steps, len(batches[0]) if at else 0)
+            send([job for job in batch if job.converts])
+        parts = _render(parted, day, progress, steps, len(built) - len(parted))
+        missing = [part for made in parts.values() for part in made if not cache.fetch(part.key, {".pdf": part.pdf})]
+        for part in missing:
+            part.render(part.docx)
+            normalize_docx(part.docx, day)
+        send(missing)
+        converting = held + [job for jobs, _ in sent for job in jobs]
+        if converting and progress:
+            count = f"{len(converting)} document{'s' if len(converting) != 1 else ''}"
+            progress(f"converting {count} with LibreOffice", len(built), steps)
         joins = {id(job): job.parted.begin() for job in parted if job.parted.begin is not None}
         try:
-            if count:
+            if converting:
                 during = _taking(joins, parts, missing, meanwhile)
                 waiting = {job.pdf for job in built if job.converts} | {part.pdf for part in missing}
-                _convert(converting, converter, during, waiting, early)
-                _verify(converting + (missing if early else []))
+                _convert(held, converter, during, waiting, sent)
+                _verify(converting)
             _finish(built, parts, missing, joins, cache, day)
         finally:
             for begun in joins.values():  # a join not reached, when something failed
@@ -319,31 +332,38 @@ def _convert(
     converter: Converter,
     meanwhile: Callable[[set[Path]], None] | None,
     waiting: set[Path],
-    early: tuple[list[Job], Future] | None = None,
+    sent: list[tuple[list[Job], Future]] = (),
 ) -> None:
     """Convert the jobs' documents, running *meanwhile* alongside (told the PDFs still *waiting*: those
-    converted, and those joined from parts after), and wait for the *early* conversion (its jobs, and
-    the call converting them) too; a failure names documents as _where does."""
-    named = jobs + (early[0] if early else [])
+    converted, and those joined from parts after), and wait for the calls *sent* already (their jobs,
+    and the call converting them); a failure names documents as _where does."""
+    named = jobs + [job for batch, _ in sent for job in batch]
     try:
-        if meanwhile is None and early is None:
+        if meanwhile is None and not sent:
             converter.convert([job.docx for job in jobs])
             return
         with ThreadPoolExecutor(max_workers=1) as pool:  # LibreOffice works in its own processes
-            running = pool.submit(converter.convert, [job.docx for job in jobs]) if jobs else None
+            running = [pool.submit(converter.convert, [job.docx for job in jobs])] if jobs else []
             try:
                 if meanwhile is not None:
                     meanwhile(waiting | {job.pdf for job in jobs})
             finally:
-                try:
-                    if running is not None:
-                        running.result()
-                finally:
-                    if early is not None:
-                        early[1].result()
+                _wait_all(running + [future for _, future in sent])
     except ConvertError as exc:
         names = {str(path): _where(job, path) for job in named for path in (job.docx, job.pdf)}
         raise ConvertError([Problem(names.get(str(p.where), p.where), p.message) for p in exc.problems]) from None
+
+
+def _wait_all(futures: list[Future]) -> None:
+    """Wait for every one of *futures*; raise the first's failure (a ConvertError: every failure's problems)."""
+    failures = []
+    for future in futures:
+        try:
+            future.result()
+        except ConvertError as exc:
+            failures.append(exc)
+    if failures:
+        raise ConvertError([p for exc in failures for p in exc.problems])
 
 
 def _where(job: Job, path: Path) -> str:
