@@ -371,10 +371,10 @@ def test_a_status_change_converts_one_part_and_the_report_again(parted):
     printed = ref.replace("-", "")  # the .docx's text leaves out its non-breaking hyphens
     assert len(parts) == 1 and all(printed in converter.texts[p] for p in parts), converter.converted
     assert [p.name for p in converter.papers()] == ["report.docx"]
-    # Each batch went to LibreOffice as soon as it was rendered: the report in a call of its own, then
-    # the part in one of its own, once the appendix was rendered (the report converting meanwhile).
-    assert converter.real.concurrent() and converter.calls[-1] == parts
-    assert [p.name for p in converter.calls[-2]] == ["report.docx"]
+    # Each batch went to LibreOffice as soon as it was rendered: the part in a call of its own, once the
+    # appendix was rendered, then the report in another (converting while the part converts).
+    assert converter.real.concurrent() and converter.calls[-2] == parts
+    assert [p.name for p in converter.calls[-1]] == ["report.docx"]
     assert f"{PAPER} appendix 1" in result.rebuilt
     after = _page_texts(out / PAPER / "appendix-1.pdf")
     changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]

@@ -208,10 +208,10 @@ class Converter:
         return client.convert(documents, timeout, workers, where, lambda left: in_process.convert(left, timeout))
 
     def concurrent(self) -> bool:
-        """Whether two calls of ``convert`` may run at once, sharing the LibreOffices: the service's,
-        the warm ones of this process, the unoservers; ``soffice`` starts one a call, so a build
-        makes one call at a time."""
-        return bool(self.remote) or self.how() != "soffice"
+        """Whether a build may make several calls of ``convert`` at once, sharing the LibreOffices: the
+        service's, or the warm ones of this process. ``soffice`` starts one a call; unoservers are
+        shared within one call (a dead one is dropped, and said so, once a build): one call a build."""
+        return not self.remote and self.how() != "soffice"
 
     def how(self) -> str:
         """Which converter runs: ``service``, ``warm`` or ``soffice`` (raise ConvertError when it cannot)."""

@@ -192,9 +192,10 @@ def produce(
     *meanwhile*, when given and something is to be converted, runs while LibreOffice converts: it is
     told which PDFs are not there yet (every other job's PDF is in place and final).
 
-    Rendered in three batches: the jobs of *first* (quick to render: a pack's front sheet), the other
-    documents made whole, then those made in parts. With a converter that takes several calls at once
-    (``Converter.concurrent``), each batch goes to LibreOffice as soon as it is rendered and converts
+    Rendered in three batches: the jobs of *first* (quick to render: a pack's front sheet), the parts
+    of the documents made in parts (the longest conversions), then the other documents. With a
+    converter that takes several calls at once (``Converter.concurrent``), each batch goes to
+    LibreOffice as soon as it is rendered, and is checked and normalised as soon as it is converted,
     while the next renders, rather than the LibreOffices waiting for the last.
     """
     built = [job for job in jobs if not cache.fetch(job.key, job.outputs)]
@@ -203,7 +204,7 @@ def produce(
     steps = 2 * len(built)
     firsts = {id(job) for job in first}
     parted = [job for job in built if job.parted is not None]
-    batches = [[job for job in built if job.parted is None and (id(job) in firsts) == ahead] for ahead in (True, False)]
+    whole = [[job for job in built if job.parted is None and (id(job) in firsts) == ahead] for ahead in (True, False)]
     sending = getattr(converter, "concurrent", lambda: False)()
     held: list[Job] = []  # converted in one call, after every batch is rendered
     sent: list[tuple[list[Job], Future]] = []  # converting already: the jobs, and the call
@@ -211,19 +212,20 @@ def produce(
 
         def send(batch: list[Job]) -> None:
             if sending and batch:
-                sent.append((batch, ahead.submit(converter.convert, [job.docx for job in batch])))
+                sent.append((batch, ahead.submit(_convert_batch, converter, batch, day)))
             else:
                 held.extend(batch)
 
-        for at, batch in enumerate(batches):
-            _render(batch, day, progress, steps, len(batches[0]) if at else 0)
-            send([job for job in batch if job.converts])
-        parts = _render(parted, day, progress, steps, len(built) - len(parted))
+        _render(whole[0], day, progress, steps)
+        send([job for job in whole[0] if job.converts])
+        parts = _render(parted, day, progress, steps, len(whole[0]))
         missing = [part for made in parts.values() for part in made if not cache.fetch(part.key, {".pdf": part.pdf})]
         for part in missing:
             part.render(part.docx)
             normalize_docx(part.docx, day)
-        send(missing)
+        send(missing)  # the longest conversions, before the papers
+        _render(whole[1], day, progress, steps, len(whole[0]) + len(parted))
+        send([job for job in whole[1] if job.converts])
         converting = held + [job for jobs, _ in sent for job in jobs]
         if converting and progress:
             count = f"{len(converting)} document{'s' if len(converting) != 1 else ''}"
@@ -234,8 +236,9 @@ def produce(
                 during = _taking(joins, parts, missing, meanwhile)
                 waiting = {job.pdf for job in built if job.converts} | {part.pdf for part in missing}
                 _convert(held, converter, during, waiting, sent)
-                _verify(converting)
-            _finish(built, parts, missing, joins, cache, day)
+                _verify(held)
+            done = {id(job) for jobs, _ in sent for job in jobs}  # checked and normalised as they came
+            _finish(built, parts, missing, joins, cache, day, done)
         finally:
             for begun in joins.values():  # a join not reached, when something failed
                 begun.close()
@@ -244,13 +247,25 @@ def produce(
     return built + missing
 
 
-def _finish(built: list[Job], parts: dict[int, list[Job]], missing: list[Job], joins: dict, cache: Cache, day) -> None:
-    """Normalise and keep what was converted, and join the documents made in parts (their *joins* begun)."""
+def _convert_batch(converter: Converter, batch: list[Job], day: dt.date) -> None:
+    """Convert, check and normalise *batch*: sent while the next batch renders (``produce``)."""
+    converter.convert([job.docx for job in batch])
+    _verify(batch)
+    for job in batch:
+        normalize_pdf(job.pdf, day, job.docx)
+
+
+def _finish(
+    built: list[Job], parts: dict[int, list[Job]], missing: list[Job], joins: dict, cache: Cache, day, done: set[int]
+) -> None:
+    """Normalise what was converted (but the jobs *done* already, by id) and keep it, and join the
+    documents made in parts (their *joins* begun)."""
     # Tagged once a part (a changed row re-tags its part only); two at a time, as qpdf lets Python go
     # while it writes one. A joined document is written as normalize_pdf would: dated *day*, a content-made /ID.
     whole = [job for job in built if job.parted is None]
+    todo = [job for job in missing + whole if id(job) not in done]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(lambda job: normalize_pdf(job.pdf, day, job.docx if job.converts else None), missing + whole))
+        list(pool.map(lambda job: normalize_pdf(job.pdf, day, job.docx if job.converts else None), todo))
     for part in missing:
         cache.store(part.key, {".pdf": part.pdf})
     for job in whole:
