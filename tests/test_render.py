@@ -217,3 +217,24 @@ def test_a_table_template_with_two_tables_is_a_render_error(tmp_path):
     assert [str(p) for p in info.value.problems] == [
         f"{folder / 'table.docx'}: template error: needs exactly one table, has 2 tables"
     ]
+
+
+def test_listing_is_resolved_exactly_where_docxtpl_would_change_something(tmp_path):
+    """The renderer skips docxtpl's resolve_listing (a tab, line or page break, "\\a" in a w:t made runs)
+    when no w:t holds one of those: it must then be the identity, and be run whenever it is not."""
+    from boardpack.render.docx import LISTING, REPORT_TEMPLATE, _LiteralTemplate
+
+    template = _LiteralTemplate(TEMPLATES_DIR / REPORT_TEMPLATE)
+    render_plan(EXAMPLE, tmp_path / "r.docx")
+    with zipfile.ZipFile(tmp_path / "r.docx") as package:
+        rendered = package.read("word/document.xml").decode("utf-8")
+    run = '<w:p><w:pPr><w:jc w:val="left"/></w:pPr><w:r><w:rPr><w:b/></w:rPr><w:t{attrs}>{text}</w:t></w:r></w:p>'
+    cases = [rendered, rendered.replace("><w:p", ">\n<w:p"), run.format(attrs="", text="no break here")]
+    cases += [
+        run.format(attrs=attrs, text=f"one{ch}two") for attrs in ("", ' xml:space="preserve"') for ch in "\t\n\a\f"
+    ]
+    cases += ["<w:tab/>\n<w:t>text</w:t>", "<w:tbl>\n</w:tbl><w:t/>"]
+    for xml in cases:
+        unchanged = template.resolve_listing(xml) == xml
+        assert (LISTING.search(xml) is None) == unchanged, xml[:80]
+    assert LISTING.search(rendered) is None  # the example's report: nothing to resolve, nothing skipped wrongly

@@ -8,17 +8,13 @@ converted and, if it came out longer than assumed, rendered once more.
 
 from __future__ import annotations
 
-import io
-import os
-import pickle
-import signal
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import NoReturn
 
 from ..convert.converter import Converter
+from ..pipeline import forked
 from ..pipeline.cache import Cache, Job, fingerprint, produce
 from ..pipeline.manifest import page_count
 from ..plan.model import AgendaItem, Meeting, NumberedPaper
@@ -136,7 +132,7 @@ def assemble_packs(jobs: list[PackJob], cache: Cache, started: dict[str, Assembl
     # document's pages in holds Python's lock, so two threads copy one after the other), else in two
     # threads. A public pack that fails its leak check fails the build, and this cache with it.
     try:
-        if len(todo) > 1 and hasattr(os, "fork"):
+        if len(todo) > 1 and forked.CAN_FORK:
             in_two_processes(write, list(zip(todo, assemblers, strict=True)), [_weight(job) for job in todo])
         else:
             with ThreadPoolExecutor(max_workers=2) as pool:
@@ -154,11 +150,10 @@ def _weight(job: PackJob) -> int:
 
 def in_two_processes(write: Callable[..., None], tasks: list[tuple], weights: list[int]) -> None:
     """Call *write* on each of *tasks* (argument tuples), shared between this process and a child forked
-    for the purpose, heaviest first to the less loaded; raise what either raised.
+    for the purpose (``pipeline/forked.py``), heaviest first to the less loaded; raise what either raised.
 
-    The child writes its files, says how it went through a pipe and ends (``os._exit``: nothing of
-    this process is flushed or closed twice). If this process fails or is stopped first, the child
-    is killed before the failure goes on, so that nothing is written after the build cleans up.
+    If this process fails or is stopped first, the child is killed before the failure goes on, so
+    that nothing is written after the build cleans up.
     """
     groups: tuple[list[tuple], list[tuple]] = ([], [])
     loads = [0, 0]
@@ -170,59 +165,14 @@ def in_two_processes(write: Callable[..., None], tasks: list[tuple], weights: li
         for task in groups[0]:
             write(*task)
         return
-    reader, writer = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child: measured by what it writes
-        os.close(reader)
-        _child(write, groups[1], writer)
-    os.close(writer)
-    done = False
+    child = forked.start(lambda: [write(*task) for task in groups[1]])
     try:
         for task in groups[0]:
             write(*task)
-        done = True
-    finally:
-        if not done:
-            os.kill(pid, signal.SIGKILL)
-        with os.fdopen(reader, "rb") as pipe:
-            said = pipe.read()
-        _, status = os.waitpid(pid, 0)
-    if status != 0:
-        raise _unpickled(said, status)
-
-
-def _unpickled(said: bytes, status: int) -> BaseException:
-    """The exception the child sent (a RuntimeError of its words, if it does not unpickle), or one
-    saying that the child stopped (killed: it sent nothing)."""
-    if not said:
-        return RuntimeError(f"the pack writer stopped ({status})")
-    sent = io.BytesIO(said)
-    words = pickle.load(sent)
-    try:
-        exc = pickle.load(sent)
-    except Exception:  # noqa: BLE001 - an exception that does not unpickle (or did not pickle): its words
-        exc = None
-    return exc if isinstance(exc, BaseException) else RuntimeError(words)
-
-
-def _child(write: Callable[..., None], tasks: list[tuple], writer: int) -> NoReturn:  # pragma: no cover
-    """Write *tasks* in this forked child; send any exception, pickled, down *writer*; exit."""
-    said, status = b"", 0
-    try:
-        for task in tasks:
-            write(*task)
-    except BaseException as exc:  # noqa: BLE001 - every failure goes back to the build, as it was
-        status = 1
-        said = pickle.dumps(f"{type(exc).__name__}: {exc}")  # its words first: they always unpickle
-        try:
-            said += pickle.dumps(exc)
-        except Exception:  # noqa: BLE001, S110 - an exception that does not pickle: its words will do
-            pass
-    try:
-        with os.fdopen(writer, "wb") as pipe:
-            pipe.write(said)
-    finally:
-        os._exit(status)
+    except BaseException:
+        child.kill()
+        raise
+    child.wait()
 
 
 def _in_tree(part: Part) -> Part:

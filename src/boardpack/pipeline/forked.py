@@ -1,0 +1,96 @@
+"""Work done in a forked child of the build, on the second core: Python runs one thread at a time.
+
+``start(call)`` forks; the child runs *call*, sends any exception back through a pipe (its words
+first, which always unpickle, then the exception itself, if it pickles) and ends with ``os._exit``,
+so nothing of the build (its staging folder, its open files, its output) is cleaned up, flushed or
+closed twice. ``Forked.wait()`` raises here what the child raised; ``Forked.kill()`` stops it before
+the build gives up, so that nothing is written after the build has cleaned up. Used for work that
+only writes files of its own: the packs (``pack/packs.py``).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import signal
+from collections.abc import Callable
+from typing import NoReturn
+
+CAN_FORK = hasattr(os, "fork")
+
+
+class Forked:
+    """A forked child running one call."""
+
+    def __init__(self, pid: int, reader: int) -> None:
+        self.pid, self.reader = pid, reader
+        self.done = False
+
+    def wait(self) -> None:
+        """Wait for the child; raise what it raised (or that it was stopped)."""
+        if self.done:
+            return
+        try:
+            with os.fdopen(self.reader, "rb", closefd=False) as pipe:
+                said = pipe.read()
+        except BaseException:  # stopped while waiting (Ctrl-C): the child stops too
+            self.kill()
+            raise
+        self.done = True
+        os.close(self.reader)
+        _, status = os.waitpid(self.pid, 0)
+        if status != 0:
+            raise _unpickled(said, status)
+
+    def kill(self) -> None:
+        """Stop the child at once and reap it."""
+        if self.done:
+            return
+        self.done = True
+        os.kill(self.pid, signal.SIGKILL)
+        os.close(self.reader)
+        os.waitpid(self.pid, 0)
+
+
+def start(call: Callable[[], object]) -> Forked:
+    """Run *call* in a forked child; return the child, to ``wait`` for (or ``kill``)."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child: measured by what it writes
+        os.close(reader)
+        _child(call, writer)
+    os.close(writer)
+    return Forked(pid, reader)
+
+
+def _child(call: Callable[[], object], writer: int) -> NoReturn:  # pragma: no cover
+    said, status = b"", 0
+    try:
+        call()
+    except BaseException as exc:  # noqa: BLE001 - every failure goes back to the build, as it was
+        status = 1
+        said = pickle.dumps(f"{type(exc).__name__}: {exc}")  # its words first: they always unpickle
+        try:
+            said += pickle.dumps(exc)
+        except Exception:  # noqa: BLE001, S110 - an exception that does not pickle: its words will do
+            pass
+    try:
+        with os.fdopen(writer, "wb") as pipe:
+            pipe.write(said)
+    finally:
+        os._exit(status)
+
+
+def _unpickled(said: bytes, status: int) -> BaseException:
+    """The exception the child sent (a RuntimeError of its words, if it does not unpickle), or one
+    saying that the child stopped (killed: it sent nothing)."""
+    if not said:
+        return RuntimeError(f"a forked writer stopped ({status})")
+    sent = io.BytesIO(said)
+    words = pickle.load(sent)
+    try:
+        exc = pickle.load(sent)
+    except Exception:  # noqa: BLE001 - an exception that does not unpickle (or did not pickle): its words
+        exc = None
+    return exc if isinstance(exc, BaseException) else RuntimeError(words)
