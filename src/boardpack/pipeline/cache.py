@@ -205,13 +205,13 @@ def produce(
     firsts = {id(job) for job in first}
     parted = [job for job in built if job.parted is not None]
     whole = [[job for job in built if job.parted is None and (id(job) in firsts) == ahead] for ahead in (True, False)]
-    sending = getattr(converter, "concurrent", lambda: False)()
     held: list[Job] = []  # converted in one call, after every batch is rendered
     sent: list[tuple[list[Job], Future]] = []  # converting already: the jobs, and the call
     with ThreadPoolExecutor(max_workers=3) as ahead:
 
         def send(batch: list[Job]) -> None:
-            if sending and batch:
+            # asked only when there is something to convert, as the converter itself would be
+            if batch and getattr(converter, "concurrent", lambda: False)():
                 sent.append((batch, ahead.submit(_convert_batch, converter, batch, day)))
             else:
                 held.extend(batch)
