@@ -385,8 +385,8 @@ def join(
     The parts' top elements go under one /Document as if converted together; their bookmarks are
     kept (a later part's under the first part's top one: one H1 a document); every page is numbered
     at *number*'s place, counting across the parts, as a pagination artifact (its font kept in *fonts*).
-    *begun*, if given, is the join's assembler with some parts taken already (``Assembler.take``): the
-    file is the same, byte for byte; it is closed when the join ends.
+    *begun*, if given, is the join's assembler with some parts taken already (``Assembler.take``), its
+    own font store used: the file is the same, byte for byte; it is closed when the join ends.
     """
     with begun or Assembler(fonts) as assembler:
         marks: list[Bookmark] = []
@@ -396,7 +396,7 @@ def join(
         with _no_gc():
             pack = assembler.pack
             assembler.tree.finish()
-            font = stamp_font("0123456789", bold=number.bold, store=fonts)
+            font = stamp_font("0123456789", bold=number.bold, store=assembler.fonts)
             font_ref = font.to_pdf(pack)
             for count, page in enumerate(pack.pages, 1):
                 x = number.right - font.width(str(count), number.size)

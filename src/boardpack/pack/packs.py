@@ -165,7 +165,12 @@ def in_two_processes(write: Callable[..., None], tasks: list[tuple], weights: li
         for task in groups[0]:
             write(*task)
         return
-    child = forked.start(lambda: [write(*task) for task in groups[1]])
+
+    def write_theirs() -> None:
+        for task in groups[1]:
+            write(*task)
+
+    child = forked.start(write_theirs)
     try:
         for task in groups[0]:
             write(*task)
