@@ -74,23 +74,38 @@ def test_one_paragraph_rebuilds_that_paper_and_the_packs_only(built_copy):
     }
 
 
-def test_packs_begun_while_converting_are_the_packs_a_cold_build_makes(built_copy, tmp_path, monkeypatch):
+@pytest.mark.parametrize("child", [True, False], ids=["public side in its child", "every pack here"])
+def test_packs_begun_while_converting_are_the_packs_a_cold_build_makes(built_copy, tmp_path, monkeypatch, child):
+    """The members' pack is begun while LibreOffice converts; the public side is written by its forked
+    child (``pipeline/public.py``) once its papers are final, or, with no child, begun here too."""
     from boardpack.pack.packs import PackBuilder
+    from boardpack.pipeline import public
 
     plan, out, _ = built_copy
-    begun = {}
-    real = PackBuilder.preassemble
+    begun, sent = {}, []
+    real, send = PackBuilder.preassemble, public.forked.Standby.send
 
-    def preassemble(self, pending):
-        real(self, pending)
+    def preassemble(self, pending, sides=(False, True)):
+        real(self, pending, sides)
         begun.update({name: len(assembler.taken) for name, assembler in self.started.items()})
 
+    def send_jobs(self, jobs):
+        sent.extend(job.pack.path.name for job in jobs)
+        send(self, jobs)
+
     monkeypatch.setattr(PackBuilder, "preassemble", preassemble)
+    monkeypatch.setattr(public.forked.Standby, "send", send_jobs)
+    if not child:
+        monkeypatch.setattr(public.forked, "CAN_FORK", False)  # as where the system cannot fork
     paper = plan / "risk-management-update" / "paper.yaml"
     text = paper.read_text(encoding="utf-8")
     paper.write_text(text.replace("risk", "risks", 1), "utf-8")
     assert build(plan, out).rebuilt == ("risk-management-update report",)
-    assert begun["public-pack.pdf"] >= 2 and begun["members-pack.pdf"] >= 2  # front sheet and earlier items
+    assert begun["members-pack.pdf"] >= 2  # front sheet and earlier items
+    if child:
+        assert "public-pack.pdf" not in begun and sent == ["public-pack.pdf", "supplement-public.pdf"]
+    else:
+        assert begun["public-pack.pdf"] >= 2 and sent == []
     cold = tmp_path / "cold"
     build(plan, cold)
     for pack in ("public-pack.pdf", "members-pack.pdf"):

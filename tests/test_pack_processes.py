@@ -1,6 +1,8 @@
 """Packs written in two processes (``pack/packs.py``: ``in_two_processes``): every task is done once,
 in this process or in the forked child; what fails in either is raised here, as it was; and a child
-is never left writing after this process has given up."""
+is never left writing after this process has given up. The same of a child forked on standby
+(``forked.standby``: the public side of a build), which waits for what it is sent, and returns what
+its call returned."""
 
 from __future__ import annotations
 
@@ -70,5 +72,53 @@ def test_stopped_here_the_child_is_killed_before_it_writes(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         in_two_processes(_slow_child, [(tmp_path / "a", "here"), (tmp_path / "b", "child")], [2, 1])
     assert time.monotonic() - started < 4
+    time.sleep(0.2)
+    assert list(tmp_path.iterdir()) == []
+
+
+def _write_and_say(path: Path, text: str) -> str:
+    _write(path, text)
+    return f"wrote {path.name} in {os.getpid()}"
+
+
+def test_a_standby_child_calls_with_what_it_is_sent_and_returns_what_the_call_returned(tmp_path):
+    from boardpack.pipeline import forked
+
+    child = forked.standby(_write_and_say)
+    assert not child.sent and list(tmp_path.iterdir()) == []  # waiting: nothing done before it is sent
+    child.send(tmp_path / "public.txt", "public pack")
+    said = child.wait()
+    assert said.startswith("wrote public.txt in ") and not said.endswith(str(os.getpid()))
+    assert (tmp_path / "public.txt").read_text(encoding="utf-8").startswith("public pack by ")
+
+
+def test_a_standby_child_raises_here_what_it_raised(tmp_path):
+    from boardpack.pipeline import forked
+
+    child = forked.standby(_fail_in_child)
+    child.send(tmp_path / "b", "child")
+    with pytest.raises(OSError) as caught:
+        child.wait()
+    assert caught.value.errno == errno.ENOSPC and not (tmp_path / "b").exists()
+
+
+def test_a_standby_child_never_sent_is_stopped_and_reaped(tmp_path):
+    from boardpack.pipeline import forked
+
+    child = forked.standby(_write_and_say)
+    child.kill()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child.pid, os.WNOHANG)  # reaped: no such child left
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_standby_child_sent_slow_work_is_stopped_before_it_writes(tmp_path):
+    from boardpack.pipeline import forked
+
+    child = forked.standby(_slow_child)
+    child.send(tmp_path / "b", "child")
+    started = time.monotonic()
+    child.kill()
+    assert time.monotonic() - started < 2
     time.sleep(0.2)
     assert list(tmp_path.iterdir()) == []

@@ -40,14 +40,35 @@ def test_parts_taken_in_any_order_make_the_pack_made_in_order(built_example, tmp
     assert (tmp_path / "taken.pdf").read_bytes() == (tmp_path / "in-order.pdf").read_bytes()
 
 
-def test_a_wrong_front_sheet_guess_still_makes_a_cold_builds_packs(plan_copy, tmp_path, monkeypatch):
+CHILD = pytest.mark.parametrize("child", [True, False], ids=["public side in its child", "every pack here"])
+
+
+def _public_side(monkeypatch, child: bool) -> list:
+    """Have the public side written by its forked child (``pipeline/public.py``), or here as where the
+    system cannot fork; return the list the public packs' jobs sent to the child will be put in."""
+    from boardpack.pipeline import public
+
+    sent, send = [], public.forked.Standby.send
+
+    def send_jobs(self, jobs):
+        sent.extend(jobs)
+        send(self, jobs)
+
+    monkeypatch.setattr(public.forked.Standby, "send", send_jobs)
+    if not child:
+        monkeypatch.setattr(public.forked, "CAN_FORK", False)
+    return sent
+
+
+@CHILD
+def test_a_wrong_front_sheet_guess_still_makes_a_cold_builds_packs(plan_copy, tmp_path, monkeypatch, child):
     out = tmp_path / "out"
     build(plan_copy, out)
     seen = {}
     real = PackBuilder.preassemble
 
-    def preassemble(self, pending):
-        real(self, pending)
+    def preassemble(self, pending, sides=(False, True)):
+        real(self, pending, sides)
         seen["pending"] = set(pending)
         seen["fronts"] = {job.pdf for job in self.speculated.values()}
         seen["taken"] = {name: set(assembler.taken) for name, assembler in self.started.items()}
@@ -55,11 +76,12 @@ def test_a_wrong_front_sheet_guess_still_makes_a_cold_builds_packs(plan_copy, tm
     monkeypatch.setattr(PackBuilder, "preassemble", preassemble)
     real_assemble = builder.assemble_packs
 
-    def assemble_packs(jobs, cache, started):
-        seen["fronts used"] = {job.parts[0].pdf for job in jobs}
-        return real_assemble(jobs, cache, started)
+    def assemble_packs(jobs, cache, started=None, alone=False):
+        seen.setdefault("fronts used", set()).update(job.parts[0].pdf for job in jobs)
+        return real_assemble(jobs, cache, started, alone)
 
     monkeypatch.setattr(builder, "assemble_packs", assemble_packs)
+    sent = _public_side(monkeypatch, child)
     paper = plan_copy / "minutes" / "paper.yaml"  # item 1: three more pages move every later item
     words = "Words fill the page. " * 40
     more = "".join(f"      - >\n        A long late addition, paragraph {n}. {words}\n" for n in range(12))
@@ -67,27 +89,33 @@ def test_a_wrong_front_sheet_guess_still_makes_a_cold_builds_packs(plan_copy, tm
     paper.write_text(text.replace("    paragraphs:\n", "    paragraphs:\n" + more, 1), "utf-8")
     assert build(plan_copy, out).rebuilt == ("minutes report",)
     minutes = out / "minutes" / "report.pdf"
-    for name in (PUBLIC_PACK, MEMBERS_PACK):
+    begun_here = (MEMBERS_PACK,) if child else (PUBLIC_PACK, MEMBERS_PACK)
+    assert set(seen["taken"]) == set(begun_here)  # the public pack is the child's, begun there from nothing
+    for name in begun_here:
         taken = seen["taken"][name]
         assert minutes not in taken and not taken & seen["pending"]
         assert len(taken) >= 4  # the items after the edited one too, not only those before it
+    assert {job.pack.path.name for job in sent} == ({PUBLIC_PACK, "supplement-public.pdf"} if child else set())
     # the guessed front sheets were wrong (the minutes grew): made again, and the packs hold those
-    assert seen["fronts"] and not seen["fronts"] & seen["fronts used"]
+    used = seen["fronts used"] | {job.parts[0].pdf for job in sent}
+    assert seen["fronts"] and not seen["fronts"] & used
     cold = tmp_path / "cold"
     build(plan_copy, cold)
     for name in (PUBLIC_PACK, MEMBERS_PACK):
         assert (out / name).read_bytes() == (cold / name).read_bytes(), name
 
 
-def test_a_cold_build_copies_the_papers_in_while_its_front_sheets_convert(plan_copy, tmp_path, monkeypatch):
+@CHILD
+def test_a_cold_build_copies_the_papers_in_while_its_front_sheets_convert(plan_copy, tmp_path, monkeypatch, child):
     taken = {}
     real = PackBuilder._take_papers
 
-    def take_papers(self, pending):
-        real(self, pending)
+    def take_papers(self, sides, pending, ready=None):
+        real(self, sides, pending, ready)
         taken.update({name: set(assembler.taken) for name, assembler in self.started.items()})
 
     monkeypatch.setattr(PackBuilder, "_take_papers", take_papers)
+    sent = _public_side(monkeypatch, child)
     out = tmp_path / "out"
     build(plan_copy, out)
     reports = {p.parent.name for p in out.glob("*/report.pdf")}  # built in a staging folder, then moved
@@ -97,7 +125,10 @@ def test_a_cold_build_copies_the_papers_in_while_its_front_sheets_convert(plan_c
 
     assert len(reports) == 5
     assert papers_in(MEMBERS_PACK) == reports  # every paper, copied in before the front sheets were converted
-    assert "minutes" in papers_in(PUBLIC_PACK) <= reports
+    if child:  # the public pack, written by the child from the papers final before the conversion ended
+        assert PUBLIC_PACK not in taken and [job.pack.path.name for job in sent] == [PUBLIC_PACK]
+    else:
+        assert "minutes" in papers_in(PUBLIC_PACK) <= reports
 
 
 def test_a_join_begun_with_parts_taken_writes_the_join_made_in_order(built_example, tmp_path):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from ..convert.converter import Converter
@@ -110,12 +111,15 @@ class PackJob:
     pack: BuiltPack
 
 
-def assemble_packs(jobs: list[PackJob], cache: Cache, started: dict[str, Assembler] | None = None) -> list[BuiltPack]:
+def assemble_packs(
+    jobs: list[PackJob], cache: Cache, started: dict[str, Assembler] | None = None, alone: bool = False
+) -> list[BuiltPack]:
     """Write each pack (from the cache when its parts are unchanged) and return them in order.
 
     *started* holds packs begun while LibreOffice converted (by file name), their final parts copied
     in already (``Assembler.take``): each is carried on, and a part it took and the pack does not
-    have (a front sheet guessed wrong) is left out of the file it writes.
+    have (a front sheet guessed wrong) is left out of the file it writes. *alone*: one after the
+    other, in this process (itself the build's second: ``pipeline/public.py``).
     """
     started = started if started is not None else {}
     todo = [job for job in jobs if not cache.fetch(job.pack.key, {".pdf": job.pack.path})]
@@ -132,7 +136,10 @@ def assemble_packs(jobs: list[PackJob], cache: Cache, started: dict[str, Assembl
     # document's pages in holds Python's lock, so two threads copy one after the other), else in two
     # threads. A public pack that fails its leak check fails the build, and this cache with it.
     try:
-        if len(todo) > 1 and forked.CAN_FORK:
+        if alone:
+            for job, assembler in zip(todo, assemblers, strict=True):
+                write(job, assembler)
+        elif len(todo) > 1 and forked.CAN_FORK:
             in_two_processes(write, list(zip(todo, assemblers, strict=True)), [_weight(job) for job in todo])
         else:
             with ThreadPoolExecutor(max_workers=2) as pool:
@@ -229,11 +236,18 @@ class PackBuilder:
         self.page_counts = {}
         return jobs
 
-    def preassemble(self, pending: set[Path]) -> None:
-        """Begin the main packs, while LibreOffice converts the *pending* PDFs: each pack copies in
-        every part of it already final, whatever comes before it (its front sheet as guessed)."""
+    def preassemble(self, pending: set[Path], sides: tuple[bool, ...] = (False, True)) -> None:
+        """Begin the main packs of *sides*, while LibreOffice converts the *pending* PDFs: each pack copies
+        in every part of it already final, whatever comes before it (its front sheet as guessed)."""
         for side, front in self.speculated.items():
-            self._take(side, [front.pdf], pending)
+            if side in sides:
+                self._take(side, [front.pdf], pending)
+
+    def sources(self, side: bool, supplement: Supplement | None) -> set[Path]:
+        """Return the PDFs the packs of *side* are made of (their front sheets apart): the main pack's
+        and, with *supplement*, the supplementary pack's."""
+        plans = [self._plan(side, None)] + ([self._plan(side, supplement)] if supplement else [])
+        return {slot.doc.pdf for plan in plans for item in plan for slot in item.slots}
 
     def _take(self, side: bool, fronts: list[Path], pending: set[Path]) -> None:
         """Copy into the main pack of *side* (begun if need be) *fronts* and its papers, those not *pending*."""
@@ -245,9 +259,9 @@ class PackBuilder:
             if pdf not in pending:
                 assembler.take(pdf)
 
-    def _take_papers(self, pending: set[Path]) -> None:
-        """Copy the papers into both main packs while LibreOffice converts their front sheets (*pending*)."""
-        for side in (False, True):
+    def _take_papers(self, sides: list[bool], pending: set[Path], ready=None) -> None:  # noqa: ANN001 - produce's Ready
+        """Copy the papers into the main packs of *sides* while LibreOffice converts their front sheets (*pending*)."""
+        for side in sides:
             self._take(side, [], pending)
 
     def close(self) -> None:
@@ -259,20 +273,30 @@ class PackBuilder:
     def _marking(self, plan: list[ItemPlan]) -> str:
         return highest_marking([s.doc.marking for i in plan for s in i.slots] or ["OFFICIAL"])
 
-    def plan(self, out_dir: Path, supplement: Supplement | None = None) -> list[PackJob]:
-        """Make the front sheets and return the packs to write into *out_dir* (``assemble_packs``), public first.
+    def plan(
+        self,
+        out_dir: Path,
+        supplement: Supplement | None = None,
+        sides: tuple[bool, ...] = (False, True),
+        begin: bool = True,
+    ) -> list[PackJob]:
+        """Make the front sheets and return the packs of *sides* to write into *out_dir* (``assemble_packs``),
+        public first; with *begin*, the main packs are begun here (``started``) while a front sheet
+        converts again.
 
         With *supplement*, the supplementary packs instead: only the papers it names, under a front
         sheet "Supplementary agenda" saying what changed; a side with no paper has no pack.
         """
-        sides = [r for r in (False, True) if supplement is None or supplement.papers[r]]
+        sides = [r for r in sides if supplement is None or supplement.papers[r]]
+        if not sides:
+            return []
         plans = {r: self._plan(r, supplement) for r in sides}
         produce(self.pending, self.cache, self.meeting.date, self.converter)
         markings = {r: self._marking(plans[r]) for r in sides}
         front_pages = {r: 1 for r in sides}
         for _ in range(2):  # once more if a front sheet came out longer than assumed
             fronts = {r: self._front_sheet(plans[r], r, markings[r], front_pages[r], supplement) for r in sides}
-            meanwhile = self._take_papers if supplement is None else None  # the papers are final now
+            meanwhile = partial(self._take_papers, sides) if supplement is None and begin else None  # papers final
             produce(list(fronts.values()), self.cache, self.meeting.date, self.converter, meanwhile=meanwhile)
             actual = {r: self._pages(fronts[r].pdf) for r in sides}
             if actual == front_pages:

@@ -61,6 +61,7 @@ from .manifest import Document, Owner, describe, page_count, write_manifest
 from .output import Claim, locked, refuse_out_of_bounds, scratch, staged, staging_path
 from .parts import join_appendix
 from .paths import default_out
+from .public import MEMBERS, PublicSide, in_order
 from .unchanged import input_digest, record, unchanged
 
 
@@ -215,6 +216,8 @@ def _build_staged(
         supplement = _supplement(changes, state)
         docs = _pack_docs(prepared, rendered)
         packer = PackBuilder(meeting, docs, Path(work), templates, cache, converter, prepared.plan.wording)
+        stamp = stamp_pattern(packer.w.phrases["pack.page_stamp"])
+        public = None
         try:
             # One LibreOffice run, in the usual case, for everything: the papers; the withheld pages, which
             # depend on nothing converted; and the front sheets, rendered with last build's page counts.
@@ -224,22 +227,35 @@ def _build_staged(
                 guesses = _page_guesses(jobs + withheld, staging, cache, previous.get("pages", {}))
                 fronts = packer.speculate(supplement, guesses)
             pages = partial(_prewarm_site, prepared, Path(work), cache) if site else None
-            meanwhile = partial(_meanwhile, packer, pages)
             first = withheld + fronts  # quick to render: to LibreOffice while the papers render
+            # Forked now, before the conversion's threads: it writes the public side while the members' converts.
+            publish = partial(_publish, staging, prepared, rendered, out_dir, cache, stamp, site)
+            public = PublicSide(publish, {job.pdf for job in first})
+            meanwhile = partial(_meanwhile, packer, pages, public, supplement, staging)
             produced = produce(jobs + first, cache, meeting.date, converter, progress, meanwhile, first)
             paper_jobs = {id(job) for job in jobs}
             built = [job for job in produced if id(job) in paper_jobs]
             if progress:
                 progress("assembling the packs", 1, 1)
-            jobs_of_packs = packer.plan(staging) + (packer.plan(staging, supplement) if supplement else [])
+            sides = MEMBERS if public.sent else (False, True)
+            if not public.sent:
+                public.stop()  # nothing converted, or the public papers final only now: written here
+            jobs_of_packs = packer.plan(staging, sides=sides)
+            jobs_of_packs += packer.plan(staging, supplement, sides=sides) if supplement else []
             packs = assemble_packs(jobs_of_packs, cache, packer.started)
+            if public.sent:
+                public_packs, site_documents = public.result()
+                packs = in_order(public_packs + packs)
         finally:
             packer.close()  # packs begun while converting and never written
-        check_public_packs(packs, rendered, out_dir, cache, stamp_pattern(packer.w.phrases["pack.page_stamp"]))
+            if public is not None:
+                public.stop()  # a build that failed: nothing more is written
+        if not public.sent:
+            check_public_packs(packs, rendered, out_dir, cache, stamp)
+            site_documents = write_public_site(staging, prepared, packs, rendered, out_dir, cache) if site else []
         documents = _describe(staging, rendered) + [_describe_pack(staging, p) for p in packs]
         documents += _write_changes(staging, changes, meeting)
-        if site:
-            documents += write_public_site(staging, prepared, packs, rendered, out_dir, cache)
+        documents += site_documents
         pages = {_page_name(job, staging): page_count(job.pdf) for job in jobs + withheld}
         write_state(cache.new, {"papers": state, "base": base, "pages": pages})
         write_manifest(staging, documents)
@@ -249,11 +265,31 @@ def _build_staged(
     return BuildResult(out_dir, tuple(documents), prepared.warnings, rebuilt, this_build)
 
 
-def _meanwhile(packer: PackBuilder, site, pending: set[Path]) -> None:
-    """What the build does while LibreOffice converts: begin the packs; render the site's paper pages."""
-    packer.preassemble(pending)
+def _meanwhile(
+    packer: PackBuilder,
+    site,
+    public: PublicSide,
+    supplement: Supplement | None,
+    staging: Path,
+    pending: set[Path],
+    ready,
+) -> None:
+    """What the build does while LibreOffice converts: begin the packs; render the site's paper pages; hand
+    the public side to its child as soon as the public papers are final (``pipeline/public.py``)."""
+    packer.preassemble(pending, public.sides(packer, supplement, ready))
     if site is not None:
         site()
+    public.offer(packer, supplement, staging, ready)
+
+
+def _publish(
+    staging: Path, prepared: Prepared, rendered: list[Rendered], out_dir: Path, cache: Cache, stamp, site: bool, jobs
+) -> tuple[list[BuiltPack], list[Document]]:
+    """Write the public packs of *jobs*, check them for leaks and write the site (with *site*): in the
+    public side's child (``pipeline/public.py``). Return the packs and the site's documents."""
+    packs = assemble_packs(jobs, cache, alone=True)
+    check_public_packs(packs, rendered, out_dir, cache, stamp)
+    return packs, (write_public_site(staging, prepared, packs, rendered, out_dir, cache) if site else [])
 
 
 def _prewarm_site(prepared: Prepared, work: Path, cache: Cache) -> None:

@@ -17,7 +17,7 @@ import os
 import shutil
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,7 +96,7 @@ class Cache:
             if sources[suffix].parent == self.old:
                 link(sources[suffix], self.new / f"{key}{suffix}")
             dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(sources[suffix], dest)  # a copy: editing the output never touches the cache
+            _copy(sources[suffix], dest)  # a copy: editing the output never touches the cache
         return True
 
     def read(self, key: str, suffix: str) -> bytes | None:
@@ -125,7 +125,15 @@ class Cache:
     def store(self, key: str, files: dict[str, Path]) -> None:
         """Keep a copy of *files* (by suffix) under *key*."""
         for suffix, path in files.items():
-            shutil.copyfile(path, self.new / f"{key}{suffix}")
+            _copy(path, self.new / f"{key}{suffix}")
+
+
+def _copy(src: Path, dest: Path) -> None:
+    """Copy *src* to *dest* by way of a private name: whoever is reading *dest* meanwhile (the public
+    side's child, ``public.py``, a front sheet fetched again here) reads the old file or the new, whole."""
+    temporary = _beside(dest)
+    shutil.copyfile(src, temporary)
+    os.replace(temporary, dest)
 
 
 @dataclass(frozen=True)
@@ -184,19 +192,21 @@ def produce(
     day: dt.date,
     converter: Converter,
     progress: Progress | None = None,
-    meanwhile: Callable[[set[Path]], None] | None = None,
+    meanwhile: Callable[[set[Path], Ready], None] | None = None,
     first: list[Job] | tuple[Job, ...] = (),
 ) -> list[Job]:
     """Bring every job's .docx and .pdf into place, from the cache or by building it; return those built.
 
     *meanwhile*, when given and something is to be converted, runs while LibreOffice converts: it is
-    told which PDFs are not there yet (every other job's PDF is in place and final).
+    told which PDFs are not there yet (every other job's PDF is in place and final), and given a
+    ``Ready``, to wait until some of them are final.
 
     Rendered in three batches: the jobs of *first* (quick to render: a pack's front sheet), the parts
     of the documents made in parts (the longest conversions), then the other documents. With a
     converter that takes several calls at once (``Converter.concurrent``), each batch goes to
     LibreOffice as soon as it is rendered, and is checked and normalised as soon as it is converted,
-    while the next renders, rather than the LibreOffices waiting for the last.
+    while the next renders, rather than the LibreOffices waiting for the last; and kept in the cache
+    then, so that a later document made in *meanwhile* (a pack's front sheet) finds it there.
     """
     built = [job for job in jobs if not cache.fetch(job.key, job.outputs)]
     rebuilt = {id(job) for job in built}
@@ -206,13 +216,18 @@ def produce(
     parted = [job for job in built if job.parted is not None]
     whole = [[job for job in built if job.parted is None and (id(job) in firsts) == ahead] for ahead in (True, False)]
     held: list[Job] = []  # converted in one call, after every batch is rendered
+    whole_pdf = {id(job) for job in built if job.parted is None}
+
+    def keep(job: Job) -> None:  # in the cache: a part by its PDF alone, as the join reads it
+        cache.store(job.key, job.outputs if id(job) in whole_pdf else {".pdf": job.pdf})
+
     sent: list[tuple[list[Job], Future]] = []  # converting already: the jobs, and the call
     with ThreadPoolExecutor(max_workers=3) as ahead:
 
         def send(batch: list[Job]) -> None:
             # asked only when there is something to convert, as the converter itself would be
             if batch and getattr(converter, "concurrent", lambda: False)():
-                sent.append((batch, ahead.submit(_convert_batch, converter, batch, day)))
+                sent.append((batch, ahead.submit(_convert_batch, converter, batch, day, keep)))
             else:
                 held.extend(batch)
 
@@ -233,7 +248,10 @@ def produce(
         joins = {id(job): job.parted.begin() for job in parted if job.parted.begin is not None}
         try:
             if converting:
-                during = _taking(joins, parts, missing, meanwhile)
+                calls = {job.pdf: future for batch, future in sent for job in batch}
+                ready = Ready(calls, frozenset(job.pdf for job in held + parted))
+                given = None if meanwhile is None else lambda pending: meanwhile(pending, ready)
+                during = _taking(joins, parts, missing, given)
                 waiting = {job.pdf for job in built if job.converts} | {part.pdf for part in missing}
                 _convert(held, converter, during, waiting, sent)
                 _verify(held)
@@ -247,12 +265,37 @@ def produce(
     return built + missing
 
 
-def _convert_batch(converter: Converter, batch: list[Job], day: dt.date) -> None:
-    """Convert, check and normalise *batch*: sent while the next batch renders (``produce``)."""
+def _convert_batch(converter: Converter, batch: list[Job], day: dt.date, keep: Callable[[Job], None]) -> None:
+    """Convert, check, normalise and *keep* *batch*: sent while the next batch renders (``produce``)."""
     converter.convert([job.docx for job in batch])
     _verify(batch)
     for job in batch:
         normalize_pdf(job.pdf, day, job.docx)
+    for job in batch:
+        keep(job)
+
+
+@dataclass(frozen=True)
+class Ready:
+    """When the PDFs of a conversion are final: each once the call sent with it is done (checked,
+    normalised and kept); those converted in one call at the end, or joined from parts, only *later*,
+    when ``produce`` returns."""
+
+    calls: dict[Path, Future]
+    later: frozenset[Path]
+
+    def possible(self, pdfs: set[Path]) -> bool:
+        """Whether *pdfs* can be final before ``produce`` returns."""
+        return not self.later & pdfs
+
+    def wait(self, pdfs: set[Path]) -> bool:
+        """Wait until *pdfs* are final; return False at once if one is only later, or when a call failed
+        (``produce`` raises that)."""
+        if not self.possible(pdfs):
+            return False
+        futures = {self.calls[pdf] for pdf in pdfs if pdf in self.calls}
+        wait(futures)
+        return all(future.exception() is None for future in futures)
 
 
 def _finish(
@@ -266,9 +309,9 @@ def _finish(
     todo = [job for job in missing + whole if id(job) not in done]
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(lambda job: normalize_pdf(job.pdf, day, job.docx if job.converts else None), todo))
-    for part in missing:
+    for part in (part for part in missing if id(part) not in done):  # those done are kept already
         cache.store(part.key, {".pdf": part.pdf})
-    for job in whole:
+    for job in (job for job in whole if id(job) not in done):
         cache.store(job.key, job.outputs)
     for job in (job for job in built if job.parted is not None):
         job.parted.join([part.pdf for part in parts[id(job)]], job.pdf, begun=joins.pop(id(job), None))

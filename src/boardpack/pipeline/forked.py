@@ -3,9 +3,14 @@
 ``start(call)`` forks; the child runs *call*, sends any exception back through a pipe (its words
 first, which always unpickle, then the exception itself, if it pickles) and ends with ``os._exit``,
 so nothing of the build (its staging folder, its open files, its output) is cleaned up, flushed or
-closed twice. ``Forked.wait()`` raises here what the child raised; ``Forked.kill()`` stops it before
-the build gives up, so that nothing is written after the build has cleaned up. Used for work that
-only writes files of its own: the packs (``pack/packs.py``).
+closed twice. ``Forked.wait()`` returns what the call returned (pickled back) or raises here what the
+child raised; ``Forked.kill()`` stops it before the build gives up, so that nothing is written after
+the build has cleaned up. Used for work that only writes files of its own: the packs
+(``pack/packs.py``), and the public side of a build (``pipeline/public.py``).
+
+``standby(call)`` forks a child that waits for its arguments (``Standby.send``) before it calls: forked
+early, before the build starts threads of its own, it runs later work on the second core without
+forking a process whose other threads may hold locks the child would need.
 """
 
 from __future__ import annotations
@@ -27,10 +32,10 @@ class Forked:
         self.pid, self.reader = pid, reader
         self.done = False
 
-    def wait(self) -> None:
-        """Wait for the child; raise what it raised (or that it was stopped)."""
+    def wait(self) -> object:
+        """Wait for the child; return what its call returned, or raise what it raised (or that it was stopped)."""
         if self.done:
-            return
+            return None
         try:
             with os.fdopen(self.reader, "rb", closefd=False) as pipe:
                 said = pipe.read()
@@ -42,6 +47,7 @@ class Forked:
         _, status = os.waitpid(self.pid, 0)
         if status != 0:
             raise _unpickled(said, status)
+        return pickle.loads(said) if said else None
 
     def kill(self) -> None:
         """Stop the child at once and reap it."""
@@ -64,10 +70,64 @@ def start(call: Callable[[], object]) -> Forked:
     return Forked(pid, reader)
 
 
+class Standby(Forked):
+    """A forked child waiting for the arguments of its call (``send``), or to be stopped (``kill``)."""
+
+    def __init__(self, pid: int, reader: int, inbox: int) -> None:
+        super().__init__(pid, reader)
+        self.inbox: int | None = inbox
+
+    def send(self, *args: object) -> None:
+        """Have the child call with *args* (they must pickle); ``wait`` for what it returns."""
+        data = pickle.dumps(args)
+        inbox, self.inbox = self.inbox, None
+        assert inbox is not None, "a standby child is sent its arguments once"
+        try:
+            with os.fdopen(inbox, "wb") as pipe:
+                pipe.write(data)
+        except BrokenPipeError:  # the child is gone: wait() says why
+            pass
+
+    @property
+    def sent(self) -> bool:
+        """Whether the child was sent its arguments."""
+        return self.inbox is None
+
+    def kill(self) -> None:
+        """Stop the child, whether it waits for its arguments or works on them."""
+        if self.inbox is not None:
+            os.close(self.inbox)
+            self.inbox = None
+        super().kill()
+
+
+def standby(call: Callable[..., object]) -> Standby:
+    """Fork a child that waits for arguments (``Standby.send``) and calls *call* with them; return it."""
+    reader, writer = os.pipe()
+    inbox, outbox = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child: measured by what it writes
+        try:  # never back into the build's stack (its clean-ups are the parent's): only os._exit ends it
+            os.close(reader)
+            os.close(outbox)
+            with os.fdopen(inbox, "rb") as pipe:
+                data = pipe.read()
+        except BaseException:  # noqa: BLE001 - stopped while waiting (Ctrl-C): the parent says why
+            os._exit(1)
+        if not data:  # let go: nothing to do
+            os._exit(0)
+        _child(lambda: call(*pickle.loads(data)), writer)
+    os.close(writer)
+    os.close(inbox)
+    return Standby(pid, reader, outbox)
+
+
 def _child(call: Callable[[], object], writer: int) -> NoReturn:  # pragma: no cover
     said, status = b"", 0
     try:
-        call()
+        result = call()
+        if result is not None:
+            said = pickle.dumps(result)
     except BaseException as exc:  # noqa: BLE001 - every failure goes back to the build, as it was
         status = 1
         said = pickle.dumps(f"{type(exc).__name__}: {exc}")  # its words first: they always unpickle

@@ -1,0 +1,80 @@
+"""The public side of a build written beside the members' side: the public packs, their leak check, the site.
+
+None of them needs a restricted document, so once the public papers are converted (and before a long
+restricted appendix is, or is joined from its parts) they can be written on the second core, in a
+child forked for the purpose (``forked.standby``). It is forked before the build starts threads of its
+own (a conversion's), and waits: ``offer`` sends it the public packs to write as soon as their papers
+are final, and ``result`` collects what it wrote. When they cannot be final before the conversion ends
+(one call for everything, ``--converter soffice``; a public appendix made in parts), the child is let
+go and the build writes the public side after the papers, as it does the members'.
+
+The child writes only files of its own (the public packs, ``site/``) and cache entries, each under a
+name of its own and renamed (``cache.py``); it sends back the packs it wrote and the site's documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ..pack.packs import SUPPLEMENTS, BuiltPack, PackBuilder, Supplement
+from . import forked
+from .cache import Ready
+from .manifest import Document
+
+PUBLIC = (False,)
+MEMBERS = (True,)
+Publish = Callable[[list], tuple[list[BuiltPack], list[Document]]]  # (public PackJobs) -> (packs, site documents)
+
+
+class PublicSide:
+    """The public side, ready to be written in a forked child while LibreOffice converts."""
+
+    def __init__(self, publish: Publish, first: set[Path]) -> None:
+        """*publish* writes the public packs it is given, checks them and writes the site; *first*: the
+        PDFs converted ahead of the papers (front sheets, withheld pages), which the packs need too."""
+        self.first = first
+        self.child = forked.standby(publish) if forked.CAN_FORK else None
+
+    @property
+    def sent(self) -> bool:
+        """Whether the child was sent the public packs: the build writes only the members' side."""
+        return self.child is not None and self.child.sent
+
+    def sides(self, packer: PackBuilder, supplement: Supplement | None, ready: Ready | None) -> tuple[bool, ...]:
+        """Return the sides whose packs this process begins while converting: the members' alone when the
+        child can write the public side, as it can if its papers are final before the conversion ends."""
+        if self.child is None or ready is None or not ready.possible(self._needs(packer, supplement)):
+            return PUBLIC + MEMBERS
+        return MEMBERS
+
+    def offer(self, packer: PackBuilder, supplement: Supplement | None, out_dir: Path, ready: Ready) -> None:
+        """Wait until the public packs' papers are final and send the child those packs to write, if it can
+        write them (``sides``); else let it go."""
+        if self.sides(packer, supplement, ready) != MEMBERS or not ready.wait(self._needs(packer, supplement)):
+            self.stop()
+            return
+        jobs = packer.plan(out_dir, sides=PUBLIC, begin=False)
+        if supplement is not None:
+            jobs += packer.plan(out_dir, supplement, sides=PUBLIC, begin=False)
+        assert self.child is not None
+        self.child.send(jobs)
+
+    def result(self) -> tuple[list[BuiltPack], list[Document]]:
+        """Wait for the child; return the public packs and the site's documents, or raise what it raised."""
+        assert self.child is not None and self.child.sent
+        packs, site = self.child.wait()
+        return packs, site
+
+    def stop(self) -> None:
+        """Stop the child, waiting or writing (a build that failed, or writes the public side itself)."""
+        if self.child is not None:
+            self.child.kill()
+
+    def _needs(self, packer: PackBuilder, supplement: Supplement | None) -> set[Path]:
+        return self.first | packer.sources(False, supplement)
+
+
+def in_order(packs: list[BuiltPack]) -> list[BuiltPack]:
+    """Return *packs* in the order a build lists them: the main packs, then the supplements; public first."""
+    return sorted(packs, key=lambda pack: (pack.path.name in SUPPLEMENTS.values(), pack.restricted))
