@@ -278,11 +278,11 @@ class PackBuilder:
         out_dir: Path,
         supplement: Supplement | None = None,
         sides: tuple[bool, ...] = (False, True),
-        begin: bool = True,
+        begin: tuple[bool, ...] = (False, True),
     ) -> list[PackJob]:
         """Make the front sheets and return the packs of *sides* to write into *out_dir* (``assemble_packs``),
-        public first; with *begin*, the main packs are begun here (``started``) while a front sheet
-        converts again.
+        public first; the main packs of the sides of *begin* are begun here (``started``) while a front
+        sheet converts again.
 
         With *supplement*, the supplementary packs instead: only the papers it names, under a front
         sheet "Supplementary agenda" saying what changed; a side with no paper has no pack.
@@ -296,7 +296,8 @@ class PackBuilder:
         front_pages = {r: 1 for r in sides}
         for _ in range(2):  # once more if a front sheet came out longer than assumed
             fronts = {r: self._front_sheet(plans[r], r, markings[r], front_pages[r], supplement) for r in sides}
-            meanwhile = partial(self._take_papers, sides) if supplement is None and begin else None  # papers final
+            taking = [side for side in sides if side in begin]
+            meanwhile = partial(self._take_papers, taking) if supplement is None and taking else None  # papers final
             produce(list(fronts.values()), self.cache, self.meeting.date, self.converter, meanwhile=meanwhile)
             actual = {r: self._pages(fronts[r].pdf) for r in sides}
             if actual == front_pages:

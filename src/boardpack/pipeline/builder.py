@@ -235,21 +235,24 @@ def _build_staged(
             produced = produce(jobs + first, cache, meeting.date, converter, progress, meanwhile, first)
             paper_jobs = {id(job) for job in jobs}
             built = [job for job in produced if id(job) in paper_jobs]
+            public.settle()  # the public packs sent to the child, if they could be
             if progress:
                 progress("assembling the packs", 1, 1)
             sides = MEMBERS if public.sent else (False, True)
             if not public.sent:
                 public.stop()  # nothing converted, or the public papers final only now: written here
-            jobs_of_packs = packer.plan(staging, sides=sides)
-            jobs_of_packs += packer.plan(staging, supplement, sides=sides) if supplement else []
+            jobs_of_packs = public.members
+            if jobs_of_packs is None:  # not planned with the public packs: a paper was converting then
+                jobs_of_packs = packer.plan(staging, sides=sides)
+                jobs_of_packs += packer.plan(staging, supplement, sides=sides) if supplement else []
             packs = assemble_packs(jobs_of_packs, cache, packer.started)
             if public.sent:
                 public_packs, site_documents = public.result()
                 packs = in_order(public_packs + packs)
         finally:
-            packer.close()  # packs begun while converting and never written
             if public is not None:
-                public.stop()  # a build that failed: nothing more is written
+                public.stop()  # a build that failed: nothing more is written (and the packer is this thread's)
+            packer.close()  # packs begun while converting and never written
         if not public.sent:
             check_public_packs(packs, rendered, out_dir, cache, stamp)
             site_documents = write_public_site(staging, prepared, packs, rendered, out_dir, cache) if site else []

@@ -288,6 +288,13 @@ class Ready:
         """Whether *pdfs* can be final before ``produce`` returns."""
         return not self.later & pdfs
 
+    def done(self, pdfs: set[Path]) -> bool:
+        """Whether *pdfs* are final now (without waiting)."""
+        if not self.possible(pdfs):
+            return False
+        futures = {self.calls[pdf] for pdf in pdfs if pdf in self.calls}
+        return all(future.done() and future.exception() is None for future in futures)
+
     def wait(self, pdfs: set[Path]) -> bool:
         """Wait until *pdfs* are final; return False at once if one is only later, or when a call failed
         (``produce`` raises that)."""

@@ -15,9 +15,10 @@ name of its own and renamed (``cache.py``); it sends back the packs it wrote and
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from ..pack.packs import SUPPLEMENTS, BuiltPack, PackBuilder, Supplement
+from ..pack.packs import SUPPLEMENTS, BuiltPack, PackBuilder, PackJob, Supplement
 from . import forked
 from .cache import Ready
 from .manifest import Document
@@ -35,6 +36,9 @@ class PublicSide:
         PDFs converted ahead of the papers (front sheets, withheld pages), which the packs need too."""
         self.first = first
         self.child = forked.standby(publish) if forked.CAN_FORK else None
+        self.members: list[PackJob] | None = None  # the members' packs, planned with the public ones
+        self.offering: Future | None = None
+        self.thread = ThreadPoolExecutor(max_workers=1)
 
     @property
     def sent(self) -> bool:
@@ -49,16 +53,40 @@ class PublicSide:
         return MEMBERS
 
     def offer(self, packer: PackBuilder, supplement: Supplement | None, out_dir: Path, ready: Ready) -> None:
+        """Send the child the public packs to write as soon as their papers are final, in a thread of its
+        own: the build goes on meanwhile (a long appendix is joined). ``settle`` waits for it."""
+        self.offering = self.thread.submit(self._offer, packer, supplement, out_dir, ready)
+
+    def settle(self) -> None:
+        """Wait until the offer is made (the child sent its packs, or let go); raise what stopped it.
+
+        The packer is the offer's until then: it plans the public packs, and makes their front sheets.
+        """
+        offering, self.offering = self.offering, None
+        self.thread.shutdown()
+        if offering is not None:
+            offering.result()
+
+    def _offer(self, packer: PackBuilder, supplement: Supplement | None, out_dir: Path, ready: Ready) -> None:
         """Wait until the public packs' papers are final and send the child those packs to write, if it can
-        write them (``sides``); else let it go."""
+        write them (``sides``); else let it go.
+
+        The members' packs are planned with them when their papers are final by then too (none is still
+        converting, or joined from parts later): a front sheet guessed wrong (a paper gained a page) is
+        then made again in one conversion for both sides, not one each (``members``).
+        """
         if self.sides(packer, supplement, ready) != MEMBERS or not ready.wait(self._needs(packer, supplement)):
-            self.stop()
+            if self.child is not None:
+                self.child.kill()  # let go: the build writes the public side itself
             return
-        jobs = packer.plan(out_dir, sides=PUBLIC, begin=False)
+        sides = PUBLIC + MEMBERS if ready.done(packer.sources(True, supplement)) else PUBLIC
+        jobs = packer.plan(out_dir, sides=sides, begin=MEMBERS)
         if supplement is not None:
-            jobs += packer.plan(out_dir, supplement, sides=PUBLIC, begin=False)
+            jobs += packer.plan(out_dir, supplement, sides=sides, begin=MEMBERS)
+        if sides != PUBLIC:
+            self.members = [job for job in jobs if job.pack.restricted]
         assert self.child is not None
-        self.child.send(jobs)
+        self.child.send([job for job in jobs if not job.pack.restricted])
 
     def result(self) -> tuple[list[BuiltPack], list[Document]]:
         """Wait for the child; return the public packs and the site's documents, or raise what it raised."""
@@ -67,9 +95,15 @@ class PublicSide:
         return packs, site
 
     def stop(self) -> None:
-        """Stop the child, waiting or writing (a build that failed, or writes the public side itself)."""
-        if self.child is not None:
-            self.child.kill()
+        """Stop the child, waiting or writing (a build that failed, or writes the public side itself),
+        once the offer is made (or failed: the build is failing already)."""
+        try:
+            self.settle()
+        except Exception:  # noqa: BLE001, S110 - a failed offer: what made the build stop is raised there
+            pass
+        finally:
+            if self.child is not None:
+                self.child.kill()
 
     def _needs(self, packer: PackBuilder, supplement: Supplement | None) -> set[Path]:
         return self.first | packer.sources(False, supplement)
