@@ -238,3 +238,21 @@ def test_listing_is_resolved_exactly_where_docxtpl_would_change_something(tmp_pa
         unchanged = template.resolve_listing(xml) == xml
         assert (LISTING.search(xml) is None) == unchanged, xml[:80]
     assert LISTING.search(rendered) is None  # the example's report: nothing to resolve, nothing skipped wrongly
+
+
+def test_the_templates_compiled_ahead_are_the_ones_a_render_uses(tmp_path):
+    """The fork server compiles boardpack's own templates once (``precompile``), so that a build forked
+    from it compiles none: rendering the example's report and appendix after it compiles nothing new."""
+    from boardpack.render.docx import _compiled, precompile, render_appendix
+
+    _compiled.cache_clear()
+    for template in sorted(TEMPLATES_DIR.glob("*.docx")):
+        precompile(template)
+    compiled = _compiled.cache_info()
+    assert compiled.misses >= len(list(TEMPLATES_DIR.glob("*.docx"))) + 2  # every body; the headers and footers
+    prepared = check(EXAMPLE)
+    paper = paper_of(prepared.papers)
+    render_report(paper, prepared.plan.meeting, tmp_path / "r.docx")
+    render_appendix(paper.appendices[0], paper, prepared.plan.meeting, tmp_path / "a.docx")
+    after = _compiled.cache_info()
+    assert after.misses == compiled.misses and after.hits > compiled.hits

@@ -305,6 +305,10 @@ def _warm_up() -> None:
 
     for page in ("index.html", "paper.html"):  # boardpack's own site templates, compiled once (Jinja checks mtimes)
         environment().get_template(page)
+    from ..render.docx import TEMPLATES_DIR, precompile
+
+    for template in sorted(TEMPLATES_DIR.glob("*.docx")):  # and its Word templates' parts (keyed by their XML)
+        precompile(template)
     _first_uses()
 
 
