@@ -184,3 +184,33 @@ def test_serve_status_names_the_fork_server_and_says_when_it_is_gone(runtime):
     assert wait_for(lambda: not alive(server), 10)
     shown = cli("serve", "--status")
     assert shown.returncode == 0 and "no fork server: builds run on their own" in shown.stdout
+
+
+def test_the_workbooks_a_build_read_are_handed_back_to_the_server_and_not_read_again(tmp_path, monkeypatch):
+    """A build forked from the server hands back the workbooks it read (``_tell``); the server remembers
+    them (``_learn``), so the next build it forks, after a paragraph edit, reads no unchanged workbook."""
+    from boardpack.appendix import actions
+    from boardpack.pipeline.builder import check
+
+    from .conftest import EXAMPLE
+
+    monkeypatch.setattr(actions, "_remembered", {})
+    monkeypatch.setattr(actions, "_read_here", set())
+    first = check(EXAMPLE)
+    read = actions.read_here()
+    assert len(read) == 1 and next(iter(read))[0].endswith("appendix.xlsx")
+    learned, teller = os.pipe()
+    forkserver._tell(teller)  # as the build's child does, on its way out
+    actions._remembered.clear()  # the server: it never read the workbook itself
+    actions._read_here.clear()
+    server = forkserver.Server(tmp_path / "builds.sock", os.getppid(), {})
+    server.learning[learned] = bytearray()
+    while learned in server.learning:
+        server._learn(learned)
+    assert set(actions._remembered) == set(read) and actions.read_here() == {}  # remembered, not read here
+
+    def read_again(*args):
+        raise AssertionError("an unchanged workbook was read again")
+
+    monkeypatch.setattr(actions, "load_action_plan", read_again)
+    assert check(EXAMPLE).plan.action_plans == first.plan.action_plans

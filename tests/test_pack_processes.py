@@ -87,6 +87,7 @@ def test_a_standby_child_calls_with_what_it_is_sent_and_returns_what_the_call_re
     child = forked.standby(_write_and_say)
     assert not child.sent and list(tmp_path.iterdir()) == []  # waiting: nothing done before it is sent
     child.send(tmp_path / "public.txt", "public pack")
+    assert child.sent
     said = child.wait()
     assert said.startswith("wrote public.txt in ") and not said.endswith(str(os.getpid()))
     assert (tmp_path / "public.txt").read_text(encoding="utf-8").startswith("public pack by ")
@@ -107,6 +108,7 @@ def test_a_standby_child_never_sent_is_stopped_and_reaped(tmp_path):
 
     child = forked.standby(_write_and_say)
     child.kill()
+    assert not child.sent  # stopped, never sent: the build writes the public side itself
     with pytest.raises(ChildProcessError):
         os.waitpid(child.pid, os.WNOHANG)  # reaped: no such child left
     assert list(tmp_path.iterdir()) == []
@@ -122,3 +124,33 @@ def test_a_standby_child_sent_slow_work_is_stopped_before_it_writes(tmp_path):
     assert time.monotonic() - started < 2
     time.sleep(0.2)
     assert list(tmp_path.iterdir()) == []
+
+
+class _Packer:
+    """The PackBuilder as the public side asks it: the PDFs its packs are made of."""
+
+    def __init__(self, pdfs):
+        self.pdfs = set(pdfs)
+
+    def sources(self, side, supplement):
+        return self.pdfs
+
+
+def test_a_public_side_whose_papers_come_only_at_the_end_is_let_go_and_written_by_the_build(tmp_path):
+    """``--converter soffice`` converts everything in one call at the end: the public side's child cannot
+    go early, is stopped, and the build writes every pack itself (``pipeline/public.py``)."""
+    from boardpack.pipeline.cache import Ready
+    from boardpack.pipeline.public import PublicSide
+
+    report = tmp_path / "report.pdf"
+    side = PublicSide(_write_and_say, set())
+    later = Ready({}, frozenset({report}))  # converted in the one call, at the end
+    assert side.sides(_Packer({report}), None, later) == (False, True)  # both begun here
+    side.offer(_Packer({report}), None, tmp_path, later)
+    side.settle()
+    assert not side.sent and side.child.done
+    side.stop()  # as the build's clean-up does: nothing to stop
+    early = PublicSide(_write_and_say, set())
+    assert early.sides(_Packer({report}), None, Ready({}, frozenset())) == (True,)  # the members' alone
+    early.stop()
+    assert not early.sent and early.child.done

@@ -41,12 +41,29 @@ def load_action_plans(plan: Plan, problems: Problems) -> dict[tuple[str, int], A
 
 
 _remembered: dict[tuple, tuple[ActionPlan | None, list, list]] = {}
+_read_here: set[tuple] = set()  # the workbooks this process read itself (not remembered from its parent)
 REMEMBERED = 8
+
+
+def read_here() -> dict[tuple, tuple[ActionPlan | None, list, list]]:
+    """The workbooks this process read itself, as remembered: what a fork server's build hands back to
+    the server (``pipeline/forkserver.py``), so that the next build it forks finds them read."""
+    return {key: _remembered[key] for key in _read_here if key in _remembered}
+
+
+def remember(entries: dict[tuple, tuple[ActionPlan | None, list, list]]) -> None:
+    """Remember *entries* (``read_here`` of another process, keyed by the workbook's bytes) as read."""
+    for key, value in entries.items():
+        _remembered.pop(key, None)
+        while len(_remembered) >= REMEMBERED:
+            del _remembered[next(iter(_remembered))]
+        _remembered[key] = value
 
 
 def _load_remembered(path: Path, source: ActionsSource, problems: Problems) -> ActionPlan | None:
     """``load_action_plan``, remembered by the workbook's bytes: a process that builds again (``watch``,
-    a benchmark) reads an unchanged workbook once. Its problems and warnings are recorded again each time."""
+    a benchmark), or the fork server its builds are forked from, reads an unchanged workbook once. Its
+    problems and warnings are recorded again each time."""
     try:
         key = (str(path), source, source.loc, sha256(path))
     except OSError:
@@ -57,6 +74,7 @@ def _load_remembered(path: Path, source: ActionsSource, problems: Problems) -> A
         if len(_remembered) >= REMEMBERED:
             del _remembered[next(iter(_remembered))]
         _remembered[key] = (loaded, found.items, found.warnings)
+        _read_here.add(key)
     loaded, items, warnings = _remembered[key]
     problems.items += items
     problems.warnings += warnings

@@ -76,22 +76,19 @@ class Standby(Forked):
     def __init__(self, pid: int, reader: int, inbox: int) -> None:
         super().__init__(pid, reader)
         self.inbox: int | None = inbox
+        self.sent = False  # whether the child was sent its arguments
 
     def send(self, *args: object) -> None:
         """Have the child call with *args* (they must pickle); ``wait`` for what it returns."""
         data = pickle.dumps(args)
         inbox, self.inbox = self.inbox, None
-        assert inbox is not None, "a standby child is sent its arguments once"
+        assert inbox is not None and not self.done, "a standby child is sent its arguments once, and alive"
+        self.sent = True
         try:
             with os.fdopen(inbox, "wb") as pipe:
                 pipe.write(data)
         except BrokenPipeError:  # the child is gone: wait() says why
             pass
-
-    @property
-    def sent(self) -> bool:
-        """Whether the child was sent its arguments."""
-        return self.inbox is None
 
     def kill(self) -> None:
         """Stop the child, whether it waits for its arguments or works on them."""

@@ -27,6 +27,7 @@ import atexit
 import contextlib
 import json
 import os
+import pickle
 import select
 import signal
 import socket
@@ -143,6 +144,7 @@ class Server:
         self.path, self.parent, self.identity = path, parent, ident
         self.children: dict[int, socket.socket] = {}
         self.stopped: set[int] = set()  # children stopped because their build went away
+        self.learning: dict[int, bytearray] = {}  # by descriptor: what a child read, being handed back
         self.done = False
 
     def serve(self) -> None:
@@ -172,13 +174,15 @@ class Server:
 
     def _step(self, listener: socket.socket) -> None:
         """Take a request, tell the builds whose children finished, stop the children of builds gone."""
-        waiting = [listener, *(c for p, c in self.children.items() if p not in self.stopped)]
+        waiting = [listener, *(c for p, c in self.children.items() if p not in self.stopped), *self.learning]
         try:
             ready = select.select(waiting, [], [], POLL)[0]
         except InterruptedError:
             ready = []
         for conn in ready:
-            if conn is listener:
+            if isinstance(conn, int):
+                self._learn(conn)
+            elif conn is listener:
                 self._accept(listener)
             else:  # a build's connection readable while its child runs: it went away
                 pid = next(p for p, c in self.children.items() if c is conn)
@@ -204,9 +208,13 @@ class Server:
                 os.close(fd)
             conn.close()  # another version of boardpack: it builds on its own
             return
+        learned, teller = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: never returns
-            _child(conn, listener, [c for c in self.children.values()], request, fds)
+            os.close(learned)
+            _child(conn, listener, [c for c in self.children.values()], request, fds, teller, list(self.learning))
+        os.close(teller)
+        self.learning[learned] = bytearray()
         for fd in fds:
             os.close(fd)
         try:
@@ -215,6 +223,23 @@ class Server:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGTERM)
         self.children[pid] = conn
+
+    def _learn(self, fd: int) -> None:
+        """Read what a child hands back of the workbooks it read; at its end, remember them for the next."""
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except OSError:
+            chunk = b""
+        if chunk:
+            self.learning[fd] += chunk
+            return
+        told = self.learning.pop(fd)
+        os.close(fd)
+        if told:
+            from ..appendix import actions  # imported by the warm-up already; not by a build handing over
+
+            with contextlib.suppress(Exception):  # a child stopped halfway: nothing learned
+                actions.remember(pickle.loads(told))
 
     def _reap(self) -> None:
         for pid in list(self.children):
@@ -237,12 +262,15 @@ def _same_user(conn: socket.socket) -> bool:
     return int.from_bytes(creds[4:8], sys.byteorder) == os.getuid()
 
 
-def _child(conn: socket.socket, listener: socket.socket, others: list[socket.socket], request: dict, fds) -> None:
-    """Become the build: take on its descriptors, folder, environment and umask; run the command line."""
+def _child(
+    conn: socket.socket, listener: socket.socket, others: list[socket.socket], request: dict, fds, teller: int, learning
+) -> None:
+    """Become the build: take on its descriptors, folder, environment and umask; run the command line; hand
+    the server back, on *teller*, the workbooks the build read (``_tell``)."""
     code = 3
     try:
         listener.close()
-        for other in others:
+        for other in [*others, *learning]:
             other.close()
         conn.close()
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
@@ -269,7 +297,20 @@ def _child(conn: socket.socket, listener: socket.socket, others: list[socket.soc
         with contextlib.suppress(BaseException):
             sys.stdout.flush()
             sys.stderr.flush()
+        with contextlib.suppress(BaseException):
+            _tell(teller)
         os._exit(code)
+
+
+def _tell(teller: int) -> None:
+    """Hand the server the workbooks this build read (``appendix.actions.read_here``): the next build forked
+    finds them read, and a late edit elsewhere in the plan does not read a 500-row workbook again."""
+    from ..appendix import actions
+
+    read = actions.read_here()
+    with os.fdopen(teller, "wb") as pipe:
+        if read:
+            pipe.write(pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _streams(streams: list[dict | None]) -> None:
