@@ -170,14 +170,17 @@ def test_the_paper_pages_are_rendered_while_libreoffice_converts_and_not_again(p
     nothing of the packs); the site written after the packs takes every one of them from there."""
     from boardpack.pipeline.builder import build
 
-    rendered: list[tuple[str, bool]] = []  # (template, rendered while writing the site after the packs)
+    # (template, rendered while writing the site after the packs), logged to a file: the site is written
+    # by the public side's child process (pipeline/public.py)
+    log = tmp_path / "rendered.log"
     writing = {"site": False}
     real_environment, real_write_site = write.environment, write.write_site
 
     class Counted:
         def get_template(self, name):
             template = real_environment().get_template(name)
-            rendered.append((name, writing["site"]))
+            with log.open("a", encoding="utf-8") as lines:
+                lines.write(f"{name} {writing['site']}\n")
             return template
 
     def write_site(*args, **kwargs):
@@ -190,6 +193,7 @@ def test_the_paper_pages_are_rendered_while_libreoffice_converts_and_not_again(p
     monkeypatch.setattr(write, "environment", Counted)
     monkeypatch.setattr(write, "write_site", write_site)
     result = build(plan_copy, tmp_path / "out")
+    rendered = [(name, late == "True") for name, late in (line.split() for line in log.read_text().splitlines())]
     early = [name for name, late in rendered if name == "paper.html" and not late]
     assert len(early) >= 4  # the example's public papers' pages, while converting
     assert [name for name, late in rendered if late] == ["index.html"]  # after the packs: the index alone

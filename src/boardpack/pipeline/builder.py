@@ -6,6 +6,7 @@ the output folder only when everything succeeded.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, replace
@@ -53,7 +54,7 @@ from ..render.docx import (
     render_table_appendix,
     render_written_appendix,
 )
-from ..util import long_date
+from ..util import code_digest, long_date
 from ..util import sha256 as file_digest
 from .cache import CACHE_DIR, Cache, Job, Parted, Progress, fingerprint, produce
 from .changes import Changes, compare, read_state, snapshot, write_state
@@ -550,7 +551,7 @@ def check_public_packs(
             reader.text,
             reader.prints,
             stamp,
-            lambda pdf: docx_text(plan_side[pdf]) if pdf in plan_side else None,
+            lambda pdf: reader.docx(plan_side[pdf]) if pdf in plan_side else None,
         )
     if problems:
         for public in (p for p in packs if not p.restricted):
@@ -573,9 +574,10 @@ def write_public_site(
     edition = make_edition(plan.meeting, prepared.papers, prepared.written, packs, plan.wording)
     files = write_site(staging, edition, cache)
     restricted = [r for r in rendered if r.restricted]
-    texts = [docx_text(r.docx) for r in restricted if r.converts]
+    reader = _CachedReader(cache)
+    texts = [reader.docx(r.docx) for r in restricted if r.converts]
     titles = {as_title(r.title) for r in restricted}
-    public = [docx_text(r.docx) for r in rendered if not r.restricted and r.converts]  # shared wording is no leak
+    public = [reader.docx(r.docx) for r in rendered if not r.restricted and r.converts]  # shared wording: no leak
     printed = [item.title for item in edition.site.agenda]  # what the public agenda prints of every item
     printed += [a.title for item in edition.site.agenda for a in item.appendices]
     problems = site_leaks(staging / SITE, texts, titles, public_texts=public, public_titles=printed, store=cache)
@@ -593,7 +595,8 @@ def _site_paper(root: Path, path: Path) -> str | None:
 
 
 class _CachedReader:
-    """Each document's text and page digests, read once and kept in the build cache by its digest."""
+    """Each document's text and page digests (and a .docx's text), read once and kept in the build cache by
+    its digest."""
 
     def __init__(self, cache: Cache):
         self.cache = cache
@@ -602,11 +605,16 @@ class _CachedReader:
     def text(self, pdf: Path) -> str:
         return self._get(pdf, ".txt", pdf_text, str.encode, bytes.decode)
 
+    def docx(self, docx: Path) -> str:
+        """The text of a .docx (``docx_text``), read once and kept by its digest, as a PDF's."""
+        return self._get(docx, ".docx-text", docx_text, str.encode, bytes.decode)
+
     def prints(self, pdf: Path) -> list[str | None]:
         return self._get(pdf, ".pages-v1", page_prints, lambda v: json.dumps(v).encode(), json.loads)
 
     def _get(self, pdf: Path, suffix: str, read, dump, load):
-        digest = file_digest(pdf)
+        # by the file's bytes and the code that reads them: another boardpack may read the same file otherwise
+        digest = hashlib.sha256(f"{code_digest()}:{file_digest(pdf)}".encode()).hexdigest()
         if (digest, suffix) not in self.found:
             cached = self.cache.read(digest, suffix)
             value = load(cached) if cached is not None else read(pdf)
