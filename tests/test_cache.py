@@ -112,6 +112,42 @@ def test_packs_begun_while_converting_are_the_packs_a_cold_build_makes(built_cop
         assert (out / pack).read_bytes() == (cold / pack).read_bytes(), pack
 
 
+def test_a_public_pack_whose_text_is_compared_with_restricted_ones_is_checked_once_they_are_final(
+    built_copy, tmp_path, monkeypatch
+):
+    """The public side's child never reads a restricted PDF (it may be converting still): a pack whose
+    text must be compared with theirs (a page that is no public document's) is checked by the build,
+    after every document is final, and the site is written then (``pipeline/public.py``)."""
+    import os
+
+    from boardpack.pack import leaks
+    from boardpack.pipeline import public
+
+    plan, out, _ = built_copy
+    log, sent = tmp_path / "text-checks.log", []
+    real_text_leaks, send = leaks._text_leaks, public.forked.Standby.send
+
+    def text_leaks(pack, restricted, *args):
+        with log.open("a", encoding="utf-8") as lines:
+            lines.write(f"{os.getpid()} {all(pdf.is_file() for pdf in restricted)}\n")
+        return real_text_leaks(pack, restricted, *args)
+
+    def send_jobs(self, jobs):
+        sent.extend(job.pack.path.name for job in jobs)
+        send(self, jobs)
+
+    monkeypatch.setattr(leaks, "accounted_for", lambda *args: False)  # every page: compare its text
+    monkeypatch.setattr(leaks, "_text_leaks", text_leaks)
+    monkeypatch.setattr(public.forked.Standby, "send", send_jobs)
+    paper = plan / "risk-management-update" / "paper.yaml"
+    paper.write_text(paper.read_text(encoding="utf-8").replace("risk", "risks", 1), "utf-8")
+    result = build(plan, out)
+    assert "public-pack.pdf" in sent  # the child wrote it ...
+    checks = log.read_text(encoding="utf-8").splitlines()
+    assert checks and set(checks) == {f"{os.getpid()} True"}  # ... the build compared its text, all final
+    assert (out / "site" / "index.html").is_file() and any(d.kind == "site" for d in result.documents)
+
+
 def test_an_action_status_rebuilds_the_appendix_and_its_report(built_copy):
     plan, out, _ = built_copy
     path = plan / PAPER / "appendix.xlsx"

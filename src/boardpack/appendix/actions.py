@@ -68,17 +68,24 @@ def _load_remembered(path: Path, source: ActionsSource, problems: Problems) -> A
         key = (str(path), source, source.loc, sha256(path))
     except OSError:
         return load_action_plan(path, source, problems)
-    if key not in _remembered:
+    entry = _remembered.get(key)
+    if entry is None:
         found = Problems()
-        loaded = load_action_plan(path, source, found)
-        if len(_remembered) >= REMEMBERED:
-            del _remembered[next(iter(_remembered))]
-        _remembered[key] = (loaded, found.items, found.warnings)
-        _read_here.add(key)
-    loaded, items, warnings = _remembered[key]
+        entry = (load_action_plan(path, source, found), found.items, found.warnings)
+        if _unchanged(path, key[3]):  # saved again while it was read: what was read is not those bytes'
+            remember({key: entry})
+            _read_here.add(key)
+    loaded, items, warnings = entry
     problems.items += items
     problems.warnings += warnings
     return loaded
+
+
+def _unchanged(path: Path, digest: str) -> bool:
+    try:
+        return sha256(path) == digest
+    except OSError:
+        return False
 
 
 def load_action_plan(path: Path, source: ActionsSource, problems: Problems) -> ActionPlan | None:

@@ -127,17 +127,22 @@ def find_leaks(
     prints: Callable[[Path], list[str | None]] = page_prints,
     stamp: re.Pattern[bytes] = STAMP,
     plan: Callable[[Path], str | None] = lambda pdf: None,
-) -> list[Problem]:
+    defer_text: bool = False,
+) -> list[Problem] | None:
     """Return a problem for each restricted document (pdf -> title) whose text or title leaked into *pack*.
 
     *public* are the documents whose text may appear; problems name *report_as* (the pack's final path).
     *text* and *prints* read a PDF's text and page digests (caching ones save re-reading unchanged documents);
     *stamp* is the pattern of the pack's own page stamp; *plan* gives a restricted PDF's plan-side text
-    (of the .docx it was converted from), or None for one not converted.
+    (of the .docx it was converted from), or None for one not converted. With *defer_text*, return
+    None rather than read the restricted PDFs' text (they may not be final yet) when a page of *pack*
+    is not a page of a *public* document: the caller checks the pack again once they are.
     """
     where = Location(report_as or pack)
     problems = []
     if not accounted_for(pack, public, prints, stamp):
+        if defer_text:
+            return None
         problems += _text_leaks(pack, restricted, public, where, text, plan)
     labels = _metadata_and_bookmarks(pack)
     for title in set(restricted.values()):

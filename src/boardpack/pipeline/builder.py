@@ -254,7 +254,7 @@ def _build_staged(
             if public is not None:
                 public.stop()  # a build that failed: nothing more is written (and the packer is this thread's)
             packer.close()  # packs begun while converting and never written
-        if not public.sent:
+        if not public.sent or site_documents is None:  # written here; or the child's packs, checked again here
             check_public_packs(packs, rendered, out_dir, cache, stamp)
             site_documents = write_public_site(staging, prepared, packs, rendered, out_dir, cache) if site else []
         documents = _describe(staging, rendered) + [_describe_pack(staging, p) for p in packs]
@@ -288,11 +288,13 @@ def _meanwhile(
 
 def _publish(
     staging: Path, prepared: Prepared, rendered: list[Rendered], out_dir: Path, cache: Cache, stamp, site: bool, jobs
-) -> tuple[list[BuiltPack], list[Document]]:
+) -> tuple[list[BuiltPack], list[Document] | None]:
     """Write the public packs of *jobs*, check them for leaks and write the site (with *site*): in the
-    public side's child (``pipeline/public.py``). Return the packs and the site's documents."""
+    public side's child (``pipeline/public.py``). Return the packs and the site's documents (None: not
+    written, as a pack's text is to be compared with restricted documents that may not be final yet)."""
     packs = assemble_packs(jobs, cache, alone=True)
-    check_public_packs(packs, rendered, out_dir, cache, stamp)
+    if not check_public_packs(packs, rendered, out_dir, cache, stamp, defer_text=True):
+        return packs, None  # the build checks them, and writes the site, once the restricted PDFs are final
     return packs, (write_public_site(staging, prepared, packs, rendered, out_dir, cache) if site else [])
 
 
@@ -530,11 +532,19 @@ def _pack_docs(prepared: Prepared, rendered: list[Rendered]) -> PackDocs:
 
 
 def check_public_packs(
-    packs: list[BuiltPack], rendered: list[Rendered], out_dir: Path, cache: Cache, stamp: re.Pattern[bytes] = STAMP
-) -> None:
+    packs: list[BuiltPack],
+    rendered: list[Rendered],
+    out_dir: Path,
+    cache: Cache,
+    stamp: re.Pattern[bytes] = STAMP,
+    defer_text: bool = False,
+) -> bool:
     """Raise AssembleError, after removing the public packs, if restricted text or titles reached one.
 
-    *stamp* is the pattern of the packs' own page stamp, in the meeting's wording.
+    *stamp* is the pattern of the packs' own page stamp, in the meeting's wording. With *defer_text*
+    (the public side's child, while restricted documents may still be converting), return False
+    without reading any restricted PDF when a pack's text must be compared with theirs
+    (``find_leaks``): the build checks the packs again once they are final. True: checked.
     """
     restricted = {r.docx.with_suffix(".pdf"): r.title for r in rendered if r.restricted}
     plan_side = {r.pdf: r.docx for r in rendered if r.restricted and r.converts}  # what boardpack rendered
@@ -543,7 +553,7 @@ def check_public_packs(
     for public in (p for p in packs if not p.restricted and not p.cached):  # a cached pack passed when made
         sources = [public.front] + [d.pdf for d in public.docs if not d.restricted]
         report_as = out_dir / public.path.name
-        problems += find_leaks(
+        found = find_leaks(
             public.path,
             restricted,
             sources,
@@ -552,11 +562,16 @@ def check_public_packs(
             reader.prints,
             stamp,
             lambda pdf: reader.docx(plan_side[pdf]) if pdf in plan_side else None,
+            defer_text,
         )
+        if found is None:
+            return False
+        problems += found
     if problems:
         for public in (p for p in packs if not p.restricted):
             public.path.unlink(missing_ok=True)
         raise AssembleError(problems)
+    return True
 
 
 def write_public_site(

@@ -64,6 +64,7 @@ def start(call: Callable[[], object]) -> Forked:
     reader, writer = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child: measured by what it writes
+        _signals()
         os.close(reader)
         _child(call, writer)
     os.close(writer)
@@ -105,6 +106,7 @@ def standby(call: Callable[..., object]) -> Standby:
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child: measured by what it writes
         try:  # never back into the build's stack (its clean-ups are the parent's): only os._exit ends it
+            _signals()
             os.close(reader)
             os.close(outbox)
             with os.fdopen(inbox, "rb") as pipe:
@@ -117,6 +119,14 @@ def standby(call: Callable[..., object]) -> Standby:
     os.close(writer)
     os.close(inbox)
     return Standby(pid, reader, outbox)
+
+
+def _signals() -> None:  # pragma: no cover - the child's
+    """Ctrl-C stops the child as Python's default would (its work ends, it says so); the build's own handler
+    (which stops the LibreOffices the build started) is the parent's to run, not every child's too."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
 
 
 def _child(call: Callable[[], object], writer: int) -> NoReturn:  # pragma: no cover

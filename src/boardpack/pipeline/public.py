@@ -2,14 +2,18 @@
 
 None of them needs a restricted document, so once the public papers are converted (and before a long
 restricted appendix is, or is joined from its parts) they can be written on the second core, in a
-child forked for the purpose (``forked.standby``). It is forked before the build starts threads of its
-own (a conversion's), and waits: ``offer`` sends it the public packs to write as soon as their papers
-are final, and ``result`` collects what it wrote. When they cannot be final before the conversion ends
+child forked for the purpose (``forked.standby``). It is forked before the conversion starts threads
+(those of ``watch --serve``'s preview, if any, are alive, as when the packs fork), and waits:
+``offer`` sends it the public packs to write as soon as their papers are final, and ``result``
+collects what it wrote. When they cannot be final before the conversion ends
 (one call for everything, ``--converter soffice``; a public appendix made in parts), the child is let
 go and the build writes the public side after the papers, as it does the members'.
 
 The child writes only files of its own (the public packs, ``site/``) and cache entries, each under a
 name of its own and renamed (``cache.py``); it sends back the packs it wrote and the site's documents.
+It never reads a restricted PDF, which may be converting still: when a public pack's text must be
+compared with the restricted documents' (a page that is not a page of a public document), it sends
+back the packs alone, and the build checks them and writes the site once everything is final.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from .manifest import Document
 
 PUBLIC = (False,)
 MEMBERS = (True,)
-Publish = Callable[[list], tuple[list[BuiltPack], list[Document]]]  # (public PackJobs) -> (packs, site documents)
+# (public PackJobs) -> (packs, the site's documents; None when the build is to check the packs and write the site)
+Publish = Callable[[list], tuple[list[BuiltPack], list[Document] | None]]
 
 
 class PublicSide:
@@ -88,8 +93,10 @@ class PublicSide:
         assert self.child is not None
         self.child.send([job for job in jobs if not job.pack.restricted])
 
-    def result(self) -> tuple[list[BuiltPack], list[Document]]:
-        """Wait for the child; return the public packs and the site's documents, or raise what it raised."""
+    def result(self) -> tuple[list[BuiltPack], list[Document] | None]:
+        """Wait for the child; return the public packs and the site's documents (None: the build checks
+        the packs against the restricted documents, final only now, and writes the site), or raise what
+        it raised."""
         assert self.child is not None and self.child.sent
         packs, site = self.child.wait()
         return packs, site
