@@ -313,9 +313,9 @@ def _finish(
     # Tagged once a part (a changed row re-tags its part only); two at a time, as qpdf lets Python go
     # while it writes one. A joined document is written as normalize_pdf would: dated *day*, a content-made /ID.
     whole = [job for job in built if job.parted is None]
-    todo = [job for job in missing + whole if id(job) not in done]
+    todo = [job for job in missing + whole if id(job) not in done and job.converts]  # the others: at render
     with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(lambda job: normalize_pdf(job.pdf, day, job.docx if job.converts else None), todo))
+        list(pool.map(lambda job: normalize_pdf(job.pdf, day, job.docx), todo))
     for part in (part for part in missing if id(part) not in done):  # those done are kept already
         cache.store(part.key, {".pdf": part.pdf})
     for job in (job for job in whole if id(job) not in done):
@@ -379,8 +379,9 @@ def _render(
         elif job.converts:
             job.render(job.docx)
             normalize_docx(job.docx, day)
-        else:
+        else:  # final at once: a pack begun, or the public side, may take it while others convert
             job.render(job.pdf)
+            normalize_pdf(job.pdf, day)
     return parts
 
 
