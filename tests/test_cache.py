@@ -148,6 +148,36 @@ def test_a_public_pack_whose_text_is_compared_with_restricted_ones_is_checked_on
     assert (out / "site" / "index.html").is_file() and any(d.kind == "site" for d in result.documents)
 
 
+def test_packs_begun_while_converting_are_the_packs_written_from_nothing_supplements_too(
+    built_copy, tmp_path, monkeypatch
+):
+    """Every pack begun while LibreOffice converts (main and supplementary, ``PackBuilder.preassemble``) is,
+    byte for byte, the pack the same build writes when nothing was begun."""
+    from boardpack.pack.packs import PackBuilder
+
+    plan, out, _ = built_copy
+    other = tmp_path / "other"
+    shutil.copytree(out, other)
+    paper = plan / "risk-management-update" / "paper.yaml"
+    paper.write_text(paper.read_text(encoding="utf-8").replace("risk", "risks", 1), "utf-8")
+    begun = {}
+    real = PackBuilder.preassemble
+
+    def preassemble(self, pending, sides=(False, True)):
+        real(self, pending, sides)
+        begun.update({name: len(assembler.taken) for name, assembler in self.started.items()})
+
+    monkeypatch.setattr(PackBuilder, "preassemble", preassemble)
+    build(plan, out)
+    assert begun["members-pack.pdf"] >= 2 and "supplement-members.pdf" in begun  # its papers: converting then
+    monkeypatch.setattr(PackBuilder, "preassemble", lambda self, pending, sides=(False, True): None)
+    monkeypatch.setattr(PackBuilder, "_take_papers", lambda self, sides, pending, ready=None: None)
+    build(plan, other)
+    packs = ("public-pack.pdf", "members-pack.pdf", "supplement-public.pdf", "supplement-members.pdf")
+    for pack in packs:
+        assert (out / pack).read_bytes() == (other / pack).read_bytes(), pack
+
+
 def test_an_action_status_rebuilds_the_appendix_and_its_report(built_copy):
     plan, out, _ = built_copy
     path = plan / PAPER / "appendix.xlsx"

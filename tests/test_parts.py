@@ -212,6 +212,33 @@ def reference(parted, tmp_path_factory) -> Path:
 
 
 @pytest.mark.e2e
+def test_a_pack_placing_the_appendix_from_its_parts_is_the_pack_of_the_joined_file(parted, tmp_path):
+    """A pack places a long appendix from its parts (``assemble.Joined``) as ``join`` joins them: the parts
+    can be taken while the changed one converts, and the pack is the pack of the joined file, byte for byte."""
+    from boardpack.pack.assemble import Assembler, Joined, PackInfo, Part, _bookmarks, assemble
+    from boardpack.pipeline.parts import page_number_place
+
+    _, out, _ = parted
+    (listed,) = (out / CACHE_DIR).glob("*.parts")  # the appendix's parts, as the build keeps them
+    parts = tuple(out / CACHE_DIR / f"{key}.pdf" for key in listed.read_text(encoding="ascii").split())
+    assert len(parts) >= 3
+    appendix = out / PAPER / "appendix-1.pdf"
+    info = PackInfo("Members' pack", "A meeting", "A committee")
+    pack = [Part(out / PAPER / "report.pdf", "1. The plan", title="The plan")]
+    pack += [Part(appendix, "Appendix 1", level=1, title="Appendix 1: actions"), Part(parts[0], "A part", title="")]
+    assemble(pack, tmp_path / "from-the-file.pdf", info)
+    joined = {appendix: Joined(parts, page_number_place(out / PAPER / "appendix-1.docx"))}
+    with Assembler(joined=joined) as assembler:
+        for pdf in reversed(parts[1:]):  # taken while the first part converts, in any order
+            assembler.take(pdf)
+        for part in pack:
+            assembler.add(part)
+        assert assembler.taken == {}
+        assembler.write(tmp_path / "from-the-parts.pdf", info, _bookmarks(pack, assembler.starts))
+    assert (tmp_path / "from-the-parts.pdf").read_bytes() == (tmp_path / "from-the-file.pdf").read_bytes()
+
+
+@pytest.mark.e2e
 def test_the_appendix_is_converted_in_several_parts_in_the_one_run(parted):
     _, out, converter = parted
     parts = converter.parts()
@@ -437,3 +464,41 @@ def test_a_part_that_fails_to_convert_ahead_is_named_and_nothing_built_is_lost(p
     assert len(converter.calls) == 2  # the other call (a pack's front sheet, sent first) ran to its end
     assert {p: p.read_bytes() for p in before} == before
     assert not list(out.parent.glob(f".{out.name}.building-*"))  # no staging folder left
+
+
+@pytest.mark.e2e
+def test_after_a_status_change_the_members_pack_is_begun_from_the_parts_and_is_a_cold_builds(
+    parted, tmp_path, monkeypatch
+):
+    """While the changed part converts, the members' pack takes the appendix's other parts (from the
+    cache, ``assemble.Joined``); it is then the members' pack a cold build of the same plan writes."""
+    from boardpack.pack.packs import MEMBERS_PACK, SUPPLEMENTS, PackBuilder
+
+    SUPPLEMENT = SUPPLEMENTS[True]  # noqa: N806 - a constant of this test
+
+    plan, out, unbegun = tmp_path / "plans" / PANEL.name, tmp_path / "out", tmp_path / "unbegun"
+    shutil.copytree(parted[0], plan)
+    shutil.copytree(parted[1], out)
+    shutil.copytree(parted[1], unbegun)
+    taken = {}
+    real = PackBuilder.preassemble
+
+    def preassemble(self, pending, sides=(False, True)):
+        real(self, pending, sides)
+        taken.update({name: set(assembler.taken) for name, assembler in self.started.items()})
+        taken["joined"] = {pdf: joined.parts for pdf, joined in self.joined.items()}
+
+    monkeypatch.setattr(PackBuilder, "preassemble", preassemble)
+    status = "Off track" if _current_status(plan, "-0100") != "Off track" else "On track"
+    _edit(plan, "-0100", 6, status)
+    build(plan, out, converter=Converter(), part_rows=ROWS)
+    (parts,) = taken["joined"].values()
+    assert len(parts) >= 3
+    for pack in (MEMBERS_PACK, SUPPLEMENT):  # the supplement holds the paper whose appendix changed
+        assert len(set(parts) & taken[pack]) == len(parts) - 1  # all but the one converting
+    cold = tmp_path / "cold"
+    build(plan, cold, converter=Converter(), part_rows=ROWS)
+    assert (out / MEMBERS_PACK).read_bytes() == (cold / MEMBERS_PACK).read_bytes()
+    monkeypatch.setattr(PackBuilder, "preassemble", lambda self, pending, sides=(False, True): None)
+    build(plan, unbegun, converter=Converter(), part_rows=ROWS)  # the same edit, nothing begun
+    assert (out / SUPPLEMENT).read_bytes() == (unbegun / SUPPLEMENT).read_bytes()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import re
+import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
@@ -54,6 +55,16 @@ class Part:
     bookmark: str | None
     level: int = 0
     title: str = ""
+
+
+@dataclass(frozen=True)
+class Joined:
+    """A document made in parts (``pipeline/parts.py``): its parts' PDFs in order, and where its page
+    numbers go. A pack places the parts as ``join`` joins them, page for page and element for element, so
+    it can take them while the changed one converts, rather than copy the joined file after."""
+
+    parts: tuple[Path, ...]
+    number: NumberPlace
 
 
 @dataclass(frozen=True)
@@ -111,8 +122,9 @@ class Assembler:
     cache), if given.
     """
 
-    def __init__(self, fonts: FontStore | None = None) -> None:
+    def __init__(self, fonts: FontStore | None = None, joined: dict[Path, Joined] | None = None) -> None:
         self.fonts = fonts
+        self.joined = {} if joined is None else joined  # made in parts, by their joined PDF: placed from the parts
         self.stack = ExitStack()
         self.pack = pikepdf.new()
         self.tree = _StructTree(self.pack)
@@ -138,8 +150,11 @@ class Assembler:
         """Place *part*'s pages and structure after those already added (copied now, unless taken).
 
         *flat* puts the part's top elements straight under the /Document, with no /Sect of its own:
-        the parts of one appendix read as the one document they are (``join``).
+        the parts of one appendix read as the one document they are (``join``). A document made in parts
+        (``joined``) is placed from its parts, as its joined PDF would be.
         """
+        if not flat and part.pdf in self.joined:
+            return self._add_joined(part, self.joined[part.pdf])
         with _no_gc():
             copied = self.taken.pop(part.pdf, None) or self._copy(part.pdf)
             self.starts.append(len(self.pack.pages))
@@ -148,6 +163,31 @@ class Assembler:
             self.tree.place(copied, part.title, flat)
             self.added.append(part)
             return copied.source
+
+    def _add_joined(self, part: Part, joined: Joined) -> pikepdf.Pdf:
+        """Place the parts of *joined* as ``join`` joins them and this pack would then place the joined PDF:
+        one /Sect titled *part*'s title holding every part's top elements, each page numbered across
+        the parts at *joined*'s place (the same objects, so the same bytes, as copying the joined file)."""
+        with _no_gc():
+            first = len(self.pack.pages)
+            sect = self.tree.section(part.title)
+            sources = []
+            for pdf in joined.parts:
+                copied = self.taken.pop(pdf, None) or self._copy(pdf)
+                sources.append(copied.source)
+                self.tree.place(copied, into=sect)
+            # join's header version and PDF/UA claim: those of its parts (its floor is this pack's own)
+            self.versions.append(version_at_least(*(source.pdf_version for source in sources)))
+            self.tagged = self.tagged and all(claims_ua(source) for source in sources)
+            number = joined.number
+            font = stamp_font("0123456789", bold=number.bold, store=self.fonts)
+            font_ref = font.to_pdf(self.pack)
+            for count, page in enumerate(self.pack.pages[first:], 1):
+                x = number.right - font.width(str(count), number.size)
+                stamp_page(self.pack, page, font_ref, str(count), (x, number.baseline), number.size, saved=True)
+            self.starts.append(first)
+            self.added.append(part)
+            return sources[0]
 
     def _copy(self, pdf: Path) -> _Copied:
         return self.tree.copy(self.stack.enter_context(pikepdf.open(pdf)))
@@ -218,9 +258,10 @@ class _StructTree:
         keyed = [(key, value) for (key, _), value in zip(entries, copied_all, strict=False)]
         return _Copied(source, pages, keyed, copied_all[len(entries) :], root.get("/RoleMap") or {})
 
-    def place(self, copied: _Copied, title: str = "", flat: bool = False) -> None:
+    def place(self, copied: _Copied, title: str = "", flat: bool = False, into: Dictionary | None = None) -> None:
         """Append *copied*'s pages to the pack and its structure to the tree, as one /Sect titled
-        *title* (or, *flat*, as its top elements under the pack's /Document)."""
+        *title* (or, *flat*, as its top elements under the pack's /Document; or under *into*, a /Sect
+        of ``section``'s)."""
         first_page = len(self.pack.pages)
         self.pack.pages.extend(pikepdf.Page(page) for page in copied.pages)
         if copied.role_map is None:
@@ -231,7 +272,9 @@ class _StructTree:
         for key, value in copied.entries:
             self.nums += [key + offset, value]
         self.next_key = offset + max([k for k, _ in copied.entries] + [-1]) + 1
-        if flat:
+        if into is not None:
+            self._extend(copied.tops, into)
+        elif flat:
             self._extend(copied.tops)
         else:
             self.document.K.append(self._section(copied.tops, title))
@@ -253,14 +296,26 @@ class _StructTree:
             sect.T = pikepdf.String(title)
         return sect
 
-    def _extend(self, kids: list) -> None:
-        """Put *kids* (a source's /Document, or its top elements) straight under the pack's /Document."""
+    def section(self, title: str) -> Dictionary:
+        """Return a new /Sect under the pack's /Document, titled *title*, for ``place(into=)``: as a joined
+        document's /Document becomes when placed (``_section``), its top elements added after."""
+        sect = self.pack.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Sect, K=Array()))
+        sect.P = self.document
+        if title:
+            sect.T = pikepdf.String(title)
+        self.document.K.append(sect)
+        return sect
+
+    def _extend(self, kids: list, parent: Dictionary | None = None) -> None:
+        """Put *kids* (a source's /Document, or its top elements) straight under the pack's /Document (or
+        under *parent*)."""
+        parent = self.document if parent is None else parent
         if len(kids) == 1 and kids[0].get("/S") == Name.Document:
             kids = _as_list(kids[0].get("/K"))
         for kid in kids:
             if isinstance(kid, Dictionary) and "/S" in kid:
-                kid.P = self.document
-            self.document.K.append(kid)
+                kid.P = parent
+            parent.K.append(kid)
 
     def finish(self) -> None:
         """Install the merged tree as the pack's /StructTreeRoot."""
@@ -348,9 +403,20 @@ def _stamp(pack: pikepdf.Pdf, phrase: str, fonts: FontStore | None = None) -> No
 
 
 def stamp_page(
-    pack: pikepdf.Pdf, page: pikepdf.Page, font_ref, text: str, at: tuple[float, float], size: float
+    pack: pikepdf.Pdf,
+    page: pikepdf.Page,
+    font_ref,
+    text: str,
+    at: tuple[float, float],
+    size: float,
+    saved: bool = False,
 ) -> None:
-    """Print *text* on *page* at *at* (its baseline's left end) as a pagination artifact (``/BPStamp``)."""
+    """Print *text* on *page* at *at* (its baseline's left end) as a pagination artifact (``/BPStamp``).
+
+    *saved*: its streams as a PDF saved with them and read again holds them (compressed already, their
+    /Filter before the /Length qpdf writes): a pack placing a document's parts (``Joined``) stamps them
+    as its joined file carries the stamps, so that the pack is the same, byte for byte.
+    """
     x, y = at
     add_font(page, FONT_KEY, font_ref)
     stamp = (
@@ -358,8 +424,14 @@ def stamp_page(
         f"q BT {FONT_KEY} {size} Tf 0 g {x:.2f} {y} Td ({pdf_string(text)}) Tj ET Q\nEMC\n"
     )
     # Wrap the page's own content in q … Q so that whatever state it leaves cannot move the stamp.
-    page.contents_add(pikepdf.Stream(pack, b"q\n"), prepend=True)
-    page.contents_add(pikepdf.Stream(pack, stamp.encode("ascii")), prepend=False)
+    page.contents_add(_stream(pack, b"q\n", saved), prepend=True)
+    page.contents_add(_stream(pack, stamp.encode("ascii"), saved), prepend=False)
+
+
+def _stream(pack: pikepdf.Pdf, data: bytes, saved: bool) -> pikepdf.Stream:
+    if not saved:
+        return pikepdf.Stream(pack, data)
+    return pikepdf.Stream(pack, zlib.compress(data), Filter=Name.FlateDecode)  # as qpdf compresses it
 
 
 @dataclass(frozen=True)

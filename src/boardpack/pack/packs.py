@@ -23,7 +23,7 @@ from ..plan.wording import Wording, shipped_wording
 from ..render.docx import render_plain
 from ..util import long_date
 from ..util import sha256 as file_digest
-from .assemble import Assembler, Bookmark, PackInfo, Part, page_starts
+from .assemble import Assembler, Bookmark, Joined, PackInfo, Part, page_starts
 
 MARKINGS = ("OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET", "TOP SECRET")
 PUBLIC_PACK, MEMBERS_PACK = "public-pack.pdf", "members-pack.pdf"
@@ -211,7 +211,9 @@ class PackBuilder:
         self.pending: list[Job] = []  # withheld pages, produced together
         self.page_counts: dict[Path, int] = {}
         self.speculated: dict[bool, Job] = {}  # the main packs' front sheets, made before the papers
+        self.speculated_supplements: dict[bool, tuple[Supplement, Job]] = {}  # and the supplements'
         self.started: dict[str, Assembler] = {}  # packs begun while LibreOffice converts, by file name
+        self.joined: dict[Path, Joined] = {}  # documents made in parts this build: begun packs take the parts
 
     def withheld_pages(self) -> list[Job]:
         """Return the jobs of the public pack's withheld pages, so they convert with the papers."""
@@ -233,15 +235,21 @@ class PackBuilder:
                 jobs.append(self._front_sheet(plan, side, marking, 1, chosen))
                 if chosen is None:
                     self.speculated[side] = jobs[-1]
+                else:
+                    self.speculated_supplements[side] = (chosen, jobs[-1])
         self.page_counts = {}
         return jobs
 
     def preassemble(self, pending: set[Path], sides: tuple[bool, ...] = (False, True)) -> None:
-        """Begin the main packs of *sides*, while LibreOffice converts the *pending* PDFs: each pack copies
-        in every part of it already final, whatever comes before it (its front sheet as guessed)."""
+        """Begin the packs of *sides*, main and supplementary, while LibreOffice converts the *pending* PDFs:
+        each pack copies in every part of it already final, whatever comes before it (its front sheet as
+        guessed)."""
         for side, front in self.speculated.items():
             if side in sides:
                 self._take(side, [front.pdf], pending)
+        for side, (supplement, front) in self.speculated_supplements.items():
+            if side in sides:
+                self._take(side, [front.pdf], pending, supplement)
 
     def sources(self, side: bool, supplement: Supplement | None) -> set[Path]:
         """Return the PDFs the packs of *side* are made of (their front sheets apart): the main pack's
@@ -249,15 +257,18 @@ class PackBuilder:
         plans = [self._plan(side, None)] + ([self._plan(side, supplement)] if supplement else [])
         return {slot.doc.pdf for plan in plans for item in plan for slot in item.slots}
 
-    def _take(self, side: bool, fronts: list[Path], pending: set[Path]) -> None:
-        """Copy into the main pack of *side* (begun if need be) *fronts* and its papers, those not *pending*."""
-        assembler = self.started.get(PACKS[side])
+    def _take(self, side: bool, fronts: list[Path], pending: set[Path], supplement: Supplement | None = None) -> None:
+        """Copy into the main pack of *side* (or its supplementary pack, with *supplement*), begun if need be,
+        *fronts* and its papers, those not *pending*."""
+        name = (SUPPLEMENTS if supplement else PACKS)[side]
+        assembler = self.started.get(name)
         if assembler is None:
-            assembler = self.started[PACKS[side]] = Assembler(self.cache)
-        slots = [slot for item in self._plan(side, None) for slot in item.slots]
+            assembler = self.started[name] = Assembler(self.cache, self.joined)
+        slots = [slot for item in self._plan(side, supplement) for slot in item.slots]
         for pdf in fronts + [s.doc.pdf for s in slots]:
-            if pdf not in pending:
-                assembler.take(pdf)
+            for final in self.joined[pdf].parts if pdf in self.joined else (pdf,):  # a long appendix: its parts
+                if final not in pending:
+                    assembler.take(final)
 
     def _take_papers(self, sides: list[bool], pending: set[Path], ready=None) -> None:  # noqa: ANN001 - produce's Ready
         """Copy the papers into the main packs of *sides* while LibreOffice converts their front sheets (*pending*)."""

@@ -20,7 +20,7 @@ from ..appendix.table import load_tables
 from ..convert.converter import Converter
 from ..convert.verify import docx_text
 from ..errors import AssembleError, ConvertError, Location, Problem, Problems
-from ..pack.assemble import Assembler, stamp_pattern
+from ..pack.assemble import Assembler, Joined, stamp_pattern
 from ..pack.leaks import STAMP, as_title, find_leaks, page_prints, pdf_text
 from ..pack.packs import SUPPLEMENTS, BuiltPack, PackBuilder, PackDocs, Supplement, assemble_packs
 from ..pack.packs import Doc as PackDoc
@@ -60,7 +60,7 @@ from .cache import CACHE_DIR, Cache, Job, Parted, Progress, fingerprint, produce
 from .changes import Changes, compare, read_state, snapshot, write_state
 from .manifest import Document, Owner, describe, page_count, write_manifest
 from .output import Claim, locked, refuse_out_of_bounds, scratch, staged, staging_path
-from .parts import join_appendix
+from .parts import join_appendix, page_number_place
 from .paths import default_out
 from .public import MEMBERS, PublicSide, in_order
 from .unchanged import input_digest, record, unchanged
@@ -279,7 +279,10 @@ def _meanwhile(
     ready,
 ) -> None:
     """What the build does while LibreOffice converts: begin the packs; render the site's paper pages; hand
-    the public side to its child as soon as the public papers are final (``pipeline/public.py``)."""
+    the public side to its child as soon as the public papers are final (``pipeline/public.py``). A long
+    appendix made in parts is begun from its parts, all but the one converting (``assemble.Joined``)."""
+    for pdf, parts in ready.parted.items():
+        packer.joined[pdf] = Joined(parts, page_number_place(pdf.with_suffix(".docx")))
     packer.preassemble(pending, public.sides(packer, supplement, ready))
     if site is not None:
         site()

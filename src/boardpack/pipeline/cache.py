@@ -249,10 +249,12 @@ def produce(
         try:
             if converting:
                 calls = {job.pdf: future for batch, future in sent for job in batch}
-                ready = Ready(calls, frozenset(job.pdf for job in held + parted))
+                kept = {job.pdf: tuple(cache.new / f"{part.key}.pdf" for part in parts[id(job)]) for job in parted}
+                ready = Ready(calls, frozenset(job.pdf for job in held + parted), kept)
                 given = None if meanwhile is None else lambda pending: meanwhile(pending, ready)
                 during = _taking(joins, parts, missing, given)
                 waiting = {job.pdf for job in built if job.converts} | {part.pdf for part in missing}
+                waiting |= {cache.new / f"{part.key}.pdf" for part in missing}  # where they are kept, once final
                 _convert(held, converter, during, waiting, sent)
                 _verify(held)
             done = {id(job) for jobs, _ in sent for job in jobs}  # checked and normalised as they came
@@ -279,10 +281,12 @@ def _convert_batch(converter: Converter, batch: list[Job], day: dt.date, keep: C
 class Ready:
     """When the PDFs of a conversion are final: each once the call sent with it is done (checked,
     normalised and kept); those converted in one call at the end, or joined from parts, only *later*,
-    when ``produce`` returns."""
+    when ``produce`` returns. *parted*: the documents made in parts this build, and their parts' PDFs
+    as the cache keeps them (those converting now are among the PDFs ``meanwhile`` is told are not there)."""
 
     calls: dict[Path, Future]
     later: frozenset[Path]
+    parted: dict[Path, tuple[Path, ...]] = dataclasses.field(default_factory=dict)  # joined PDF: its parts' PDFs
 
     def possible(self, pdfs: set[Path]) -> bool:
         """Whether *pdfs* can be final before ``produce`` returns."""
