@@ -270,8 +270,10 @@ def _child(
     code = 3
     try:
         listener.close()
-        for other in [*others, *learning]:
+        for other in others:
             other.close()
+        for fd in learning:  # the other builds' pipes back to the server (descriptors)
+            os.close(fd)
         conn.close()
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
             signal.signal(signum, signal.SIG_DFL)
