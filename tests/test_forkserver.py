@@ -214,3 +214,28 @@ def test_the_workbooks_a_build_read_are_handed_back_to_the_server_and_not_read_a
 
     monkeypatch.setattr(actions, "load_action_plan", read_again)
     assert check(EXAMPLE).plan.action_plans == first.plan.action_plans
+
+
+def test_a_build_forked_while_another_hands_back_what_it_read_runs_as_asked(tmp_path):
+    """The server forks a build while another build's pipe back to it is open: the child lets go of that
+    pipe (a descriptor, not a socket) and runs the command (once, it exited 3 with nothing said)."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn, peer = socket.socketpair()
+    other_learned, other_teller = os.pipe()
+    learned, teller = os.pipe()
+    out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+    written = os.O_WRONLY | os.O_CREAT
+    fds = [os.open(os.devnull, os.O_RDONLY), os.open(out, written), os.open(err, written)]
+    request = {"argv": ["--version"], "env": dict(os.environ), "cwd": str(tmp_path), "umask": 0o022}
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the build's child, as the server forks it
+        forkserver._child(conn, listener, [], request, fds, teller, [other_learned])
+    for fd in (*fds, teller, other_teller):
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, err.read_text()
+    assert out.read_text().startswith("boardpack ") and os.read(learned, 100) == b""  # it read no workbook
+    for end in (listener, conn, peer):
+        end.close()
+    os.close(learned)
+    os.close(other_learned)
