@@ -239,3 +239,30 @@ def test_a_build_forked_while_another_hands_back_what_it_read_runs_as_asked(tmp_
         end.close()
     os.close(learned)
     os.close(other_learned)
+
+
+def test_a_build_that_ran_on_its_own_leaves_the_server_the_workbooks_it_read(tmp_path, monkeypatch):
+    """The first build runs on its own (it starts the service, and so the server); as it ends it hands the
+    server the workbooks it read (``teach``), so that the author's first edit after it reads none again."""
+    from boardpack.appendix import actions
+    from boardpack.convert.service import identity
+    from boardpack.pipeline.builder import check
+
+    from .conftest import EXAMPLE
+
+    monkeypatch.setattr(actions, "_remembered", {})
+    monkeypatch.setattr(actions, "_read_here", set())
+    monkeypatch.setattr(forkserver, "private_dir", lambda: tmp_path)
+    check(EXAMPLE)
+    read = actions.read_here()
+    assert len(read) == 1
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(tmp_path / forkserver.socket_name()))
+    listener.listen(1)
+    forkserver.teach()  # as the command line does after a build that ran on its own
+    actions._remembered.clear()  # the server: it never read the workbook itself
+    actions._read_here.clear()
+    server = forkserver.Server(tmp_path / forkserver.socket_name(), os.getppid(), identity())
+    server._accept(listener)
+    listener.close()
+    assert set(actions._remembered) == set(read) and server.children == {}  # remembered; no build forked

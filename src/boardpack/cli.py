@@ -246,6 +246,10 @@ def _build(args: argparse.Namespace) -> int:
         return handed
     with ProgressBar(enabled=not args.quiet) as bar:
         result = build(args.plan_dir, out, args.templates, bar, converter, force=args.force, site=not args.no_site)
+    if _hands_over(args):  # built here (the first build starts the server): leave the server what was read
+        from .pipeline.forkserver import teach
+
+        teach()
     _warn(result.warnings)
     if not args.quiet:
         try:
@@ -258,12 +262,17 @@ def _build(args: argparse.Namespace) -> int:
 def _hand_over(args: argparse.Namespace) -> int | None:
     """Run the command in the fork server and return its exit code, or None to run it here: when not
     asked to, when the converter is not the service's (the default), or when no server runs."""
-    how = getattr(args, "converter", None) or os.environ.get("BOARDPACK_CONVERTER") or "auto"
-    if not args.hand_over or how not in ("auto", "service"):
+    if not _hands_over(args):
         return None
     from .pipeline.forkserver import hand_over
 
     return hand_over(args.argv)
+
+
+def _hands_over(args: argparse.Namespace) -> bool:
+    """Whether the command line may run this command in the fork server: asked to, with the service's converter."""
+    how = getattr(args, "converter", None) or os.environ.get("BOARDPACK_CONVERTER") or "auto"
+    return bool(args.hand_over) and how in ("auto", "service")
 
 
 def _wrote(out_dir: Path, documents) -> None:

@@ -199,11 +199,16 @@ class Server:
                 conn.close()
                 return
             message, fds, _, _ = socket.recv_fds(conn, 1 << 20, MAX_FDS)
-            request = json.loads(message.split(b"\n", 1)[0])
+            line, _, rest = message.partition(b"\n")
+            request = json.loads(line)
         except (OSError, ValueError):
             conn.close()
             return
-        if {k: request.get(k) for k in ("hello", "version", "digest")} != self.identity or len(fds) != MAX_FDS:
+        same = {k: request.get(k) for k in ("hello", "version", "digest")} == self.identity
+        if same and "remember" in request and not fds:  # what a build that ran on its own read (``teach``)
+            self._remember(conn, rest, int(request["remember"]))
+            return
+        if not same or len(fds) != MAX_FDS:
             for fd in fds:
                 os.close(fd)
             conn.close()  # another version of boardpack: it builds on its own
@@ -223,6 +228,24 @@ class Server:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGTERM)
         self.children[pid] = conn
+
+    def _remember(self, conn: socket.socket, data: bytes, size: int) -> None:
+        """Read the *size* bytes ``teach`` sends (*data* the first of them) and remember the workbooks."""
+        told = bytearray(data)
+        try:
+            while len(told) < size:
+                chunk = conn.recv(min(1 << 20, size - len(told)))
+                if not chunk:
+                    return
+                told += chunk
+        except OSError:
+            return
+        finally:
+            conn.close()
+        from ..appendix import actions  # imported by the warm-up already
+
+        with contextlib.suppress(Exception):  # what does not unpickle is not remembered
+            actions.remember(pickle.loads(told))
 
     def _learn(self, fd: int) -> None:
         """Read what a child hands back of the workbooks it read; at its end, remember them for the next."""
@@ -302,6 +325,28 @@ def _child(
         with contextlib.suppress(BaseException):
             _tell(teller)
         os._exit(code)
+
+
+def teach() -> None:
+    """Hand the fork server, if one listens, the workbooks this process read: a build that ran on its own
+    (the first, which started the service and so the server) leaves them read for the next, as a build
+    forked from the server does (``_tell``). Nothing happens where no server listens."""
+    from ..appendix import actions
+
+    read = actions.read_here()
+    if not read:
+        return
+    try:
+        path = private_dir() / socket_name()
+        if not path.exists():
+            return
+        data = pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(10.0)
+            sock.connect(str(path))
+            sock.sendall((json.dumps({**identity(), "remember": len(data)}) + "\n").encode() + data)
+    except Exception:  # noqa: BLE001, S110 - a server gone, or another version's: the next build reads them
+        pass
 
 
 def _tell(teller: int) -> None:
