@@ -171,7 +171,7 @@ def test_packs_begun_while_converting_are_the_packs_written_from_nothing_supplem
     build(plan, out)
     assert begun["members-pack.pdf"] >= 2 and "supplement-members.pdf" in begun  # its papers: converting then
     monkeypatch.setattr(PackBuilder, "preassemble", lambda self, pending, sides=(False, True): None)
-    monkeypatch.setattr(PackBuilder, "_take_papers", lambda self, sides, pending, ready=None: None)
+    monkeypatch.setattr(PackBuilder, "_take_papers", lambda self, sides, pending, ready=None, **unready: None)
     build(plan, other)
     packs = ("public-pack.pdf", "members-pack.pdf", "supplement-public.pdf", "supplement-members.pdf")
     for pack in packs:

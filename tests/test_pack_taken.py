@@ -111,8 +111,8 @@ def test_a_cold_build_copies_the_papers_in_while_its_front_sheets_convert(plan_c
     taken = {}
     real = PackBuilder._take_papers
 
-    def take_papers(self, sides, pending, ready=None):
-        real(self, sides, pending, ready)
+    def take_papers(self, sides, pending, ready=None, **unready):
+        real(self, sides, pending, ready, **unready)
         taken.update({name: set(assembler.taken) for name, assembler in self.started.items()})
 
     monkeypatch.setattr(PackBuilder, "_take_papers", take_papers)

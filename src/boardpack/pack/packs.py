@@ -270,10 +270,15 @@ class PackBuilder:
                 if final not in pending:
                     assembler.take(final)
 
-    def _take_papers(self, sides: list[bool], pending: set[Path], ready=None) -> None:  # noqa: ANN001 - produce's Ready
-        """Copy the papers into the main packs of *sides* while LibreOffice converts their front sheets (*pending*)."""
+    def _take_papers(self, sides: list[bool], pending: set[Path], ready=None, unready=frozenset()) -> None:  # noqa: ANN001
+        """Copy the papers into the main packs of *sides* while LibreOffice converts their front sheets (*pending*),
+        but those *unready*."""
         for side in sides:
-            self._take(side, [], pending)
+            self._take(side, [], set(pending) | set(unready))
+
+    def take_papers(self, sides: tuple[bool, ...]) -> None:
+        """Copy into the main packs of *sides* their papers, every one final (and not copied in already)."""
+        self._take_papers(list(sides), set())
 
     def close(self) -> None:
         """Let go of packs begun and not written."""
@@ -290,10 +295,11 @@ class PackBuilder:
         supplement: Supplement | None = None,
         sides: tuple[bool, ...] = (False, True),
         begin: tuple[bool, ...] = (False, True),
+        unready: set[Path] | frozenset[Path] = frozenset(),
     ) -> list[PackJob]:
         """Make the front sheets and return the packs of *sides* to write into *out_dir* (``assemble_packs``),
         public first; the main packs of the sides of *begin* are begun here (``started``) while a front
-        sheet converts again.
+        sheet converts again, with every paper but those *unready* (written, not final yet).
 
         With *supplement*, the supplementary packs instead: only the papers it names, under a front
         sheet "Supplementary agenda" saying what changed; a side with no paper has no pack.
@@ -308,7 +314,7 @@ class PackBuilder:
         for _ in range(2):  # once more if a front sheet came out longer than assumed
             fronts = {r: self._front_sheet(plans[r], r, markings[r], front_pages[r], supplement) for r in sides}
             taking = [side for side in sides if side in begin]
-            meanwhile = partial(self._take_papers, taking) if supplement is None and taking else None  # papers final
+            meanwhile = partial(self._take_papers, taking, unready=unready) if supplement is None and taking else None
             produce(list(fronts.values()), self.cache, self.meeting.date, self.converter, meanwhile=meanwhile)
             actual = {r: self._pages(fronts[r].pdf) for r in sides}
             if actual == front_pages:

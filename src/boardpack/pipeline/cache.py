@@ -222,12 +222,15 @@ def produce(
         cache.store(job.key, job.outputs if id(job) in whole_pdf else {".pdf": job.pdf})
 
     sent: list[tuple[list[Job], Future]] = []  # converting already: the jobs, and the call
+    events: dict[Path, threading.Event] = {}  # set once a batch's PDFs are written (not yet checked)
     with ThreadPoolExecutor(max_workers=3) as ahead:
 
         def send(batch: list[Job]) -> None:
             # asked only when there is something to convert, as the converter itself would be
             if batch and getattr(converter, "concurrent", lambda: False)():
-                sent.append((batch, ahead.submit(_convert_batch, converter, batch, day, keep)))
+                converted = threading.Event()
+                sent.append((batch, ahead.submit(_convert_batch, converter, batch, day, keep, converted)))
+                events.update((job.pdf, converted) for job in batch)
             else:
                 held.extend(batch)
 
@@ -250,7 +253,7 @@ def produce(
             if converting:
                 calls = {job.pdf: future for batch, future in sent for job in batch}
                 kept = {job.pdf: tuple(cache.new / f"{part.key}.pdf" for part in parts[id(job)]) for job in parted}
-                ready = Ready(calls, frozenset(job.pdf for job in held + parted), kept)
+                ready = Ready(calls, frozenset(job.pdf for job in held + parted), kept, events)
                 given = None if meanwhile is None else lambda pending: meanwhile(pending, ready)
                 during = _taking(joins, parts, missing, given)
                 waiting = {job.pdf for job in built if job.converts} | {part.pdf for part in missing}
@@ -267,9 +270,15 @@ def produce(
     return built + missing
 
 
-def _convert_batch(converter: Converter, batch: list[Job], day: dt.date, keep: Callable[[Job], None]) -> None:
-    """Convert, check, normalise and *keep* *batch*: sent while the next batch renders (``produce``)."""
-    converter.convert([job.docx for job in batch])
+def _convert_batch(
+    converter: Converter, batch: list[Job], day: dt.date, keep: Callable[[Job], None], converted: threading.Event
+) -> None:
+    """Convert, check, normalise and *keep* *batch*: sent while the next batch renders (``produce``); set
+    *converted* once LibreOffice has written the PDFs (or failed to)."""
+    try:
+        converter.convert([job.docx for job in batch])
+    finally:
+        converted.set()
     _verify(batch)
     for job in batch:
         normalize_pdf(job.pdf, day, job.docx)
@@ -287,6 +296,21 @@ class Ready:
     calls: dict[Path, Future]
     later: frozenset[Path]
     parted: dict[Path, tuple[Path, ...]] = dataclasses.field(default_factory=dict)  # joined PDF: its parts' PDFs
+    converted: dict[Path, threading.Event] = dataclasses.field(default_factory=dict)  # set once written
+
+    def written(self, pdfs: set[Path]) -> bool:
+        """Wait until LibreOffice has written *pdfs* (their pages are known; they are not checked yet);
+        return False at once if one is only later, and when one was not written."""
+        if not self.possible(pdfs):
+            return False
+        for event in {self.converted[pdf] for pdf in pdfs if pdf in self.converted}:
+            event.wait()
+        return all(pdf.is_file() for pdf in pdfs if pdf in self.converted)
+
+    def written_now(self, pdfs: set[Path]) -> bool:
+        """Whether LibreOffice has written *pdfs* (without waiting)."""
+        events = [self.converted[pdf] for pdf in pdfs if pdf in self.converted]
+        return self.possible(pdfs) and all(event.is_set() for event in events) and all(p.is_file() for p in pdfs)
 
     def possible(self, pdfs: set[Path]) -> bool:
         """Whether *pdfs* can be final before ``produce`` returns."""

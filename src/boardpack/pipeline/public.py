@@ -80,18 +80,33 @@ class PublicSide:
         converting, or joined from parts later): a front sheet guessed wrong (a paper gained a page) is
         then made again in one conversion for both sides, not one each (``members``).
         """
-        if self.sides(packer, supplement, ready) != MEMBERS or not ready.wait(self._needs(packer, supplement)):
-            if self.child is not None:
-                self.child.kill()  # let go: the build writes the public side itself
+        needs = self._needs(packer, supplement)
+        if self.sides(packer, supplement, ready) != MEMBERS or not ready.written(needs):
+            self._let_go()
             return
-        sides = PUBLIC + MEMBERS if ready.done(packer.sources(True, supplement)) else PUBLIC
-        jobs = packer.plan(out_dir, sides=sides, begin=MEMBERS)
+        # Planned (the front sheets made again if their page numbers moved) once the papers are written,
+        # while they are checked and tagged: page counts are known then. Sent only once they are final.
+        members = packer.sources(True, supplement)
+        sides = PUBLIC + MEMBERS if ready.written_now(members) else PUBLIC
+        # The members' pack takes its papers while the front sheets convert, but those not final yet (written,
+        # not yet checked and tagged): they are copied in when it is written.
+        unready = {pdf for pdf in needs | members if not ready.done({pdf})}
+        jobs = packer.plan(out_dir, sides=sides, begin=MEMBERS, unready=unready)
         if supplement is not None:
-            jobs += packer.plan(out_dir, supplement, sides=sides, begin=MEMBERS)
-        if sides != PUBLIC:
-            self.members = [job for job in jobs if job.pack.restricted]
+            jobs += packer.plan(out_dir, supplement, sides=sides, begin=MEMBERS, unready=unready)
+        if not ready.wait(needs):
+            self._let_go()  # a paper the converter got wrong: the build fails on it
+            return
         assert self.child is not None
         self.child.send([job for job in jobs if not job.pack.restricted])
+        if sides != PUBLIC:
+            self.members = [job for job in jobs if job.pack.restricted]
+            if unready and ready.wait(members):  # final now: copied into the members' pack here, not after
+                packer.take_papers(MEMBERS)
+
+    def _let_go(self) -> None:
+        if self.child is not None:
+            self.child.kill()  # the build writes the public side itself
 
     def result(self) -> tuple[list[BuiltPack], list[Document] | None]:
         """Wait for the child; return the public packs and the site's documents (None: the build checks
