@@ -8,6 +8,7 @@ processes, converting with the real LibreOffice in the service.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import re
@@ -216,9 +217,12 @@ def test_the_workbooks_a_build_read_are_handed_back_to_the_server_and_not_read_a
     assert check(EXAMPLE).plan.action_plans == first.plan.action_plans
 
 
-def test_a_build_forked_while_another_hands_back_what_it_read_runs_as_asked(tmp_path):
+def test_a_build_forked_while_another_hands_back_what_it_read_runs_as_asked(tmp_path, monkeypatch):
     """The server forks a build while another build's pipe back to it is open: the child lets go of that
     pipe (a descriptor, not a socket) and runs the command (once, it exited 3 with nothing said)."""
+    from boardpack.appendix import actions
+
+    monkeypatch.setattr(actions, "_read_here", set())  # this process's earlier tests read workbooks
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     conn, peer = socket.socketpair()
     other_learned, other_teller = os.pipe()
@@ -227,18 +231,21 @@ def test_a_build_forked_while_another_hands_back_what_it_read_runs_as_asked(tmp_
     written = os.O_WRONLY | os.O_CREAT
     fds = [os.open(os.devnull, os.O_RDONLY), os.open(out, written), os.open(err, written)]
     request = {"argv": ["--version"], "env": dict(os.environ), "cwd": str(tmp_path), "umask": 0o022}
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the build's child, as the server forks it
-        forkserver._child(conn, listener, [], request, fds, teller, [other_learned])
-    for fd in (*fds, teller, other_teller):
-        os.close(fd)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, err.read_text()
-    assert out.read_text().startswith("boardpack ") and os.read(learned, 100) == b""  # it read no workbook
-    for end in (listener, conn, peer):
-        end.close()
-    os.close(learned)
-    os.close(other_learned)
+    try:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the build's child, as the server forks it
+            atexit._clear()  # this test process's own (its LibreOffices'): the server's child has the server's
+            forkserver._child(conn, listener, [], request, fds, teller, [other_learned])
+        for fd in (*fds, teller, other_teller):
+            os.close(fd)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, err.read_text()
+        assert out.read_text().startswith("boardpack ") and os.read(learned, 100) == b""  # it read no workbook
+    finally:
+        for end in (listener, conn, peer):
+            end.close()
+        os.close(learned)
+        os.close(other_learned)
 
 
 def test_a_build_that_ran_on_its_own_leaves_the_server_the_workbooks_it_read(tmp_path, monkeypatch):
@@ -257,12 +264,14 @@ def test_a_build_that_ran_on_its_own_leaves_the_server_the_workbooks_it_read(tmp
     read = actions.read_here()
     assert len(read) == 1
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(tmp_path / forkserver.socket_name()))
-    listener.listen(1)
-    forkserver.teach()  # as the command line does after a build that ran on its own
-    actions._remembered.clear()  # the server: it never read the workbook itself
-    actions._read_here.clear()
-    server = forkserver.Server(tmp_path / forkserver.socket_name(), os.getppid(), identity())
-    server._accept(listener)
-    listener.close()
+    try:
+        listener.bind(str(tmp_path / forkserver.socket_name()))
+        listener.listen(1)
+        forkserver.teach()  # as the command line does after a build that ran on its own
+        actions._remembered.clear()  # the server: it never read the workbook itself
+        actions._read_here.clear()
+        server = forkserver.Server(tmp_path / forkserver.socket_name(), os.getppid(), identity())
+        server._accept(listener)
+    finally:
+        listener.close()
     assert set(actions._remembered) == set(read) and server.children == {}  # remembered; no build forked
