@@ -154,3 +154,40 @@ def test_a_public_side_whose_papers_come_only_at_the_end_is_let_go_and_written_b
     assert early.sides(_Packer({report}), None, Ready({}, frozenset())) == (True,)  # the members' alone
     early.stop()
     assert not early.sent and early.child.done
+
+
+def _wait_forever() -> None:
+    time.sleep(60)
+
+
+def test_a_child_of_a_build_killed_outright_dies_with_it(tmp_path):
+    """A build killed with SIGKILL runs no clean-up: its forked children (``forked.standby``, ``start``)
+    die with it, and never write into the folders of a build that is gone."""
+    import signal
+
+    from boardpack.pipeline import forked
+
+    reader, writer = os.pipe()
+    build = os.fork()
+    if build == 0:  # pragma: no cover - the "build": forks its children, says their pids, waits
+        os.close(reader)
+        waiting, working = forked.standby(_write_and_say), forked.start(_wait_forever)
+        os.write(writer, f"{waiting.pid} {working.pid}\n".encode())
+        time.sleep(60)
+        os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as said:
+        children = [int(pid) for pid in said.readline().split()]
+    os.kill(build, signal.SIGKILL)
+    os.waitpid(build, 0)
+
+    def alive(pid: int) -> bool:  # running: not gone, nor a zombie waiting for init to reap it
+        try:
+            return Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0] != b"Z"
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(alive(pid) for pid in children):
+        time.sleep(0.05)
+    assert [pid for pid in children if alive(pid)] == []

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import NoReturn
 
 CAN_FORK = hasattr(os, "fork")
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 class Forked:
@@ -62,9 +63,10 @@ class Forked:
 def start(call: Callable[[], object]) -> Forked:
     """Run *call* in a forked child; return the child, to ``wait`` for (or ``kill``)."""
     reader, writer = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child: measured by what it writes
-        _signals()
+        _signals(parent)
         os.close(reader)
         _child(call, writer)
     os.close(writer)
@@ -103,10 +105,11 @@ def standby(call: Callable[..., object]) -> Standby:
     """Fork a child that waits for arguments (``Standby.send``) and calls *call* with them; return it."""
     reader, writer = os.pipe()
     inbox, outbox = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child: measured by what it writes
         try:  # never back into the build's stack (its clean-ups are the parent's): only os._exit ends it
-            _signals()
+            _signals(parent)
             os.close(reader)
             os.close(outbox)
             with os.fdopen(inbox, "rb") as pipe:
@@ -121,12 +124,22 @@ def standby(call: Callable[..., object]) -> Standby:
     return Standby(pid, reader, outbox)
 
 
-def _signals() -> None:  # pragma: no cover - the child's
+def _signals(parent: int) -> None:  # pragma: no cover - the child's
     """Ctrl-C stops the child as Python's default would (its work ends, it says so); the build's own handler
-    (which stops the LibreOffices the build started) is the parent's to run, not every child's too."""
+    (which stops the LibreOffices the build started) is the parent's to run, not every child's too. A build
+    killed outright (SIGKILL) takes the child with it (Linux's parent-death signal), so that nothing
+    writes into the folders of a build that is gone, which the next build clears."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the build's own clean-up stops the child
+        pass
+    if os.getppid() != parent:  # gone already, before the signal was asked for
+        os._exit(1)
 
 
 def _child(call: Callable[[], object], writer: int) -> NoReturn:  # pragma: no cover
