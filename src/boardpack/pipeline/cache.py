@@ -303,14 +303,15 @@ class Ready:
         return False at once if one is only later, and when one was not written."""
         if not self.possible(pdfs):
             return False
-        for event in {self.converted[pdf] for pdf in pdfs if pdf in self.converted}:
+        for event in self._events(pdfs):
             event.wait()
         return all(pdf.is_file() for pdf in pdfs if pdf in self.converted)
 
     def written_now(self, pdfs: set[Path]) -> bool:
         """Whether LibreOffice has written *pdfs* (without waiting)."""
-        events = [self.converted[pdf] for pdf in pdfs if pdf in self.converted]
-        return self.possible(pdfs) and all(event.is_set() for event in events) and all(p.is_file() for p in pdfs)
+        if not self.possible(pdfs) or not all(event.is_set() for event in self._events(pdfs)):
+            return False
+        return all(pdf.is_file() for pdf in pdfs if pdf in self.converted)
 
     def possible(self, pdfs: set[Path]) -> bool:
         """Whether *pdfs* can be final before ``produce`` returns."""
@@ -318,19 +319,23 @@ class Ready:
 
     def done(self, pdfs: set[Path]) -> bool:
         """Whether *pdfs* are final now (without waiting)."""
-        if not self.possible(pdfs):
-            return False
-        futures = {self.calls[pdf] for pdf in pdfs if pdf in self.calls}
-        return all(future.done() and future.exception() is None for future in futures)
+        futures = self._futures(pdfs)
+        return self.possible(pdfs) and all(future.done() and future.exception() is None for future in futures)
 
     def wait(self, pdfs: set[Path]) -> bool:
         """Wait until *pdfs* are final; return False at once if one is only later, or when a call failed
         (``produce`` raises that)."""
         if not self.possible(pdfs):
             return False
-        futures = {self.calls[pdf] for pdf in pdfs if pdf in self.calls}
+        futures = self._futures(pdfs)
         wait(futures)
         return all(future.exception() is None for future in futures)
+
+    def _futures(self, pdfs: set[Path]) -> set[Future]:
+        return {self.calls[pdf] for pdf in pdfs if pdf in self.calls}
+
+    def _events(self, pdfs: set[Path]) -> set[threading.Event]:
+        return {self.converted[pdf] for pdf in pdfs if pdf in self.converted}
 
 
 def _finish(

@@ -73,10 +73,10 @@ class PublicSide:
             offering.result()
 
     def _offer(self, packer: PackBuilder, supplement: Supplement | None, out_dir: Path, ready: Ready) -> None:
-        """Wait until the public packs' papers are final and send the child those packs to write, if it can
-        write them (``sides``); else let it go.
+        """Plan the public packs once their papers are written, and send the child those packs once the
+        papers are final, if it can write them (``sides``); else let it go.
 
-        The members' packs are planned with them when their papers are final by then too (none is still
+        The members' packs are planned with them when their papers are written by then too (none is still
         converting, or joined from parts later): a front sheet guessed wrong (a paper gained a page) is
         then made again in one conversion for both sides, not one each (``members``).
         """
