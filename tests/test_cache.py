@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 
 import pytest
@@ -176,6 +177,40 @@ def test_packs_begun_while_converting_are_the_packs_written_from_nothing_supplem
     packs = ("public-pack.pdf", "members-pack.pdf", "supplement-public.pdf", "supplement-members.pdf")
     for pack in packs:
         assert (out / pack).read_bytes() == (other / pack).read_bytes(), pack
+
+
+def test_packs_planned_while_their_papers_are_checked_are_kept_under_their_final_bytes(built_copy, monkeypatch):
+    """The packs are planned once the papers are written, while they are still being checked and tagged
+    (``pipeline/public.py``): a pack keyed then, from bytes not final, was kept where no later build looks,
+    and the next build wrote it again (CI found it under load). Made certain here: every PDF is slow to
+    finish. The next build then takes every pack from the cache: writing one fails it."""
+    import time
+
+    from boardpack.pack.assemble import Assembler
+    from boardpack.pipeline import cache
+
+    plan, out, _ = built_copy
+    real_normalize = cache.normalize_pdf
+
+    def slow_normalize(*args, **kwargs):
+        time.sleep(0.5)  # the packs are planned meanwhile
+        return real_normalize(*args, **kwargs)
+
+    paper = plan / "risk-management-update" / "paper.yaml"
+    paper.write_text(paper.read_text(encoding="utf-8").replace("risk", "risks", 1), "utf-8")
+    with monkeypatch.context() as slow:
+        slow.setattr(cache, "normalize_pdf", slow_normalize)
+        assert build(plan, out).rebuilt == ("risk-management-update report",)
+    report = out / "minutes" / "report.docx"  # touched: built again, every document from the cache
+    os.utime(report, ns=(report.stat().st_atime_ns, report.stat().st_mtime_ns + 1))
+
+    def write(self, *args, **kwargs):
+        raise AssertionError(f"a pack written again, not taken from the cache: {args[0]}")
+
+    monkeypatch.setattr(Assembler, "write", write)
+    again = build(plan, out)
+    assert again.rebuilt == ()
+    assert {d.path for d in again.documents if d.kind == "pack"} >= {"public-pack.pdf", "members-pack.pdf"}
 
 
 def test_an_action_status_rebuilds_the_appendix_and_its_report(built_copy):

@@ -97,7 +97,7 @@ class BuiltPack:
     pages: int
     docs: tuple[Doc, ...]
     front: Path
-    key: str = ""
+    key: str = ""  # set as it is written (``assemble_packs``), from its parts' final bytes
     cached: bool = False  # copied from the cache: its leak check passed when it was made
 
 
@@ -122,6 +122,9 @@ def assemble_packs(
     other, in this process (itself the build's second: ``pipeline/public.py``).
     """
     started = started if started is not None else {}
+    # Keyed now, every part final: a pack planned while a paper was being checked and tagged (written, not
+    # final) would otherwise be kept under a key no later build asks for.
+    jobs = [replace(job, pack=replace(job.pack, key=_pack_key(job))) for job in jobs]
     todo = [job for job in jobs if not cache.fetch(job.pack.key, {".pdf": job.pack.path})]
     assemblers = [started.pop(job.pack.path.name, None) or Assembler(cache) for job in todo]
 
@@ -148,6 +151,12 @@ def assemble_packs(
         for assembler in assemblers:  # one not reached, when another failed
             assembler.close()
     return [job.pack if job in todo else replace(job.pack, cached=True) for job in jobs]
+
+
+def _pack_key(job: PackJob) -> str:
+    """Return the key *job*'s pack is kept under in the cache: its parts' bytes and titles, its information
+    and bookmarks."""
+    return fingerprint("pack", [(file_digest(p.pdf), p.title) for p in job.parts], job.info, job.bookmarks)
 
 
 def _weight(job: PackJob) -> int:
@@ -396,9 +405,8 @@ class PackBuilder:
         front_title = _pack_title(restricted, supplement is not None, self.w)
         parts = [Part(front, None, title=front_title)] + [Part(s.doc.pdf, None, title=s.title) for s in slots]
         info, bookmarks = self._info(restricted, supplement is not None), _bookmarks(items, starts[1:])
-        key = fingerprint("pack", [(file_digest(p.pdf), p.title) for p in parts], info, bookmarks)
         pages = sum([self._pages(front)] + [self._pages(d.pdf) for d in docs])
-        return PackJob(parts, info, bookmarks, BuiltPack(out, restricted, marking, pages, tuple(docs), front, key))
+        return PackJob(parts, info, bookmarks, BuiltPack(out, restricted, marking, pages, tuple(docs), front))
 
     def _front_sheet(
         self, items: list[ItemPlan], restricted: bool, marking: str, front_pages: int, supplement: Supplement | None
