@@ -275,3 +275,31 @@ def test_a_build_that_ran_on_its_own_leaves_the_server_the_workbooks_it_read(tmp
     finally:
         listener.close()
     assert set(actions._remembered) == set(read) and server.children == {}  # remembered; no build forked
+
+
+def test_a_build_that_does_not_stop_when_its_command_went_away_is_killed(tmp_path, monkeypatch):
+    """The server stops (SIGTERM) a build whose command went away; one that does not stop would hold its
+    output folder's lock from every later build, so it is killed once it had its time to stop."""
+    import time
+
+    monkeypatch.setattr(forkserver, "KILL_AFTER", 0.5)
+    stubborn = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True)"
+    stubborn += "; time.sleep(60)"
+    build = subprocess.Popen([sys.executable, "-c", stubborn], stdout=subprocess.PIPE, text=True)
+    assert build.stdout.readline() == "ready\n"
+    server = forkserver.Server(tmp_path / "builds.sock", os.getppid(), {})
+    ours, theirs = socket.socketpair()
+    server.children[build.pid] = ours
+    theirs.close()  # the command typed is gone
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(tmp_path / "listen.sock"))
+    listener.listen()
+    began = time.monotonic()
+    while server.children and time.monotonic() - began < 20:
+        server._step(listener)
+    took = time.monotonic() - began
+    listener.close()
+    build.stdout.close()
+    build.wait(timeout=5)  # reaped by the server already
+    assert server.children == {} and server.stopped == {}
+    assert 0.5 <= took < 5  # SIGTERM first, which it ignored; killed once its time was up

@@ -191,3 +191,35 @@ def test_a_child_of_a_build_killed_outright_dies_with_it(tmp_path):
     while time.monotonic() < deadline and any(alive(pid) for pid in children):
         time.sleep(0.05)
     assert [pid for pid in children if alive(pid)] == []
+
+
+# A build whose first fork (the public side's standby child) is met by SIGTERM in its at-fork handlers, where
+# Python would print a KeyboardInterrupt and carry on ("Exception ignored in"): the handler holds the stop
+# until the fork is done (``forked.hold_stop``).
+STOPPED_IN_A_FORK = """
+import os, signal, sys
+forks = []
+def after_in_parent():
+    forks.append(1)
+    if len(forks) == 1:
+        os.kill(os.getpid(), signal.SIGTERM)  # its Python handler runs here, in the at-fork handlers
+os.register_at_fork(after_in_parent=after_in_parent)
+from boardpack.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.e2e
+def test_a_build_stopped_while_it_forks_stops(plan_copy, tmp_path):
+    """CI saw it: a build the fork server stopped (its command killed) just as it forked took no notice,
+    and kept its output folder's lock from the next build for ten minutes."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    command = [sys.executable, "-c", STOPPED_IN_A_FORK, "build", str(plan_copy), "--out", str(out), "-q"]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 143, run.stderr  # 128 + SIGTERM, as a build stopped at any other moment
+    assert "boardpack: stopped; the previous output is kept as it was" in run.stderr
+    assert "Exception ignored" not in run.stderr and "Traceback" not in run.stderr
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir() if p != plan_copy) == [".out.lock"]

@@ -24,6 +24,37 @@ from typing import NoReturn
 
 CAN_FORK = hasattr(os, "fork")
 PR_SET_PDEATHSIG = 1  # prctl(2)
+_forking = False  # this process is forking: a stop is held until the fork is done (``hold_stop``)
+_held = False  # a stop came while forking
+
+
+def hold_stop() -> bool:
+    """Called by the build's stop handler (Ctrl-C, SIGTERM): return True, holding the stop, while this
+    process forks; the fork raises it as soon as it is done. Raised during the fork, KeyboardInterrupt
+    would land in the at-fork handlers Python runs (logging's), which print it and carry on: the build
+    went on as if never stopped (CI saw a build stopped that way keep its output folder's lock)."""
+    global _held
+    if _forking:
+        _held = True
+    return _forking
+
+
+def _fork() -> int:
+    global _forking
+    _forking = True
+    try:
+        return os.fork()
+    finally:
+        _forking = False
+
+
+def _raise_held(child: Forked) -> None:
+    """Raise the stop held while *child* was forked (``hold_stop``), having stopped the child."""
+    global _held
+    if _held:
+        _held = False
+        child.kill()
+        raise KeyboardInterrupt
 
 
 class Forked:
@@ -64,13 +95,15 @@ def start(call: Callable[[], object]) -> Forked:
     """Run *call* in a forked child; return the child, to ``wait`` for (or ``kill``)."""
     reader, writer = os.pipe()
     parent = os.getpid()
-    pid = os.fork()
+    pid = _fork()
     if pid == 0:  # pragma: no cover - the child: measured by what it writes
         _signals(parent)
         os.close(reader)
         _child(call, writer)
     os.close(writer)
-    return Forked(pid, reader)
+    child = Forked(pid, reader)
+    _raise_held(child)
+    return child
 
 
 class Standby(Forked):
@@ -106,7 +139,7 @@ def standby(call: Callable[..., object]) -> Standby:
     reader, writer = os.pipe()
     inbox, outbox = os.pipe()
     parent = os.getpid()
-    pid = os.fork()
+    pid = _fork()
     if pid == 0:  # pragma: no cover - the child: measured by what it writes
         try:  # never back into the build's stack (its clean-ups are the parent's): only os._exit ends it
             _signals(parent)
@@ -121,7 +154,9 @@ def standby(call: Callable[..., object]) -> Standby:
         _child(lambda: call(*pickle.loads(data)), writer)
     os.close(writer)
     os.close(inbox)
-    return Standby(pid, reader, outbox)
+    child = Standby(pid, reader, outbox)
+    _raise_held(child)
+    return child
 
 
 def _signals(parent: int) -> None:  # pragma: no cover - the child's
@@ -129,6 +164,8 @@ def _signals(parent: int) -> None:  # pragma: no cover - the child's
     (which stops the LibreOffices the build started) is the parent's to run, not every child's too. A build
     killed outright (SIGKILL) takes the child with it (Linux's parent-death signal), so that nothing
     writes into the folders of a build that is gone, which the next build clears."""
+    global _held
+    _held = False  # the parent's to raise
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)

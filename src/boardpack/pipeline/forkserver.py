@@ -33,6 +33,7 @@ import signal
 import socket
 import sys
 import tempfile
+import time
 import traceback
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from ..convert.service import Lines, base_name, identity, private_dir, send
 
 MAX_FDS = 3  # standard input, output and error
 POLL = 0.2  # seconds between looks at finished children and at the service
+KILL_AFTER = 30.0  # seconds a build whose command went away has to stop (SIGTERM) before it is killed
 
 
 def socket_name() -> str:
@@ -143,7 +145,7 @@ class Server:
     def __init__(self, path: Path, parent: int, ident: dict):
         self.path, self.parent, self.identity = path, parent, ident
         self.children: dict[int, socket.socket] = {}
-        self.stopped: set[int] = set()  # children stopped because their build went away
+        self.stopped: dict[int, float] = {}  # children stopped because their build went away: since when
         self.learning: dict[int, bytearray] = {}  # by descriptor: what a child read, being handed back
         self.done = False
 
@@ -186,9 +188,13 @@ class Server:
                 self._accept(listener)
             else:  # a build's connection readable while its child runs: it went away
                 pid = next(p for p, c in self.children.items() if c is conn)
-                self.stopped.add(pid)
+                self.stopped[pid] = time.monotonic()
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGTERM)
+        for pid, since in self.stopped.items():  # a stop it did not act on: its folder's lock is held meanwhile
+            if time.monotonic() - since > KILL_AFTER:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)  # its forked children die with it; the next build clears up
         self._reap()
 
     def _accept(self, listener: socket.socket) -> None:
@@ -272,7 +278,7 @@ class Server:
                 done, status = pid, 3 << 8
             if done:
                 conn = self.children.pop(pid)
-                self.stopped.discard(pid)
+                self.stopped.pop(pid, None)
                 code = os.waitstatus_to_exitcode(status)
                 with contextlib.suppress(OSError):
                     send(conn, {"exit": code if code >= 0 else 128 - code})
