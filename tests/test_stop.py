@@ -112,3 +112,40 @@ def test_sigterm_during_a_command_is_a_stop_not_a_traceback(tmp_path, monkeypatc
     assert interrupted == [True]
     assert time.monotonic() - start < 4
     assert capsys.readouterr().err == "boardpack: stopped; the previous output is kept as it was\n"
+
+
+# A build whose main thread meets SIGTERM in a __del__, where Python prints a KeyboardInterrupt and carries on
+# ("Exception ignored in"): the stop is raised again once the __del__ is done (``Stops._unraisable``).
+STOPPED_IN_A_DEL = """
+import os, signal, sys, time
+from boardpack.pipeline import builder
+
+class Dropped:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(1000):  # the handler runs here, in __del__
+            pass
+
+real_write_state = builder.write_state
+
+def write_state(*args, **kwargs):
+    Dropped()
+    time.sleep(2)  # the stop, raised again, interrupts this
+    return real_write_state(*args, **kwargs)
+
+builder.write_state = write_state
+from boardpack.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.e2e
+def test_a_stop_python_drops_in_a_del_is_raised_again(plan_copy, tmp_path):
+    """CI saw a terminated build run on past ten seconds: a stop handled in a __del__ (or a weak reference's
+    callback, or an at-fork handler) is printed and dropped by Python, and the build never stopped."""
+    out = tmp_path / "out"
+    command = [sys.executable, "-c", STOPPED_IN_A_DEL, "build", str(plan_copy), "--out", str(out), "-q"]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 143, run.stderr
+    assert run.stderr.strip().splitlines() == ["boardpack: stopped; the previous output is kept as it was"]
+    assert not out.exists() and not list(tmp_path.glob(".out.building-*"))

@@ -78,23 +78,45 @@ class Stops:
     way out; the busy warm LibreOffices are killed first, so that this takes a moment, not the rest
     of a conversion. A signal ignored when boardpack started (``nohup``) stays ignored, a second one
     while stopping is ignored too, and the previous handlers are back when the command returns.
+
+    Python runs a signal's handler wherever the main thread is, and where it cannot pass an exception on
+    (a ``__del__``, a weak reference's callback, an at-fork handler) it prints it and carries on: such a
+    stop is raised again, once that is over (``_unraisable``), rather than lost.
     """
 
     def __init__(self):
         self.signum = signal.SIGINT
         self.stopping = False
         self.previous: dict[int, object] = {}
+        self.hook = None
 
     def __enter__(self) -> Stops:
         if threading.current_thread() is threading.main_thread():  # signals are handled there only
             for signum in STOP_SIGNALS:
                 if signal.getsignal(signum) is not signal.SIG_IGN:
                     self.previous[signum] = signal.signal(signum, self._stop)
+            self.hook, sys.unraisablehook = sys.unraisablehook, self._unraisable
         return self
 
     def __exit__(self, *exc) -> None:
         for signum, previous in self.previous.items():
             signal.signal(signum, signal.SIG_DFL if previous is None else previous)
+        if self.hook is not None and sys.unraisablehook == self._unraisable:
+            sys.unraisablehook = self.hook
+
+    def _unraisable(self, unraisable) -> None:  # noqa: ANN001 - sys.UnraisableHookArgs
+        """Raise again a stop Python could not pass on (printed and dropped, it would leave the build
+        running): the signal is sent again in a moment, to be handled once the code that dropped it is
+        done (sent now, it would be handled in this hook, and dropped again)."""
+        stop = isinstance(unraisable.exc_value, KeyboardInterrupt) and self.stopping
+        if stop and threading.current_thread() is threading.main_thread():
+            self.stopping = False
+            again = threading.Timer(0.05, signal.pthread_kill, (threading.main_thread().ident, self.signum))
+            again.daemon = True
+            again.start()
+            return
+        if self.hook is not None:
+            self.hook(unraisable)
 
     def _stop(self, signum: int, frame) -> None:
         if self.stopping:
