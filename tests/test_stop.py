@@ -69,7 +69,12 @@ def test_a_terminated_build_stops_its_libreoffice_and_leaves_no_folders(plan_cop
     proc, marker = start_build(plan_copy, tmp_path, converter)
     start = time.monotonic()
     proc.send_signal(signum)
-    _, stderr = proc.communicate(timeout=10)
+    try:
+        _, stderr = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # not left running (and its pipe open) into the tests after this one
+        _, stderr = proc.communicate()
+        pytest.fail(f"still running 10 s after {signum.name}: {stderr[-2000:]}")
     assert proc.returncode == 128 + signum
     assert "Traceback" not in stderr
     assert stderr.strip().splitlines() == ["boardpack: stopped; the previous output is kept as it was"]
