@@ -303,3 +303,21 @@ def test_a_build_that_does_not_stop_when_its_command_went_away_is_killed(tmp_pat
     build.wait(timeout=5)  # reaped by the server already
     assert server.children == {} and server.stopped == {}
     assert 0.5 <= took < 5  # SIGTERM first, which it ignored; killed once its time was up
+
+
+def test_builds_that_do_not_stop_when_the_server_stops_are_killed(monkeypatch):
+    """Stopping, the server stops its builds (SIGTERM); one still running a moment later is killed, within
+    the time the service waits for the server."""
+    import time
+
+    monkeypatch.setattr(forkserver, "STOP_WAIT", 0.5)
+    stubborn = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True)"
+    build = subprocess.Popen([sys.executable, "-c", stubborn + "; time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    assert build.stdout.readline() == "ready\n"
+    os.kill(build.pid, signal.SIGTERM)  # as serve() does, stopping
+    began = time.monotonic()
+    forkserver.Server(Path("unused.sock"), os.getppid(), {})._last_of([build.pid])
+    took = time.monotonic() - began
+    build.stdout.close()
+    build.wait(timeout=5)  # reaped by the server already
+    assert 0.5 <= took < forkserver.STOP_WAIT + 2 < 10

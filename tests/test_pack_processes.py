@@ -223,3 +223,18 @@ def test_a_build_stopped_while_it_forks_stops(plan_copy, tmp_path):
     assert "boardpack: stopped; the previous output is kept as it was" in run.stderr
     assert "Exception ignored" not in run.stderr and "Traceback" not in run.stderr
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir() if p != plan_copy) == [".out.lock"]
+
+
+def test_a_stop_held_while_a_fork_fails_is_raised_and_not_kept(monkeypatch):
+    """A stop held during a fork (``forked.hold_stop``) that then fails is raised as the stop, not the
+    fork's error, and is not left held for the next fork to raise."""
+    from boardpack.pipeline import forked
+
+    def failing_fork():
+        assert forked.hold_stop()  # the stop's handler, run during the fork
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(forked.os, "fork", failing_fork)
+    with pytest.raises(KeyboardInterrupt):
+        forked.start(lambda: None)
+    assert not forked._held and not forked._forking

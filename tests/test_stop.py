@@ -154,3 +154,27 @@ def test_a_stop_python_drops_in_a_del_is_raised_again(plan_copy, tmp_path):
     assert run.returncode == 143, run.stderr
     assert run.stderr.strip().splitlines() == ["boardpack: stopped; the previous output is kept as it was"]
     assert not out.exists() and not list(tmp_path.glob(".out.building-*"))
+
+
+def test_a_stop_dropped_as_the_command_ends_is_not_raised_after_it(tmp_path, monkeypatch):
+    """A stop dropped in a __del__ is raised again a moment later, while the command runs: one dropped as the
+    command ends leaves the command's own result, and nothing is raised into the caller afterwards."""
+    import boardpack.cli as cli
+
+    class Dropped:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(1000):  # the handler runs here, in __del__
+                pass
+
+    def check_then_dropped(args):
+        Dropped()
+        return 0
+
+    interrupted = []
+    monkeypatch.setattr(cli, "_check", check_then_dropped)
+    monkeypatch.setattr(cli, "interrupt", lambda: interrupted.append(True))  # not this session's LibreOffices
+    assert main(["check", str(tmp_path)]) == 0  # done before the stop could be raised again
+    assert interrupted == [True]
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # nothing left to raise it
+    time.sleep(0.2)  # and nothing is raised here

@@ -87,6 +87,7 @@ class Stops:
     def __init__(self):
         self.signum = signal.SIGINT
         self.stopping = False
+        self.dropped = False  # a stop Python dropped, to be raised again (``_unraisable``)
         self.previous: dict[int, object] = {}
         self.hook = None
 
@@ -95,10 +96,14 @@ class Stops:
             for signum in STOP_SIGNALS:
                 if signal.getsignal(signum) is not signal.SIG_IGN:
                     self.previous[signum] = signal.signal(signum, self._stop)
+            self.previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, self._again)
             self.hook, sys.unraisablehook = sys.unraisablehook, self._unraisable
         return self
 
     def __exit__(self, *exc) -> None:
+        if signal.SIGALRM in self.previous:
+            signal.setitimer(signal.ITIMER_REAL, 0)  # a stop dropped as the command ended: the command's result
+        self.dropped = False
         for signum, previous in self.previous.items():
             signal.signal(signum, signal.SIG_DFL if previous is None else previous)
         if self.hook is not None and sys.unraisablehook == self._unraisable:
@@ -106,22 +111,26 @@ class Stops:
 
     def _unraisable(self, unraisable) -> None:  # noqa: ANN001 - sys.UnraisableHookArgs
         """Raise again a stop Python could not pass on (printed and dropped, it would leave the build
-        running): the signal is sent again in a moment, to be handled once the code that dropped it is
-        done (sent now, it would be handled in this hook, and dropped again)."""
+        running): in a moment (SIGALRM), once the code that dropped it is done; raised now, it would be
+        raised in this hook, and dropped again. No thread is started here: a ``__del__`` may run while
+        this thread holds the lock that starting one takes."""
         stop = isinstance(unraisable.exc_value, KeyboardInterrupt) and self.stopping
-        if stop and threading.current_thread() is threading.main_thread():
-            self.stopping = False
-            again = threading.Timer(0.05, signal.pthread_kill, (threading.main_thread().ident, self.signum))
-            again.daemon = True
-            again.start()
+        if stop and threading.current_thread() is threading.main_thread() and signal.SIGALRM in self.previous:
+            self.stopping, self.dropped = False, True
+            signal.setitimer(signal.ITIMER_REAL, 0.05)
             return
         if self.hook is not None:
             self.hook(unraisable)
 
+    def _again(self, signum: int, frame) -> None:
+        if self.dropped:
+            self.dropped = False
+            self._stop(self.signum, frame)
+
     def _stop(self, signum: int, frame) -> None:
         if self.stopping:
             return
-        self.stopping, self.signum = True, signum
+        self.stopping, self.signum, self.dropped = True, signum, False
         interrupt()
         if forked.hold_stop():  # forking: raised once the fork is done, not in its at-fork handlers
             return

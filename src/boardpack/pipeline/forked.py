@@ -19,6 +19,7 @@ import io
 import os
 import pickle
 import signal
+import threading
 from collections.abc import Callable
 from typing import NoReturn
 
@@ -40,12 +41,22 @@ def hold_stop() -> bool:
 
 
 def _fork() -> int:
-    global _forking
-    _forking = True
+    """``os.fork``, a stop coming meanwhile held (``hold_stop``) when the main thread forks: the one
+    thread whose at-fork handlers the stop's handler runs in. A fork that fails raises the stop held."""
+    global _forking, _held
+    main = threading.current_thread() is threading.main_thread()
+    if main:
+        _forking, _held = True, False
     try:
         return os.fork()
+    except BaseException:
+        if main and _held:
+            _held = False
+            raise KeyboardInterrupt from None
+        raise
     finally:
-        _forking = False
+        if main:
+            _forking = False
 
 
 def _raise_held(child: Forked) -> None:

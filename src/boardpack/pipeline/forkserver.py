@@ -42,6 +42,7 @@ from ..convert.service import Lines, base_name, identity, private_dir, send
 MAX_FDS = 3  # standard input, output and error
 POLL = 0.2  # seconds between looks at finished children and at the service
 KILL_AFTER = 30.0  # seconds a build whose command went away has to stop (SIGTERM) before it is killed
+STOP_WAIT = 5.0  # seconds the builds have to stop when the server stops (the service waits 10 s for it)
 
 
 def socket_name() -> str:
@@ -173,6 +174,19 @@ class Server:
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGTERM)
                 conn.close()
+            self._last_of(list(self.children))
+
+    def _last_of(self, pids: list[int]) -> None:
+        """Wait for the builds *pids*, stopped (SIGTERM) as the server stops; kill those still running
+        after ``STOP_WAIT`` (within the service's wait for this server)."""
+        deadline = time.monotonic() + STOP_WAIT
+        while pids and time.monotonic() < deadline:
+            pids = [pid for pid in pids if not _reaped(pid)]
+            time.sleep(0.05)
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
 
     def _step(self, listener: socket.socket) -> None:
         """Take a request, tell the builds whose children finished, stop the children of builds gone."""
@@ -283,6 +297,14 @@ class Server:
                 with contextlib.suppress(OSError):
                     send(conn, {"exit": code if code >= 0 else 128 - code})
                 conn.close()
+
+
+def _reaped(pid: int) -> bool:
+    """Whether the child *pid* has ended (reaped now, or before)."""
+    try:
+        return os.waitpid(pid, os.WNOHANG)[0] != 0
+    except ChildProcessError:
+        return True
 
 
 def _same_user(conn: socket.socket) -> bool:
