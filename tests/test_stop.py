@@ -40,6 +40,13 @@ def processes(marker: str) -> list[str]:
     return found
 
 
+# The build started with SIGHUP's default action, whatever this process was started with: a build keeps a
+# signal ignored at its start ignored (``nohup``), and these tests may run under nohup.
+WITH_SIGHUP = (
+    "import os, signal, sys; signal.signal(signal.SIGHUP, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
 def start_build(plan_copy: Path, tmp_path: Path, converter: str = "warm") -> tuple[subprocess.Popen, str]:
     """Start a warm build of a slow copy of the example; return it once its soffice.bin runs."""
     paper = plan_copy / PAPER / "paper.yaml"
@@ -49,6 +56,7 @@ def start_build(plan_copy: Path, tmp_path: Path, converter: str = "warm") -> tup
     temp = tmp_path / "tmp"
     temp.mkdir()
     command = [str(BOARDPACK), "build", str(plan_copy), "--out", str(tmp_path / "out"), "-q", "--converter", converter]
+    command = [sys.executable, "-c", WITH_SIGHUP, *command]
     proc = subprocess.Popen(
         command, stderr=subprocess.PIPE, text=True, start_new_session=True, env={**os.environ, "TMPDIR": str(temp)}
     )
