@@ -42,6 +42,7 @@ from ..convert.service import Lines, base_name, identity, private_dir, send
 MAX_FDS = 3  # standard input, output and error
 POLL = 0.2  # seconds between looks at finished children and at the service
 KILL_AFTER = 30.0  # seconds a build whose command went away has to stop (SIGTERM) before it is killed
+ENDING = 0.5  # seconds a child that has handed back what it read has to end before the server goes on
 STOP_WAIT = 5.0  # seconds the builds have to stop when the server stops (the service waits 10 s for it)
 
 
@@ -148,6 +149,7 @@ class Server:
         self.children: dict[int, socket.socket] = {}
         self.stopped: dict[int, float] = {}  # children stopped because their build went away: since when
         self.learning: dict[int, bytearray] = {}  # by descriptor: what a child read, being handed back
+        self.tellers: dict[int, int] = {}  # by descriptor: the child handing it back
         self.done = False
 
     def serve(self) -> None:
@@ -240,6 +242,7 @@ class Server:
             _child(conn, listener, [c for c in self.children.values()], request, fds, teller, list(self.learning))
         os.close(teller)
         self.learning[learned] = bytearray()
+        self.tellers[learned] = pid
         for fd in fds:
             os.close(fd)
         try:
@@ -278,6 +281,7 @@ class Server:
             return
         told = self.learning.pop(fd)
         os.close(fd)
+        _ending(self.tellers.pop(fd, 0))  # told last: reaped next, not a poll later (its command waits)
         if told:
             from ..appendix import actions  # imported by the warm-up already; not by a build handing over
 
@@ -297,6 +301,18 @@ class Server:
                 with contextlib.suppress(OSError):
                     send(conn, {"exit": code if code >= 0 else 128 - code})
                 conn.close()
+
+
+def _ending(pid: int) -> None:
+    """Wait (a moment at most) for the child *pid*, done with its build, to end; leave it to be reaped."""
+    deadline = time.monotonic() + ENDING
+    while pid and time.monotonic() < deadline:
+        try:
+            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                return
+        except ChildProcessError:
+            return
+        time.sleep(0.001)
 
 
 def _reaped(pid: int) -> bool:
