@@ -194,8 +194,8 @@ def test_a_child_of_a_build_killed_outright_dies_with_it(tmp_path):
 
 
 # A build whose first fork (the public side's standby child) is met by SIGTERM in its at-fork handlers, where
-# Python would print a KeyboardInterrupt and carry on ("Exception ignored in"): the handler holds the stop
-# until the fork is done (``forked.hold_stop``).
+# Python would print a KeyboardInterrupt and carry on ("Exception ignored in"): the stop is raised again once
+# the fork is done (``cli.Stops._unraisable``).
 STOPPED_IN_A_FORK = """
 import os, signal, sys
 forks = []
@@ -223,18 +223,3 @@ def test_a_build_stopped_while_it_forks_stops(plan_copy, tmp_path):
     assert "boardpack: stopped; the previous output is kept as it was" in run.stderr
     assert "Exception ignored" not in run.stderr and "Traceback" not in run.stderr
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir() if p != plan_copy) == [".out.lock"]
-
-
-def test_a_stop_held_while_a_fork_fails_is_raised_and_not_kept(monkeypatch):
-    """A stop held during a fork (``forked.hold_stop``) that then fails is raised as the stop, not the
-    fork's error, and is not left held for the next fork to raise."""
-    from boardpack.pipeline import forked
-
-    def failing_fork():
-        assert forked.hold_stop()  # the stop's handler, run during the fork
-        raise BlockingIOError(11, "Resource temporarily unavailable")
-
-    monkeypatch.setattr(forked.os, "fork", failing_fork)
-    with pytest.raises(KeyboardInterrupt):
-        forked.start(lambda: None)
-    assert not forked._held and not forked._forking

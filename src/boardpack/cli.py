@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .convert.converter import MODES, Converter, interrupt, parse_remote
 from .errors import EXIT_ENVIRONMENT, EXIT_OK, EXIT_USAGE, BoardpackError, display_path
-from .pipeline import forked
 from .pipeline.paths import default_out
 from .pipeline.unchanged import input_digest, unchanged
 from .plan.templates import TEMPLATES_DIR, TemplateFolders, template_folder_problem
@@ -132,8 +131,6 @@ class Stops:
             return
         self.stopping, self.signum, self.dropped = True, signum, False
         interrupt()
-        if forked.hold_stop():  # forking: raised once the fork is done, not in its at-fork handlers
-            return
         raise KeyboardInterrupt
 
 

@@ -305,7 +305,7 @@ class Ready:
             return False
         for event in self._events(pdfs):
             event.wait()
-        return all(pdf.is_file() for pdf in pdfs if pdf in self.converted)
+        return self.written_now(pdfs)
 
     def written_now(self, pdfs: set[Path]) -> bool:
         """Whether LibreOffice has written *pdfs* (without waiting)."""

@@ -19,53 +19,11 @@ import io
 import os
 import pickle
 import signal
-import threading
 from collections.abc import Callable
 from typing import NoReturn
 
 CAN_FORK = hasattr(os, "fork")
 PR_SET_PDEATHSIG = 1  # prctl(2)
-_forking = False  # this process is forking: a stop is held until the fork is done (``hold_stop``)
-_held = False  # a stop came while forking
-
-
-def hold_stop() -> bool:
-    """Called by the build's stop handler (Ctrl-C, SIGTERM): return True, holding the stop, while this
-    process forks; the fork raises it as soon as it is done. Raised during the fork, KeyboardInterrupt
-    would land in the at-fork handlers Python runs (logging's), which print it and carry on: the build
-    went on as if never stopped (CI saw a build stopped that way keep its output folder's lock)."""
-    global _held
-    if _forking:
-        _held = True
-    return _forking
-
-
-def _fork() -> int:
-    """``os.fork``, a stop coming meanwhile held (``hold_stop``) when the main thread forks: the one
-    thread whose at-fork handlers the stop's handler runs in. A fork that fails raises the stop held."""
-    global _forking, _held
-    main = threading.current_thread() is threading.main_thread()
-    if main:
-        _forking, _held = True, False
-    try:
-        return os.fork()
-    except BaseException:
-        if main and _held:
-            _held = False
-            raise KeyboardInterrupt from None
-        raise
-    finally:
-        if main:
-            _forking = False
-
-
-def _raise_held(child: Forked) -> None:
-    """Raise the stop held while *child* was forked (``hold_stop``), having stopped the child."""
-    global _held
-    if _held:
-        _held = False
-        child.kill()
-        raise KeyboardInterrupt
 
 
 class Forked:
@@ -106,15 +64,13 @@ def start(call: Callable[[], object]) -> Forked:
     """Run *call* in a forked child; return the child, to ``wait`` for (or ``kill``)."""
     reader, writer = os.pipe()
     parent = os.getpid()
-    pid = _fork()
+    pid = os.fork()
     if pid == 0:  # pragma: no cover - the child: measured by what it writes
         _signals(parent)
         os.close(reader)
         _child(call, writer)
     os.close(writer)
-    child = Forked(pid, reader)
-    _raise_held(child)
-    return child
+    return Forked(pid, reader)
 
 
 class Standby(Forked):
@@ -150,7 +106,7 @@ def standby(call: Callable[..., object]) -> Standby:
     reader, writer = os.pipe()
     inbox, outbox = os.pipe()
     parent = os.getpid()
-    pid = _fork()
+    pid = os.fork()
     if pid == 0:  # pragma: no cover - the child: measured by what it writes
         try:  # never back into the build's stack (its clean-ups are the parent's): only os._exit ends it
             _signals(parent)
@@ -165,9 +121,7 @@ def standby(call: Callable[..., object]) -> Standby:
         _child(lambda: call(*pickle.loads(data)), writer)
     os.close(writer)
     os.close(inbox)
-    child = Standby(pid, reader, outbox)
-    _raise_held(child)
-    return child
+    return Standby(pid, reader, outbox)
 
 
 def _signals(parent: int) -> None:  # pragma: no cover - the child's
@@ -175,8 +129,6 @@ def _signals(parent: int) -> None:  # pragma: no cover - the child's
     (which stops the LibreOffices the build started) is the parent's to run, not every child's too. A build
     killed outright (SIGKILL) takes the child with it (Linux's parent-death signal), so that nothing
     writes into the folders of a build that is gone, which the next build clears."""
-    global _held
-    _held = False  # the parent's to raise
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)

@@ -375,16 +375,13 @@ def teach() -> None:
     """Hand the fork server, if one listens, the workbooks this process read: a build that ran on its own
     (the first, which started the service and so the server) leaves them read for the next, as a build
     forked from the server does (``_tell``). Nothing happens where no server listens."""
-    from ..appendix import actions
-
-    read = actions.read_here()
-    if not read:
+    data = _read_here()
+    if not data:
         return
     try:
         path = private_dir() / socket_name()
         if not path.exists():
             return
-        data = pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL)
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(10.0)
             sock.connect(str(path))
@@ -396,12 +393,17 @@ def teach() -> None:
 def _tell(teller: int) -> None:
     """Hand the server the workbooks this build read (``appendix.actions.read_here``): the next build forked
     finds them read, and a late edit elsewhere in the plan does not read a 500-row workbook again."""
+    data = _read_here()
+    with os.fdopen(teller, "wb") as pipe:
+        pipe.write(data)
+
+
+def _read_here() -> bytes:
+    """The workbooks this process read itself (``appendix.actions.read_here``), pickled; empty for none."""
     from ..appendix import actions
 
     read = actions.read_here()
-    with os.fdopen(teller, "wb") as pipe:
-        if read:
-            pipe.write(pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL))
+    return pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL) if read else b""
 
 
 def _streams(streams: list[dict | None]) -> None:
