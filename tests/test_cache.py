@@ -113,6 +113,33 @@ def test_packs_begun_while_converting_are_the_packs_a_cold_build_makes(built_cop
         assert (out / pack).read_bytes() == (cold / pack).read_bytes(), pack
 
 
+def test_the_members_packs_are_begun_and_written_beside_the_build_not_in_its_process(built_copy, tmp_path, monkeypatch):
+    """Copying a members' pack's parts is most of a rebuild's work in Python, which runs one thread at a time:
+    it is done in the members' worker (``pack/packs.py``: ``MembersPacks``), on the second core, while the
+    build renders, checks and tags; the packs are the packs a cold build makes."""
+    from boardpack.pack.assemble import Assembler
+
+    plan, out, _ = built_copy
+    log, real = tmp_path / "copies.log", Assembler._copy
+
+    def logged(self, pdf):
+        with log.open("a", encoding="utf-8") as copies:
+            copies.write(f"{os.getpid()} {pdf.name}\n")
+        return real(self, pdf)
+
+    monkeypatch.setattr(Assembler, "_copy", logged)
+    paper = plan / "risk-management-update" / "paper.yaml"
+    paper.write_text(paper.read_text(encoding="utf-8").replace("risk", "risks", 1), "utf-8")
+    assert build(plan, out).rebuilt == ("risk-management-update report",)
+    copies = [line.split(" ", 1) for line in log.read_text(encoding="utf-8").splitlines()]
+    restricted = [pid for pid, name in copies if name.startswith("appendix")]  # in the members' packs alone
+    assert restricted and str(os.getpid()) not in restricted  # the members' pack copied it, in its worker
+    cold = tmp_path / "cold"
+    build(plan, cold)
+    for pack in ("members-pack.pdf", "public-pack.pdf"):  # a cold build has no supplement
+        assert (out / pack).read_bytes() == (cold / pack).read_bytes(), pack
+
+
 def test_a_public_pack_whose_text_is_compared_with_restricted_ones_is_checked_once_they_are_final(
     built_copy, tmp_path, monkeypatch
 ):

@@ -2,7 +2,8 @@
 in this process or in the forked child; what fails in either is raised here, as it was; and a child
 is never left writing after this process has given up. The same of a child forked on standby
 (``forked.standby``: the public side of a build), which waits for what it is sent, and returns what
-its call returned."""
+its call returned; and of a worker (``forked.worker``: the members' packs), which does what it is told in
+order, as it comes, and answers the last."""
 
 from __future__ import annotations
 
@@ -124,6 +125,84 @@ def test_a_standby_child_sent_slow_work_is_stopped_before_it_writes(tmp_path):
     assert time.monotonic() - started < 2
     time.sleep(0.2)
     assert list(tmp_path.iterdir()) == []
+
+
+def _log(path: Path, text: str) -> list[str]:
+    if text == "fail":
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+    with path.open("a", encoding="utf-8") as log:
+        log.write(f"{text} by {os.getpid()}\n")
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def test_a_worker_does_what_it_is_told_in_order_while_this_process_goes_on_and_answers_the_last(tmp_path):
+    from boardpack.pipeline import forked
+
+    log = tmp_path / "log"
+    worker = forked.worker(_log)
+    for n in range(50):
+        worker.tell(log, f"take {n}")
+    worker.finish(log, "write")
+    lines = worker.wait()
+    assert [line.split(" by ")[0] for line in lines] == [f"take {n}" for n in range(50)] + ["write"]
+    assert {line.split(" by ")[1] for line in lines} == {str(worker.pid)} != {str(os.getpid())}
+
+
+def test_a_worker_raises_at_the_end_what_it_was_told_first_that_failed_and_does_nothing_after(tmp_path):
+    from boardpack.pipeline import forked
+
+    log = tmp_path / "log"
+    worker = forked.worker(_log)
+    worker.tell(log, "take 1")
+    worker.tell(log, "fail")
+    worker.tell(log, "take 2")
+    worker.finish(log, "write")
+    with pytest.raises(OSError) as caught:
+        worker.wait()
+    assert caught.value.errno == errno.ENOSPC
+    assert log.read_text(encoding="utf-8").splitlines()[0].startswith("take 1 by ")
+    assert len(log.read_text(encoding="utf-8").splitlines()) == 1  # neither "take 2" nor "write"
+
+
+def test_a_worker_let_go_ends_and_is_reaped_and_one_killed_writes_nothing_more(tmp_path):
+    from boardpack.pipeline import forked
+
+    worker = forked.worker(_log)
+    worker.tell(tmp_path / "log", "take 1")
+    worker.let_go()
+    assert (tmp_path / "log").read_text(encoding="utf-8").startswith("take 1 by ")
+    with pytest.raises(ChildProcessError):
+        os.waitpid(worker.pid, os.WNOHANG)
+    slow = forked.worker(_slow_child)
+    slow.tell(tmp_path / "b", "child")
+    started = time.monotonic()
+    slow.kill()
+    assert time.monotonic() - started < 2
+    time.sleep(0.2)
+    assert not (tmp_path / "b").exists()
+
+
+def test_a_standby_child_is_not_kept_waiting_by_a_worker_forked_after_it(tmp_path):
+    """A standby child reads what it is sent to the end of its pipe: a worker forked later closes its copy
+    of the pipe's other end, or the standby child would wait as long as the worker lives."""
+    import signal
+
+    from boardpack.pipeline import forked
+
+    def waited(*_):
+        raise TimeoutError("the standby child waits for the end of what it is sent")
+
+    child = forked.standby(_write_and_say)
+    worker = forked.worker(_log)  # alive, and told nothing, while the standby child is sent its work
+    before = signal.signal(signal.SIGALRM, waited)
+    signal.alarm(10)  # a failure here would wait for ever
+    try:
+        child.send(tmp_path / "public.txt", "public pack")
+        assert child.wait().startswith("wrote public.txt in ")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)
+        worker.kill()
 
 
 class _Packer:

@@ -11,7 +11,6 @@ from pypdf import PdfReader
 
 from boardpack.pack.assemble import Assembler, NumberPlace, PackInfo, Part, _bookmarks, assemble, join
 from boardpack.pack.packs import MEMBERS_PACK, PUBLIC_PACK, PackBuilder
-from boardpack.pipeline import builder
 from boardpack.pipeline.builder import build
 from boardpack.xmp import Described
 
@@ -74,13 +73,13 @@ def test_a_wrong_front_sheet_guess_still_makes_a_cold_builds_packs(plan_copy, tm
         seen["taken"] = {name: set(assembler.taken) for name, assembler in self.started.items()}
 
     monkeypatch.setattr(PackBuilder, "preassemble", preassemble)
-    real_assemble = builder.assemble_packs
+    real_write = PackBuilder.write
 
-    def assemble_packs(jobs, cache, started=None, alone=False):
+    def write(self, jobs):  # the packs written here, or the members' in their worker
         seen.setdefault("fronts used", set()).update(job.parts[0].pdf for job in jobs)
-        return real_assemble(jobs, cache, started, alone)
+        return real_write(self, jobs)
 
-    monkeypatch.setattr(builder, "assemble_packs", assemble_packs)
+    monkeypatch.setattr(PackBuilder, "write", write)
     sent = _public_side(monkeypatch, child)
     paper = plan_copy / "minutes" / "paper.yaml"  # item 1: three more pages move every later item
     words = "Words fill the page. " * 40

@@ -196,6 +196,51 @@ def in_two_processes(write: Callable[..., None], tasks: list[tuple], weights: li
     child.wait()
 
 
+class MembersPacks:
+    """The members' packs, begun and written in a worker of their own (``forked.worker``), on the second core.
+
+    Forked before the conversion starts threads, the worker is told each final PDF to copy in as the build
+    comes to it (``take``: copying a 300-page pack's parts and structure trees is most of a build's work
+    in Python, which runs one thread at a time) and at last the packs to write (``write``), which it
+    writes as ``assemble_packs`` would here. It reads the restricted papers: it is the members' side,
+    never the public side's child (``pipeline/public.py``).
+    """
+
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+        self.started: dict[str, Assembler] = {}
+        self.joined: dict[Path, Joined] = {}
+
+    def __call__(self, what: str, *args) -> list[BuiltPack] | None:  # noqa: ANN002
+        """In the worker: ``take`` (a pack's file name, a final PDF) or ``write`` (the jobs, the documents
+        made in parts)."""
+        if what == "take":
+            name, pdf = args
+            if name not in self.started:
+                self.started[name] = Assembler(self.cache, self.joined)
+            self.started[name].take(pdf)
+            return None
+        jobs, joined = args
+        self.joined.update(joined)
+        return assemble_packs(jobs, self.cache, self.started)
+
+
+class _Begun:
+    """A members' pack begun in the members' worker: what it takes is copied in there."""
+
+    def __init__(self, worker: forked.Worker, name: str) -> None:
+        self.worker, self.name = worker, name
+        self.taken: set[Path] = set()  # told to the worker, as ``Assembler.taken`` holds what it copied
+
+    def take(self, pdf: Path) -> None:
+        if pdf not in self.taken:
+            self.taken.add(pdf)
+            self.worker.tell("take", self.name, pdf)
+
+    def close(self) -> None:
+        """Nothing here: the worker lets go of what it began."""
+
+
 def _in_tree(part: Part) -> Part:
     """*part* as the structure tree takes it (bookmarks are made apart, so only its file and title count)."""
     return Part(part.pdf, None, title=part.title)
@@ -221,8 +266,29 @@ class PackBuilder:
         self.page_counts: dict[Path, int] = {}
         self.speculated: dict[bool, Job] = {}  # the main packs' front sheets, made before the papers
         self.speculated_supplements: dict[bool, tuple[Supplement, Job]] = {}  # and the supplements'
-        self.started: dict[str, Assembler] = {}  # packs begun while LibreOffice converts, by file name
+        self.started: dict[str, Assembler | _Begun] = {}  # packs begun while LibreOffice converts, by file name
         self.joined: dict[Path, Joined] = {}  # documents made in parts this build: begun packs take the parts
+        self.members: forked.Worker | None = None  # the members' packs' worker (``members_apart``)
+
+    def members_apart(self) -> None:
+        """Begin and write the members' packs in a worker of their own (``MembersPacks``), where the system
+        forks: forked now, before the build starts threads."""
+        if forked.CAN_FORK:
+            self.members = forked.worker(MembersPacks(self.cache))
+
+    def write(self, jobs: list[PackJob]) -> list[BuiltPack]:
+        """Write the packs of *jobs* (``assemble_packs``), those begun here while LibreOffice converted carried
+        on; the members' in their worker, if they have one, while this process writes the others."""
+        if self.members is None:
+            return assemble_packs(jobs, self.cache, self.started)
+        theirs = [job for job in jobs if job.pack.restricted]
+        if not theirs:
+            self.members.let_go()
+            return assemble_packs(jobs, self.cache, self.started)
+        self.members.finish("write", theirs, self.joined)
+        ours = assemble_packs([job for job in jobs if not job.pack.restricted], self.cache, self.started)
+        written = {pack.path: pack for pack in ours + self.members.wait()}
+        return [written[job.pack.path] for job in jobs]
 
     def withheld_pages(self) -> list[Job]:
         """Return the jobs of the public pack's withheld pages, so they convert with the papers."""
@@ -272,7 +338,8 @@ class PackBuilder:
         name = (SUPPLEMENTS if supplement else PACKS)[side]
         assembler = self.started.get(name)
         if assembler is None:
-            assembler = self.started[name] = Assembler(self.cache, self.joined)
+            begun = _Begun(self.members, name) if side and self.members is not None else None
+            assembler = self.started[name] = begun or Assembler(self.cache, self.joined)
         slots = [slot for item in self._plan(side, supplement) for slot in item.slots]
         for pdf in fronts + [s.doc.pdf for s in slots]:
             for final in self.joined[pdf].parts if pdf in self.joined else (pdf,):  # a long appendix: its parts
@@ -294,6 +361,8 @@ class PackBuilder:
         for assembler in self.started.values():
             assembler.close()
         self.started = {}
+        if self.members is not None:
+            self.members.kill()  # stopped, if not done: a build that failed writes nothing more
 
     def _marking(self, plan: list[ItemPlan]) -> str:
         return highest_marking([s.doc.marking for i in plan for s in i.slots] or ["OFFICIAL"])

@@ -232,6 +232,7 @@ def _build_staged(
             # Forked now, before the conversion's threads: it writes the public side while the members' converts.
             publish = partial(_publish, staging, prepared, rendered, out_dir, cache, stamp, site)
             public = PublicSide(publish, {job.pdf for job in first})
+            packer.members_apart()  # and the members' packs' worker, after it: the public side holds nothing of it
             meanwhile = partial(_meanwhile, packer, pages, public, supplement, staging)
             produced = produce(jobs + first, cache, meeting.date, converter, progress, meanwhile, first)
             paper_jobs = {id(job) for job in jobs}
@@ -246,7 +247,7 @@ def _build_staged(
             if jobs_of_packs is None:  # not planned with the public packs: a paper was converting then
                 jobs_of_packs = packer.plan(staging, sides=sides)
                 jobs_of_packs += packer.plan(staging, supplement, sides=sides) if supplement else []
-            packs = assemble_packs(jobs_of_packs, cache, packer.started)
+            packs = packer.write(jobs_of_packs)
             if public.sent:
                 public_packs, site_documents = public.result()
                 packs = in_order(public_packs + packs)

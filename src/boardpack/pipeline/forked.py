@@ -11,6 +11,10 @@ the build has cleaned up. Used for work that only writes files of its own: the p
 ``standby(call)`` forks a child that waits for its arguments (``Standby.send``) before it calls: forked
 early, before the build starts threads of its own, it runs later work on the second core without
 forking a process whose other threads may hold locks the child would need.
+
+``worker(handle)`` forks, as early, a child that works through what it is told (``Worker.tell``), in
+order, as it arrives, while the build goes on; the last message (``Worker.finish``) is answered as
+``start``'s call is. The members' packs are begun in one while LibreOffice converts (``pack/packs.py``).
 """
 
 from __future__ import annotations
@@ -19,11 +23,32 @@ import io
 import os
 import pickle
 import signal
+import threading
 from collections.abc import Callable
 from typing import NoReturn
 
 CAN_FORK = hasattr(os, "fork")
 PR_SET_PDEATHSIG = 1  # prctl(2)
+PIPE_SIZE = 1 << 20  # a worker's inbox: what it is told never waits on it (Linux's most, unprivileged)
+
+
+# The pipe ends this process holds to talk with its forked children: a child forked later closes its copies,
+# or a child reading its inbox to the end would wait on a copy held open by its sibling.
+_held: set[int] = set()
+
+
+def _close(fd: int) -> None:
+    _held.discard(fd)
+    os.close(fd)
+
+
+def _drop_held() -> None:  # pragma: no cover - the child's
+    for fd in list(_held):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _held.clear()
 
 
 class Forked:
@@ -32,6 +57,7 @@ class Forked:
     def __init__(self, pid: int, reader: int) -> None:
         self.pid, self.reader = pid, reader
         self.done = False
+        _held.add(reader)
 
     def wait(self) -> object:
         """Wait for the child; return what its call returned, or raise what it raised (or that it was stopped)."""
@@ -44,7 +70,7 @@ class Forked:
             self.kill()
             raise
         self.done = True
-        os.close(self.reader)
+        _close(self.reader)
         _, status = os.waitpid(self.pid, 0)
         if status != 0:
             raise _unpickled(said, status)
@@ -56,7 +82,7 @@ class Forked:
             return
         self.done = True
         os.kill(self.pid, signal.SIGKILL)
-        os.close(self.reader)
+        _close(self.reader)
         os.waitpid(self.pid, 0)
 
 
@@ -79,6 +105,7 @@ class Standby(Forked):
     def __init__(self, pid: int, reader: int, inbox: int) -> None:
         super().__init__(pid, reader)
         self.inbox: int | None = inbox
+        _held.add(inbox)
         self.sent = False  # whether the child was sent its arguments
 
     def send(self, *args: object) -> None:
@@ -87,6 +114,7 @@ class Standby(Forked):
         inbox, self.inbox = self.inbox, None
         assert inbox is not None and not self.done, "a standby child is sent its arguments once, and alive"
         self.sent = True
+        _held.discard(inbox)
         try:
             with os.fdopen(inbox, "wb") as pipe:
                 pipe.write(data)
@@ -96,7 +124,7 @@ class Standby(Forked):
     def kill(self) -> None:
         """Stop the child, whether it waits for its arguments or works on them."""
         if self.inbox is not None:
-            os.close(self.inbox)
+            _close(self.inbox)
             self.inbox = None
         super().kill()
 
@@ -124,11 +152,119 @@ def standby(call: Callable[..., object]) -> Standby:
     return Standby(pid, reader, outbox)
 
 
+class Worker(Forked):
+    """A forked child working through messages (``tell``), in order, then answering the last (``finish``)."""
+
+    def __init__(self, pid: int, reader: int, inbox: int) -> None:
+        super().__init__(pid, reader)
+        self.inbox: int | None = inbox
+        _held.add(inbox)
+        self.lock = threading.Lock()  # told from more than one thread of the build
+
+    def tell(self, *args: object) -> None:
+        """Have the child call its handler with *args* (they must pickle), when it has done what it was told
+        before; a failure is raised by ``finish``."""
+        self._send(False, args)
+
+    def finish(self, *args: object) -> None:
+        """Tell the child its last message: its handler's answer to *args* is what ``wait`` returns."""
+        self._send(True, args)
+
+    def _send(self, last: bool, args: tuple) -> None:
+        data = pickle.dumps((last, args))
+        with self.lock:
+            assert self.inbox is not None and not self.done, "a worker is told nothing after its last message"
+            try:
+                _write_all(self.inbox, len(data).to_bytes(8, "big") + data)
+            except BrokenPipeError:  # the child is gone: wait() says why
+                pass
+            if last:
+                _close(self.inbox)
+                self.inbox = None
+
+    def kill(self) -> None:
+        """Stop the child, whatever it is doing."""
+        with self.lock:
+            if self.inbox is not None:
+                _close(self.inbox)
+                self.inbox = None
+        super().kill()
+
+    def let_go(self) -> None:
+        """Tell the child it has nothing more to do, and reap it."""
+        with self.lock:
+            if self.inbox is not None:
+                _close(self.inbox)
+                self.inbox = None
+        self.wait()
+
+
+def worker(handle: Callable[..., object]) -> Worker:
+    """Fork a child that calls *handle* with the arguments of each message it is told, in order, and
+    answers the last (``Worker.finish``) with what *handle* returns; return it. The first message that
+    fails is what ``Worker.wait`` raises; the child does nothing more until its last message."""
+    reader, writer = os.pipe()
+    inbox, outbox = os.pipe()
+    try:
+        import fcntl
+
+        fcntl.fcntl(outbox, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+    except (ImportError, AttributeError, OSError):  # a smaller pipe: a message may wait for the child to read
+        pass
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child: measured by what it writes
+        try:  # never back into the build's stack (its clean-ups are the parent's): only os._exit ends it
+            _signals(parent)
+            os.close(reader)
+            os.close(outbox)
+            answer = _work(handle, inbox)
+        except BaseException:  # noqa: BLE001 - stopped while working (Ctrl-C): the parent says why
+            os._exit(1)
+        _child(answer, writer)
+    os.close(writer)
+    os.close(inbox)
+    return Worker(pid, reader, outbox)
+
+
+def _work(handle: Callable[..., object], inbox: int) -> Callable[[], object]:  # pragma: no cover - the child's
+    """Call *handle* with each message read from *inbox* but the last; return the answer to the last (which
+    raises what the first failure raised). Let go (the inbox closed with no last message): end here."""
+    failed: Exception | None = None
+    with os.fdopen(inbox, "rb") as pipe:
+        while True:
+            head = pipe.read(8)
+            if len(head) < 8:
+                os._exit(0)
+            last, args = pickle.loads(pipe.read(int.from_bytes(head, "big")))
+            if last:
+                break
+            if failed is None:
+                try:
+                    handle(*args)
+                except Exception as exc:  # noqa: BLE001 - raised as the last message's answer
+                    failed = exc
+
+    def answer() -> object:
+        if failed is not None:
+            raise failed
+        return handle(*args)
+
+    return answer
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def _signals(parent: int) -> None:  # pragma: no cover - the child's
     """Ctrl-C stops the child as Python's default would (its work ends, it says so); the build's own handler
     (which stops the LibreOffices the build started) is the parent's to run, not every child's too. A build
     killed outright (SIGKILL) takes the child with it (Linux's parent-death signal), so that nothing
     writes into the folders of a build that is gone, which the next build clears."""
+    _drop_held()
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)
