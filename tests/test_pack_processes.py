@@ -205,6 +205,55 @@ def test_a_standby_child_is_not_kept_waiting_by_a_worker_forked_after_it(tmp_pat
         worker.kill()
 
 
+def _nap(path: Path, seconds: float) -> str:
+    time.sleep(seconds)
+    path.write_text("done", encoding="utf-8")
+    return "done"
+
+
+@pytest.mark.parametrize("signum", ["SIGHUP", "SIGINT"])
+def test_a_signal_the_build_ignores_is_ignored_by_its_worker(tmp_path, signum):
+    """A build started with SIGHUP ignored (``nohup``) or SIGINT ignored (a background job) keeps it ignored
+    (``cli.Stops``), and so do the children it forks: a worker stopped by it would fail the build."""
+    import signal
+
+    from boardpack.pipeline import forked
+
+    number = getattr(signal, signum)
+    before = signal.signal(number, signal.SIG_IGN)
+    try:
+        worker = forked.worker(_nap)
+    finally:
+        signal.signal(number, before)
+    worker.tell(tmp_path / "first", 0.5)
+    time.sleep(0.2)
+    os.kill(worker.pid, number)
+    worker.finish(tmp_path / "last", 0.0)
+    assert worker.wait() == "done" and (tmp_path / "first").is_file()
+
+
+def _stuck(data: bytes) -> None:
+    time.sleep(60)
+
+
+def test_a_worker_is_killed_at_once_though_a_thread_is_held_up_telling_it(tmp_path):
+    """A thread telling a worker that is stuck waits on the full pipe, holding the worker's lock; stopping
+    the build kills the worker first, which breaks the pipe and lets the thread go."""
+    import threading
+
+    from boardpack.pipeline import forked
+
+    worker = forked.worker(_stuck)
+    told = threading.Thread(target=lambda: [worker.tell(b"x" * 600_000) for _ in range(4)], daemon=True)
+    told.start()
+    time.sleep(0.5)  # the pipe (at most 1 MiB) is full: the thread waits, holding the lock
+    assert told.is_alive()
+    started = time.monotonic()
+    worker.kill()
+    told.join(5)
+    assert time.monotonic() - started < 3 and not told.is_alive()
+
+
 class _Packer:
     """The PackBuilder as the public side asks it: the PDFs its packs are made of."""
 

@@ -47,7 +47,13 @@ WITH_SIGHUP = (
 )
 
 
-def start_build(plan_copy: Path, tmp_path: Path, converter: str = "warm") -> tuple[subprocess.Popen, str]:
+# The build started with SIGHUP ignored, as under ``nohup``.
+WITHOUT_SIGHUP = WITH_SIGHUP.replace("signal.SIG_DFL", "signal.SIG_IGN")
+
+
+def start_build(
+    plan_copy: Path, tmp_path: Path, converter: str = "warm", wrapper: str = WITH_SIGHUP
+) -> tuple[subprocess.Popen, str]:
     """Start a warm build of a slow copy of the example; return it once its soffice.bin runs."""
     paper = plan_copy / PAPER / "paper.yaml"
     slow = "The plan is attached at [[gip]]. " + "governance " * SLOW_WORDS
@@ -56,7 +62,7 @@ def start_build(plan_copy: Path, tmp_path: Path, converter: str = "warm") -> tup
     temp = tmp_path / "tmp"
     temp.mkdir()
     command = [str(BOARDPACK), "build", str(plan_copy), "--out", str(tmp_path / "out"), "-q", "--converter", converter]
-    command = [sys.executable, "-c", WITH_SIGHUP, *command]
+    command = [sys.executable, "-c", wrapper, *command]
     proc = subprocess.Popen(
         command, stderr=subprocess.PIPE, text=True, start_new_session=True, env={**os.environ, "TMPDIR": str(temp)}
     )
@@ -90,6 +96,22 @@ def test_a_terminated_build_stops_its_libreoffice_and_leaves_no_folders(plan_cop
     assert not list(tmp_path.glob(".out.building-*")) and not (tmp_path / "out").exists()
     assert not list(Path(marker).iterdir())  # the warm LibreOffice's scratch folder too
     print(f"stopped in {time.monotonic() - start:.1f} s")
+
+
+@pytest.mark.e2e
+def test_a_build_started_under_nohup_finishes_though_its_terminal_hangs_up(plan_copy, tmp_path):
+    """SIGHUP ignored at the start stays ignored by the build and by every process it forks (the public
+    side's child, the members' packs' worker, the packs' second process): none of them dies of it."""
+    proc, _ = start_build(plan_copy, tmp_path, wrapper=WITHOUT_SIGHUP)
+    os.killpg(proc.pid, signal.SIGHUP)  # the terminal hangs up: its whole session is sent SIGHUP
+    try:
+        _, stderr = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, stderr = proc.communicate()
+        pytest.fail(f"still running 120 s after SIGHUP: {stderr[-2000:]}")
+    assert proc.returncode == 0, stderr[-2000:]
+    assert (tmp_path / "out" / "members-pack.pdf").is_file() and (tmp_path / "out" / "public-pack.pdf").is_file()
 
 
 @pytest.mark.e2e

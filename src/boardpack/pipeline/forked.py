@@ -159,7 +159,8 @@ class Worker(Forked):
         super().__init__(pid, reader)
         self.inbox: int | None = inbox
         _held.add(inbox)
-        self.lock = threading.Lock()  # told from more than one thread of the build
+        self.lock = threading.Lock()
+        self.stopped = False  # killed (``kill``)  # told from more than one thread of the build
 
     def tell(self, *args: object) -> None:
         """Have the child call its handler with *args* (they must pickle), when it has done what it was told
@@ -173,6 +174,8 @@ class Worker(Forked):
     def _send(self, last: bool, args: tuple) -> None:
         data = pickle.dumps((last, args))
         with self.lock:
+            if self.stopped:  # killed: what it was told goes nowhere (the build is stopping, or failed)
+                return
             assert self.inbox is not None and not self.done, "a worker is told nothing after its last message"
             try:
                 _write_all(self.inbox, len(data).to_bytes(8, "big") + data)
@@ -183,7 +186,11 @@ class Worker(Forked):
                 self.inbox = None
 
     def kill(self) -> None:
-        """Stop the child, whatever it is doing."""
+        """Stop the child, whatever it is doing: killed first, so that a thread telling it, held up on a
+        full pipe, is let go (its pipe broken) before the pipe is closed here."""
+        self.stopped = True
+        if not self.done:
+            os.kill(self.pid, signal.SIGKILL)
         with self.lock:
             if self.inbox is not None:
                 _close(self.inbox)
@@ -263,11 +270,17 @@ def _signals(parent: int) -> None:  # pragma: no cover - the child's
     """Ctrl-C stops the child as Python's default would (its work ends, it says so); the build's own handler
     (which stops the LibreOffices the build started) is the parent's to run, not every child's too. A build
     killed outright (SIGKILL) takes the child with it (Linux's parent-death signal), so that nothing
-    writes into the folders of a build that is gone, which the next build clears."""
+    writes into the folders of a build that is gone, which the next build clears. A signal the build was
+    started with ignored (``nohup``, a background job) stays ignored, as it does in the build (``cli.Stops``)."""
     _drop_held()
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, signal.SIG_DFL)
+    stops = (
+        (signal.SIGINT, signal.default_int_handler),
+        (signal.SIGTERM, signal.SIG_DFL),
+        (signal.SIGHUP, signal.SIG_DFL),
+    )
+    for signum, action in stops:
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, action)
     try:
         import ctypes
 
