@@ -164,7 +164,7 @@ def test_a_worker_raises_at_the_end_what_it_was_told_first_that_failed_and_does_
     assert len(log.read_text(encoding="utf-8").splitlines()) == 1  # neither "take 2" nor "write"
 
 
-def test_a_worker_let_go_ends_and_is_reaped_and_one_killed_writes_nothing_more(tmp_path):
+def test_a_worker_let_go_ends_and_is_reaped(tmp_path):
     from boardpack.pipeline import forked
 
     worker = forked.worker(_log)
@@ -173,36 +173,30 @@ def test_a_worker_let_go_ends_and_is_reaped_and_one_killed_writes_nothing_more(t
     assert (tmp_path / "log").read_text(encoding="utf-8").startswith("take 1 by ")
     with pytest.raises(ChildProcessError):
         os.waitpid(worker.pid, os.WNOHANG)
-    slow = forked.worker(_slow_child)
-    slow.tell(tmp_path / "b", "child")
-    started = time.monotonic()
-    slow.kill()
-    assert time.monotonic() - started < 2
-    time.sleep(0.2)
-    assert not (tmp_path / "b").exists()
 
 
-def test_a_standby_child_is_not_kept_waiting_by_a_worker_forked_after_it(tmp_path):
-    """A standby child reads what it is sent to the end of its pipe: a worker forked later closes its copy
-    of the pipe's other end, or the standby child would wait as long as the worker lives."""
+def test_a_worker_let_go_is_not_kept_waiting_by_a_sibling_forked_after_it(tmp_path):
+    """A worker let go ends when its inbox is closed: a sibling forked later closes its copy of that pipe's
+    end, or the worker would wait (and ``let_go`` with it) as long as the sibling lives."""
     import signal
 
     from boardpack.pipeline import forked
 
     def waited(*_):
-        raise TimeoutError("the standby child waits for the end of what it is sent")
+        raise TimeoutError("the worker let go waits for the end of its inbox")
 
-    child = forked.standby(_write_and_say)
-    worker = forked.worker(_log)  # alive, and told nothing, while the standby child is sent its work
+    first = forked.worker(_log)
+    sibling = forked.worker(_log)  # alive, and told nothing, while the first is let go
     before = signal.signal(signal.SIGALRM, waited)
     signal.alarm(10)  # a failure here would wait for ever
     try:
-        child.send(tmp_path / "public.txt", "public pack")
-        assert child.wait().startswith("wrote public.txt in ")
+        first.tell(tmp_path / "log", "take 1")
+        first.let_go()
+        assert (tmp_path / "log").read_text(encoding="utf-8").startswith("take 1 by ")
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, before)
-        worker.kill()
+        sibling.kill()
 
 
 def _nap(path: Path, seconds: float) -> str:

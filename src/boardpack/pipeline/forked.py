@@ -8,13 +8,11 @@ child raised; ``Forked.kill()`` stops it before the build gives up, so that noth
 the build has cleaned up. Used for work that only writes files of its own: the packs
 (``pack/packs.py``), and the public side of a build (``pipeline/public.py``).
 
-``standby(call)`` forks a child that waits for its arguments (``Standby.send``) before it calls: forked
-early, before the build starts threads of its own, it runs later work on the second core without
-forking a process whose other threads may hold locks the child would need.
-
-``worker(handle)`` forks, as early, a child that works through what it is told (``Worker.tell``), in
+``worker(handle)`` forks, early (before the build starts threads of its own, so that no other thread
+holds a lock the child would need), a child that works through what it is told (``Worker.tell``), in
 order, as it arrives, while the build goes on; the last message (``Worker.finish``) is answered as
 ``start``'s call is. The members' packs are begun in one while LibreOffice converts (``pack/packs.py``).
+``standby(call)`` is a worker told only its last message (``Standby.send``): the public side's child.
 """
 
 from __future__ import annotations
@@ -33,7 +31,7 @@ PIPE_SIZE = 1 << 20  # a worker's inbox: what it is told never waits on it (Linu
 
 
 # The pipe ends this process holds to talk with its forked children: a child forked later closes its copies,
-# or a child reading its inbox to the end would wait on a copy held open by its sibling.
+# or a child let go (its inbox closed here) would wait for ever on a copy held open by its sibling.
 _held: set[int] = set()
 
 
@@ -99,59 +97,6 @@ def start(call: Callable[[], object]) -> Forked:
     return Forked(pid, reader)
 
 
-class Standby(Forked):
-    """A forked child waiting for the arguments of its call (``send``), or to be stopped (``kill``)."""
-
-    def __init__(self, pid: int, reader: int, inbox: int) -> None:
-        super().__init__(pid, reader)
-        self.inbox: int | None = inbox
-        _held.add(inbox)
-        self.sent = False  # whether the child was sent its arguments
-
-    def send(self, *args: object) -> None:
-        """Have the child call with *args* (they must pickle); ``wait`` for what it returns."""
-        data = pickle.dumps(args)
-        inbox, self.inbox = self.inbox, None
-        assert inbox is not None and not self.done, "a standby child is sent its arguments once, and alive"
-        self.sent = True
-        _held.discard(inbox)
-        try:
-            with os.fdopen(inbox, "wb") as pipe:
-                pipe.write(data)
-        except BrokenPipeError:  # the child is gone: wait() says why
-            pass
-
-    def kill(self) -> None:
-        """Stop the child, whether it waits for its arguments or works on them."""
-        if self.inbox is not None:
-            _close(self.inbox)
-            self.inbox = None
-        super().kill()
-
-
-def standby(call: Callable[..., object]) -> Standby:
-    """Fork a child that waits for arguments (``Standby.send``) and calls *call* with them; return it."""
-    reader, writer = os.pipe()
-    inbox, outbox = os.pipe()
-    parent = os.getpid()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child: measured by what it writes
-        try:  # never back into the build's stack (its clean-ups are the parent's): only os._exit ends it
-            _signals(parent)
-            os.close(reader)
-            os.close(outbox)
-            with os.fdopen(inbox, "rb") as pipe:
-                data = pipe.read()
-        except BaseException:  # noqa: BLE001 - stopped while waiting (Ctrl-C): the parent says why
-            os._exit(1)
-        if not data:  # let go: nothing to do
-            os._exit(0)
-        _child(lambda: call(*pickle.loads(data)), writer)
-    os.close(writer)
-    os.close(inbox)
-    return Standby(pid, reader, outbox)
-
-
 class Worker(Forked):
     """A forked child working through messages (``tell``), in order, then answering the last (``finish``)."""
 
@@ -159,8 +104,9 @@ class Worker(Forked):
         super().__init__(pid, reader)
         self.inbox: int | None = inbox
         _held.add(inbox)
-        self.lock = threading.Lock()
-        self.stopped = False  # killed (``kill``)  # told from more than one thread of the build
+        self.lock = threading.Lock()  # told from more than one thread of the build
+        self.stopped = False  # killed (``kill``)
+        self.sent = False  # told its last message
 
     def tell(self, *args: object) -> None:
         """Have the child call its handler with *args* (they must pickle), when it has done what it was told
@@ -182,6 +128,7 @@ class Worker(Forked):
             except BrokenPipeError:  # the child is gone: wait() says why
                 pass
             if last:
+                self.sent = True
                 _close(self.inbox)
                 self.inbox = None
 
@@ -206,7 +153,7 @@ class Worker(Forked):
         self.wait()
 
 
-def worker(handle: Callable[..., object]) -> Worker:
+def worker(handle: Callable[..., object], kind: type[Worker] = Worker) -> Worker:
     """Fork a child that calls *handle* with the arguments of each message it is told, in order, and
     answers the last (``Worker.finish``) with what *handle* returns; return it. The first message that
     fails is what ``Worker.wait`` raises; the child does nothing more until its last message."""
@@ -231,7 +178,22 @@ def worker(handle: Callable[..., object]) -> Worker:
         _child(answer, writer)
     os.close(writer)
     os.close(inbox)
-    return Worker(pid, reader, outbox)
+    return kind(pid, reader, outbox)
+
+
+class Standby(Worker):
+    """A worker told only its last message: a child waiting for the arguments of its call (``send``)."""
+
+    def send(self, *args: object) -> None:
+        """Have the child call with *args* (they must pickle); ``wait`` for what it returns."""
+        self.finish(*args)
+
+
+def standby(call: Callable[..., object]) -> Standby:
+    """Fork a child that waits for arguments (``Standby.send``) and calls *call* with them; return it."""
+    child = worker(call, Standby)
+    assert isinstance(child, Standby)
+    return child
 
 
 def _work(handle: Callable[..., object], inbox: int) -> Callable[[], object]:  # pragma: no cover - the child's
