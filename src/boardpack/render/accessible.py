@@ -141,6 +141,8 @@ def restart_lists(document) -> int:
     """Give each run of consecutive ordered-list paragraphs its own numbering from 1; return how many."""
     numbering = Numbering(document)
     body = document.element.body
+    if not _may_number(body, numbering):  # a 500-row appendix: no paragraph to look at one by one
+        return 0
     runs = 0
     for container in [body, *body.iter(W_TC)]:
         current = None  # (numId of the style's list, numId of this run's instance)
@@ -158,6 +160,14 @@ def restart_lists(document) -> int:
     return runs
 
 
+def _may_number(body, numbering: Numbering) -> bool:
+    """Whether a paragraph of *body* may be in a list: it numbers directly, or has a style that numbers."""
+    if next(body.iter(W_NUMPR), None) is not None:
+        return True
+    numbered = {style for style, (num_id, _) in numbering.style_num.items() if num_id in numbering.abstract_of}
+    return any(style.get(W_VAL) in numbered for style in body.iter(W_PSTYLE))
+
+
 # Links ------------------------------------------------------------------------------------------
 
 
@@ -165,7 +175,10 @@ def link_addresses(document) -> int:
     """Turn each e-mail address and http(s) URL in *document*'s body text into a link; return how many."""
     style_id = None
     count = 0
-    for run in list(document.element.body.iter(W_R)):
+    body = document.element.body
+    if not LINK.search("\n".join(t.text or "" for t in body.iter(W_T))):  # a run's link is a link in this
+        return 0
+    for run in list(body.iter(W_R)):
         text = _only_text(run)
         if text is None or run.getparent().tag != W_P or not LINK.search(text):
             continue

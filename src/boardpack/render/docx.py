@@ -20,7 +20,6 @@ from types import SimpleNamespace
 
 import jinja2
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.oxml.ns import qn
 from docx.shared import Cm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2.sandbox import SandboxedEnvironment
@@ -112,11 +111,7 @@ def draft_appendix_parts(
     doc = _load(template)
     context = appendix_context(appendix, paper, meeting, long_date(meeting.date))
     _render(doc, template, {**context, "w": paper.wording.for_templates()})
-    fit_document_tables(doc.docx)  # over all rows: every part has the whole table's columns
-    for table in doc.docx.tables:
-        set_widths(
-            table, snap_widths([int(c.get(qn("w:w"))) for c in table._tbl.tblGrid.iterchildren(qn("w:gridCol"))])
-        )
+    fit_document_tables(doc.docx, adjust=snap_widths)  # over all rows: every part has the whole table's columns
     body = doc.docx.element.body
     cut = cut_body(body, rows)
     _finish_appendix(doc, appendix, paper, meeting, out)

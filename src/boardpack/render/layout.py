@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from docx.enum.style import WD_STYLE_TYPE
@@ -41,14 +41,15 @@ RUN_TEXT = frozenset(qn(f"w:{tag}") for tag in ("br", "cr", "noBreakHyphen", "pt
 REF = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+(?![\w-])")
 
 
-def fit_document_tables(document) -> None:
-    """Fit every table of *document* (python-docx) to the text width of its first section."""
+def fit_document_tables(document, adjust: Callable[[list[int]], list[int]] | None = None) -> None:
+    """Fit every table of *document* (python-docx) to the text width of its first section; *adjust*, if
+    given, changes the fitted widths (twips) before they are set (``appendix.parts.snap_widths``)."""
     section = document.sections[0]
     width = Length(section.page_width - section.left_margin - section.right_margin).twips
     for table in document.tables:
         keep_refs_whole(table)
         keep_rows_together(table)
-        fit_columns(table, width)
+        fit_columns(table, width, adjust=adjust)
 
 
 def keep_rows_together(table) -> None:
@@ -64,12 +65,17 @@ def keep_rows_together(table) -> None:
                 p.get_or_add_pPr().keepNext_val = True
 
 
-def fit_columns(table, total_width_twips: int, min_widths: Sequence[int | None] | None = None) -> list[int]:
+def fit_columns(
+    table,
+    total_width_twips: int,
+    min_widths: Sequence[int | None] | None = None,
+    adjust: Callable[[list[int]], list[int]] | None = None,
+) -> list[int]:
     """Size the columns of *table* (python-docx) to share *total_width_twips*; return the widths.
 
     *min_widths* (twips, one per column, None for no minimum) raises a column's least width. Cells
     that span columns are not measured. Sets the table grid and every cell's width, as LibreOffice
-    lays a fixed table out by them.
+    lays a fixed table out by them: the widths *adjust* (if given) makes of the fitted ones, set once.
     """
     columns = _measure(table)
     least = [
@@ -78,6 +84,8 @@ def fit_columns(table, total_width_twips: int, min_widths: Sequence[int | None] 
     ]
     most = [max(c.most, low) for c, low in zip(columns, least, strict=True)]
     widths = _share(total_width_twips, least, most, [c.text for c in columns])
+    if adjust is not None:
+        widths = adjust(widths)
     set_widths(table, widths)
     return widths
 
