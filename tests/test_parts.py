@@ -398,9 +398,10 @@ def test_a_status_change_converts_one_part_and_the_report_again(parted):
     printed = ref.replace("-", "")  # the .docx's text leaves out its non-breaking hyphens
     assert len(parts) == 1 and all(printed in converter.texts[p] for p in parts), converter.converted
     assert [p.name for p in converter.papers()] == ["report.docx"]
-    # Each batch went to LibreOffice as soon as it was rendered: the part in a call of its own, once the
-    # appendix was rendered, then the report in another (converting while the part converts).
-    assert converter.real.concurrent() and converter.calls[-2] == parts
+    # Each batch went to LibreOffice as soon as it was rendered: the part first, in a call of its own once
+    # the appendix was rendered (the longest conversion, and the one the build waits for), then the
+    # report in another (converting while the part converts).
+    assert converter.real.concurrent() and converter.calls[0] == parts
     assert [p.name for p in converter.calls[-1]] == ["report.docx"]
     assert f"{PAPER} appendix 1" in result.rebuilt
     after = _page_texts(out / PAPER / "appendix-1.pdf")
@@ -460,8 +461,8 @@ def test_a_part_that_fails_to_convert_ahead_is_named_and_nothing_built_is_lost(p
         build(plan, out, converter=converter, site=False, part_rows=ROWS)
     (problem,) = caught.value.problems
     assert re.fullmatch(f"{PAPER} appendix 1, part [0-9]+", problem.where) and "not be loaded" in problem.message
-    assert converter.calls[-1] == converter.parts() and converter.papers() == []  # the report was unchanged
-    assert len(converter.calls) == 2  # the other call (a pack's front sheet, sent first) ran to its end
+    assert converter.calls[0] == converter.parts() and converter.papers() == []  # the report was unchanged
+    assert len(converter.calls) == 2  # the other call (a pack's front sheet, sent after) ran to its end
     assert {p: p.read_bytes() for p in before} == before
     assert not list(out.parent.glob(f".{out.name}.building-*"))  # no staging folder left
 

@@ -201,8 +201,9 @@ def produce(
     told which PDFs are not there yet (every other job's PDF is in place and final), and given a
     ``Ready``, to wait until some of them are final.
 
-    Rendered in three batches: the jobs of *first* (quick to render: a pack's front sheet), the parts
-    of the documents made in parts (the longest conversions), then the other documents. With a
+    Rendered in three batches: the parts of the documents made in parts (the longest conversions, and
+    the one a status change waits for), the jobs of *first* (quick to render: a pack's front sheet),
+    then the other documents. With a
     converter that takes several calls at once (``Converter.concurrent``), each batch goes to
     LibreOffice as soon as it is rendered, and is checked and normalised as soon as it is converted,
     while the next renders, rather than the LibreOffices waiting for the last; and kept in the cache
@@ -234,14 +235,14 @@ def produce(
             else:
                 held.extend(batch)
 
-        _render(whole[0], day, progress, steps)
-        send([job for job in whole[0] if job.converts])
-        parts = _render(parted, day, progress, steps, len(whole[0]))
+        parts = _render(parted, day, progress, steps)
         missing = [part for made in parts.values() for part in made if not cache.fetch(part.key, {".pdf": part.pdf})]
         for part in missing:
             part.render(part.docx)
             normalize_docx(part.docx, day)
-        send(missing)  # the longest conversions, before the papers
+        send(missing)  # the longest conversions, first
+        _render(whole[0], day, progress, steps, len(parted))
+        send([job for job in whole[0] if job.converts])
         _render(whole[1], day, progress, steps, len(whole[0]) + len(parted))
         send([job for job in whole[1] if job.converts])
         converting = held + [job for jobs, _ in sent for job in jobs]
