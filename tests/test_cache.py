@@ -140,6 +140,43 @@ def test_the_members_packs_are_begun_and_written_beside_the_build_not_in_its_pro
         assert (out / pack).read_bytes() == (cold / pack).read_bytes(), pack
 
 
+@pytest.mark.parametrize("child", [True, False], ids=["in the public side's child", "here, with no fork"])
+def test_the_sites_pages_are_rendered_while_the_build_renders_in_the_public_sides_child(
+    built_copy, tmp_path, monkeypatch, child
+):
+    """The site's paper pages need nothing converted: the public side's child renders them into the build
+    cache as soon as it is forked, on the second core while the build renders the papers, not in the
+    build's process while LibreOffice converts (``pipeline/public.py``: ``warm``); with no fork, the build
+    renders them itself. Either way the site is the site a cold build writes."""
+    from boardpack.pipeline import public
+    from boardpack.pipeline.cache import Cache
+    from boardpack.site.write import PAGE_SUFFIX
+
+    plan, out, _ = built_copy
+    log, real = tmp_path / "pages.log", Cache.write
+
+    def write(self, key, suffix, data):
+        if suffix == PAGE_SUFFIX:
+            with log.open("a", encoding="utf-8") as pages:
+                pages.write(f"{os.getpid()}\n")
+        return real(self, key, suffix, data)
+
+    monkeypatch.setattr(Cache, "write", write)
+    if not child:
+        monkeypatch.setattr(public.forked, "CAN_FORK", False)
+    paper = plan / "risk-management-update" / "paper.yaml"
+    paper.write_text(paper.read_text(encoding="utf-8").replace("risk", "risks", 1), "utf-8")
+    assert build(plan, out).rebuilt == ("risk-management-update report",)
+    rendered = set(log.read_text(encoding="utf-8").split())  # the processes that rendered a page again
+    assert rendered == ({str(os.getpid())} if not child else rendered - {str(os.getpid())}) and rendered
+    pages = sorted((out / "site" / "risk-management-update").glob("*.html"))
+    assert pages and "risks" in pages[0].read_text(encoding="utf-8")
+    cold = tmp_path / "cold"
+    build(plan, cold)
+    for page in pages:
+        assert page.read_bytes() == (cold / page.relative_to(out)).read_bytes(), page.name
+
+
 def test_a_public_pack_whose_text_is_compared_with_restricted_ones_is_checked_once_they_are_final(
     built_copy, tmp_path, monkeypatch
 ):

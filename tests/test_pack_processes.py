@@ -127,6 +127,51 @@ def test_a_standby_child_sent_slow_work_is_stopped_before_it_writes(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_standby_child_does_its_first_work_at_once_then_calls_with_what_it_is_sent(tmp_path):
+    """The public side's child renders the site's pages while it waits (``first``), not after it is sent."""
+    from boardpack.pipeline import forked
+
+    warmed = tmp_path / "warm.txt"
+    child = forked.standby(_write_and_say, first=lambda: _write(warmed, "site pages"))
+    deadline = time.monotonic() + 10
+    while not warmed.exists() and time.monotonic() < deadline:  # done before anything is sent
+        time.sleep(0.02)
+    assert not child.sent and warmed.read_text(encoding="utf-8") == f"site pages by {child.pid}"
+    child.send(tmp_path / "public.txt", "public pack")
+    assert child.wait() == f"wrote public.txt in {child.pid}"
+
+
+def _sleep_then_write(path: Path) -> None:
+    time.sleep(1)
+    _write(path, "site pages")
+
+
+def test_a_standby_child_let_go_ends_once_its_first_work_is_done(tmp_path):
+    """Let go (the build writes the public side itself), the child first finishes what the build would
+    otherwise do again; it calls nothing more."""
+    from boardpack.pipeline import forked
+
+    warmed = tmp_path / "warm.txt"
+    child = forked.standby(_write_and_say, first=lambda: _sleep_then_write(warmed))
+    assert not warmed.exists()
+    child.let_go()
+    assert warmed.read_text(encoding="utf-8") == f"site pages by {child.pid}"
+    assert [p.name for p in tmp_path.iterdir()] == ["warm.txt"]
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child.pid, os.WNOHANG)  # reaped
+
+
+def test_a_standby_child_whose_first_work_failed_raises_it_when_sent(tmp_path):
+    from boardpack.pipeline import forked
+
+    child = forked.standby(_write_and_say, first=lambda: _fail_in_child(tmp_path / "warm.txt", "child"))
+    child.send(tmp_path / "public.txt", "public pack")
+    with pytest.raises(OSError) as caught:
+        child.wait()
+    assert caught.value.errno == errno.ENOSPC
+    assert list(tmp_path.iterdir()) == []  # the call was not made after the failure
+
+
 def _log(path: Path, text: str) -> list[str]:
     if text == "fail":
         raise OSError(errno.ENOSPC, "No space left on device", str(path))

@@ -231,9 +231,9 @@ def _build_staged(
             first = withheld + fronts  # quick to render: to LibreOffice while the papers render
             # Forked now, before the conversion's threads: it writes the public side while the members' converts.
             publish = partial(_publish, staging, prepared, rendered, out_dir, cache, stamp, site)
-            public = PublicSide(publish, {job.pdf for job in first})
+            public = PublicSide(publish, {job.pdf for job in first}, warm=pages)  # its child renders the site's pages
             packer.members_apart()  # and the members' packs' worker, after it: the public side holds nothing of it
-            meanwhile = partial(_meanwhile, packer, pages, public, supplement, staging)
+            meanwhile = partial(_meanwhile, packer, None if public.warms else pages, public, supplement, staging)
             produced = produce(jobs + first, cache, meeting.date, converter, progress, meanwhile, first)
             paper_jobs = {id(job) for job in jobs}
             built = [job for job in produced if id(job) in paper_jobs]
@@ -242,7 +242,7 @@ def _build_staged(
                 progress("assembling the packs", 1, 1)
             sides = MEMBERS if public.sent else (False, True)
             if not public.sent:
-                public.stop()  # nothing converted, or the public papers final only now: written here
+                public.withdraw()  # nothing converted, or the public papers final only now: written here
             jobs_of_packs = public.members
             if jobs_of_packs is None:  # not planned with the public packs: a paper was converting then
                 jobs_of_packs = packer.plan(staging, sides=sides)

@@ -153,10 +153,16 @@ class Worker(Forked):
         self.wait()
 
 
-def worker(handle: Callable[..., object], kind: type[Worker] = Worker) -> Worker:
+def worker(
+    handle: Callable[..., object], kind: type[Worker] = Worker, first: Callable[[], object] | None = None
+) -> Worker:
     """Fork a child that calls *handle* with the arguments of each message it is told, in order, and
     answers the last (``Worker.finish``) with what *handle* returns; return it. The first message that
-    fails is what ``Worker.wait`` raises; the child does nothing more until its last message."""
+    fails is what ``Worker.wait`` raises; the child does nothing more until its last message.
+
+    *first*, if given, is called in the child at once, before it reads a message: work that needs
+    nothing told (the site's pages, rendered while the build renders the papers). It fails as a
+    message would; a child let go (``Worker.let_go``) ends once it is done."""
     reader, writer = os.pipe()
     inbox, outbox = os.pipe()
     try:
@@ -172,7 +178,7 @@ def worker(handle: Callable[..., object], kind: type[Worker] = Worker) -> Worker
             _signals(parent)
             os.close(reader)
             os.close(outbox)
-            answer = _work(handle, inbox)
+            answer = _work(handle, inbox, first)
         except BaseException:  # noqa: BLE001 - stopped while working (Ctrl-C): the parent says why
             os._exit(1)
         _child(answer, writer)
@@ -189,17 +195,26 @@ class Standby(Worker):
         self.finish(*args)
 
 
-def standby(call: Callable[..., object]) -> Standby:
-    """Fork a child that waits for arguments (``Standby.send``) and calls *call* with them; return it."""
-    child = worker(call, Standby)
+def standby(call: Callable[..., object], first: Callable[[], object] | None = None) -> Standby:
+    """Fork a child that waits for arguments (``Standby.send``) and calls *call* with them, having called
+    *first* (if given) meanwhile; return it."""
+    child = worker(call, Standby, first)
     assert isinstance(child, Standby)
     return child
 
 
-def _work(handle: Callable[..., object], inbox: int) -> Callable[[], object]:  # pragma: no cover - the child's
-    """Call *handle* with each message read from *inbox* but the last; return the answer to the last (which
-    raises what the first failure raised). Let go (the inbox closed with no last message): end here."""
+def _work(
+    handle: Callable[..., object], inbox: int, first: Callable[[], object] | None = None
+) -> Callable[[], object]:  # pragma: no cover - the child's
+    """Call *first* (if given), then *handle* with each message read from *inbox* but the last; return the
+    answer to the last (which raises what the first failure raised). Let go (the inbox closed with no
+    last message): end here."""
     failed: Exception | None = None
+    if first is not None:
+        try:
+            first()
+        except Exception as exc:  # noqa: BLE001 - raised as the last message's answer
+            failed = exc
     with os.fdopen(inbox, "rb") as pipe:
         while True:
             head = pipe.read(8)

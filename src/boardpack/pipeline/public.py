@@ -3,11 +3,13 @@
 None of them needs a restricted document, so once the public papers are converted (and before a long
 restricted appendix is, or is joined from its parts) they can be written on the second core, in a
 child forked for the purpose (``forked.standby``). It is forked before the conversion starts threads
-(those of ``watch --serve``'s preview, if any, are alive, as when the packs fork), and waits:
-``offer`` sends it the public packs to write as soon as their papers are final, and ``result``
-collects what it wrote. When they cannot be final before the conversion ends
-(one call for everything, ``--converter soffice``; a public appendix made in parts), the child is let
-go and the build writes the public side after the papers, as it does the members'.
+(those of ``watch --serve``'s preview, if any, are alive, as when the packs fork). It renders the
+site's paper pages into the build cache at once (``warm``: they need nothing converted), on the second
+core while the build renders the papers, and waits: ``offer`` sends it the public packs to write as
+soon as their papers are final, and ``result`` collects what it wrote. When they cannot be final
+before the conversion ends (one call for everything, ``--converter soffice``; a public appendix made
+in parts), the child is let go once it has rendered the pages, and the build writes the public side
+after the papers, as it does the members', finding the pages in the cache.
 
 The child writes only files of its own (the public packs, ``site/``) and cache entries, each under a
 name of its own and renamed (``cache.py``); it sends back the packs it wrote and the site's documents.
@@ -36,11 +38,13 @@ Publish = Callable[[list], tuple[list[BuiltPack], list[Document] | None]]
 class PublicSide:
     """The public side, ready to be written in a forked child while LibreOffice converts."""
 
-    def __init__(self, publish: Publish, first: set[Path]) -> None:
+    def __init__(self, publish: Publish, first: set[Path], warm: Callable[[], object] | None = None) -> None:
         """*publish* writes the public packs it is given, checks them and writes the site; *first*: the
-        PDFs converted ahead of the papers (front sheets, withheld pages), which the packs need too."""
+        PDFs converted ahead of the papers (front sheets, withheld pages), which the packs need too;
+        *warm*: what the child does while it waits (render the site's pages into the build cache)."""
         self.first = first
-        self.child = forked.standby(publish) if forked.CAN_FORK else None
+        self.child = forked.standby(publish, first=warm) if forked.CAN_FORK else None
+        self.warms = self.child is not None and warm is not None  # else the build warms the site itself
         self.members: list[PackJob] | None = None  # the members' packs, planned with the public ones
         self.offering: Future | None = None
         self.thread = ThreadPoolExecutor(max_workers=1)
@@ -105,8 +109,21 @@ class PublicSide:
                 packer.take_papers(MEMBERS)
 
     def _let_go(self) -> None:
-        if self.child is not None:
-            self.child.kill()  # the build writes the public side itself
+        """Let the child go once it has done its *warm* work, which the build would do again: the build
+        writes the public side itself. A child that stopped on its own is no matter: it sent nothing."""
+        if self.child is None:
+            return
+        try:
+            self.child.let_go()
+        except Exception:  # noqa: BLE001 - it ended without a word (killed): the build does its work
+            self.child.kill()
+
+    def withdraw(self) -> None:
+        """Let the child go (``_let_go``), once the offer is made, when it was sent nothing: the build writes
+        the public side itself (nothing converted, or the public papers final only now)."""
+        self.settle()
+        if not self.sent:
+            self._let_go()
 
     def result(self) -> tuple[list[BuiltPack], list[Document] | None]:
         """Wait for the child; return the public packs and the site's documents (None: the build checks
