@@ -208,3 +208,69 @@ def test_a_stop_dropped_as_the_command_ends_is_not_raised_after_it(tmp_path, mon
     assert interrupted == [True]
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # nothing left to raise it
     time.sleep(0.2)  # and nothing is raised here
+
+
+# The build with the site's charts slow to draw (a large meeting's, drawn for the first time), and SIGHUP's
+# default action; run in this process (``main``), so that the public side's child inherits the slow drawing.
+SLOW_SITE = (
+    "import signal, sys, time; signal.signal(signal.SIGHUP, signal.SIG_DFL)\n"
+    "import boardpack.site.svg as svg\n"
+    "real = svg.status_chart\n"
+    "def slow(*args):\n"
+    "    time.sleep(30)\n"
+    "    return real(*args)\n"
+    "svg.status_chart = slow\n"
+    "from boardpack.cli import main\n"
+    "sys.exit(main(sys.argv[2:]))\n"
+)
+
+
+@pytest.mark.e2e
+def test_a_build_stopped_while_its_public_child_renders_the_site_stops_at_once(plan_copy, tmp_path):
+    """The public side's child renders the site's pages from the moment it is forked; a stop kills it at
+    once rather than let it finish them (no one will read them), and the build exits as any stopped build."""
+    proc, marker = start_build(plan_copy, tmp_path, wrapper=SLOW_SITE)
+    start = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    took = time.monotonic() - start
+    assert proc.returncode == 128 + signal.SIGTERM, stderr[-2000:]
+    assert took < 5, f"stopped in {took:.1f} s: it waited for the child's site pages"
+    assert wait_for(lambda: not processes(marker), 10), processes(marker)
+    assert not list(Path(marker).iterdir())
+
+
+def test_a_build_stopped_while_its_public_child_draws_a_chart_leaves_nothing_in_tmp(plan_copy, tmp_path, monkeypatch):
+    """A child killed while it draws the site's chart (the build stopped, or failing, while it renders the
+    papers) never unwinds: the chart is drawn in memory, so nothing of it is left in the temporary folder."""
+    import tempfile
+
+    from boardpack.pipeline import builder
+    from boardpack.pipeline.builder import build
+    from boardpack.site import svg
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    drawing, real = tmp_path / "drawing", svg.status_chart
+
+    def slow(*args):
+        drawing.write_text(str(os.getpid()), encoding="utf-8")
+        time.sleep(30)
+        return real(*args)
+
+    def stopped(*args, **kwargs):  # stopped while the papers render, before LibreOffice
+        assert wait_for(drawing.exists, 30)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(svg, "status_chart", slow)
+    monkeypatch.setattr(builder, "produce", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        build(plan_copy, tmp_path / "out")
+    assert drawing.read_text(encoding="utf-8") != str(os.getpid())  # drawn in the child
+    assert not list(temp.iterdir()), list(temp.rglob("*"))

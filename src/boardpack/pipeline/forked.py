@@ -132,12 +132,17 @@ class Worker(Forked):
                 _close(self.inbox)
                 self.inbox = None
 
-    def kill(self) -> None:
-        """Stop the child, whatever it is doing: killed first, so that a thread telling it, held up on a
-        full pipe, is let go (its pipe broken) before the pipe is closed here."""
+    def halt(self) -> None:
+        """Kill the child at once and tell it nothing more, leaving it to be reaped by the thread waiting
+        for it (``wait``, ``let_go``) or by ``kill``: a thread may be waiting for it to finish its work."""
         self.stopped = True
         if not self.done:
             os.kill(self.pid, signal.SIGKILL)
+
+    def kill(self) -> None:
+        """Stop the child, whatever it is doing: killed first, so that a thread telling it, held up on a
+        full pipe, is let go (its pipe broken) before the pipe is closed here."""
+        self.halt()
         with self.lock:
             if self.inbox is not None:
                 _close(self.inbox)

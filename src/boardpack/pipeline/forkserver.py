@@ -451,15 +451,14 @@ def _first_uses() -> None:
     matplotlib's fonts and renderers (a chart drawn and thrown away). Nothing of any plan is read."""
     from ..plan.model import Status, StatusCount, StatusTable
     from ..render import layout
-    from ..render.chart import draw_status_chart
+    from ..render.chart import status_chart
 
     for bold in (False, True):
         layout._advances(bold)
     statuses = (Status("On track", "green"), Status("Off track", "red"))
     table = StatusTable("", statuses, (StatusCount("Theme", (1, 1), 2),), StatusCount("Total", (1, 1), 2))
-    with tempfile.TemporaryDirectory(prefix="boardpack-warm-") as folder:
-        for suffix in (".png", ".svg"):
-            draw_status_chart(table, Path(folder) / f"chart{suffix}")
+    for fmt in ("png", "svg"):
+        status_chart(table, fmt)
 
 
 def main() -> int:

@@ -135,7 +135,10 @@ class PublicSide:
 
     def stop(self) -> None:
         """Stop the child, waiting or writing (a build that failed, or writes the public side itself),
-        once the offer is made (or failed: the build is failing already)."""
+        once the offer is made (or failed: the build is failing already). Killed first: the offer may be
+        waiting for it to render the site's pages, which nothing will read now."""
+        if self.child is not None:
+            self.child.halt()
         try:
             self.settle()
         except Exception:  # noqa: BLE001, S110 - a failed offer: what made the build stop is raised there

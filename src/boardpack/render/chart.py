@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
+import io
 import json
 import textwrap
 import warnings
@@ -75,6 +76,13 @@ def draw_status_chart(table: StatusTable, out: Path, axis_label: str = "Number o
 
     The format is *out*'s suffix: .png for a paper, .svg to read the words back.
     """
+    out.write_bytes(status_chart(table, out.suffix.lstrip(".") or "png", axis_label))
+    return out
+
+
+def status_chart(table: StatusTable, fmt: str = "png", axis_label: str = "Number of actions") -> bytes:
+    """Return *table*'s chart (as ``draw_status_chart`` draws it) in *fmt*, "png" or "svg", drawn in memory:
+    no file of its own to be left behind by a process killed while drawing."""
     import matplotlib  # imported here: a third of a second that only a redrawn chart should pay
 
     matplotlib.use("Agg")  # no screen: draw to files only
@@ -112,10 +120,10 @@ def draw_status_chart(table: StatusTable, out: Path, axis_label: str = "Number o
     # tight_layout leaves a placeholder layout engine behind, and savefig draws the whole figure twice for
     # any engine (a dry run to lay it out): laid out already, the chart is drawn once, the same pixels.
     fig.set_layout_engine(None)
-    fmt = out.suffix.lstrip(".") or "png"
-    fig.savefig(out, format=fmt, metadata={"Software": None} if fmt == "png" else {"Date": None})
+    drawn = io.BytesIO()
+    fig.savefig(drawn, format=fmt, metadata={"Software": None} if fmt == "png" else {"Date": None})
     plt.close(fig)
-    return out
+    return drawn.getvalue()
 
 
 def _label(text: str, width: int, lines: int) -> str:

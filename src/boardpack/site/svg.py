@@ -6,13 +6,12 @@ import hashlib
 import html
 import importlib.metadata
 import re
-import tempfile
 from pathlib import Path
 from typing import Protocol
 
 from ..plan.model import StatusTable
 from ..render import chart
-from ..render.chart import draw_status_chart
+from ..render.chart import status_chart
 
 SUFFIX = ".site-chart.svg"
 
@@ -37,8 +36,7 @@ def chart_svg(table: StatusTable, axis: str, cache: Store | None = None) -> str:
     cached = cache.read(key, SUFFIX) if cache else None
     if cached is not None:
         return cached.decode("utf-8")
-    with tempfile.TemporaryDirectory(prefix="boardpack-site-") as folder:
-        svg = draw_status_chart(table, Path(folder) / "chart.svg", axis).read_text(encoding="utf-8")
+    svg = status_chart(table, "svg", axis).decode("utf-8")  # in memory: drawn in the public side's child too
     svg = METADATA.sub("", HEAD.sub("", svg))
     if cache:
         cache.write(key, SUFFIX, svg.encode("utf-8"))
