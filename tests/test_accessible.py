@@ -10,7 +10,8 @@ from pathlib import Path
 import mammoth
 import pytest
 from docx import Document
-from docx.oxml.ns import qn
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
 
 from boardpack.convert.verify import numbering_labels
 from boardpack.pipeline.builder import build
@@ -160,6 +161,42 @@ def test_letters_past_z_are_words_labels(tmp_path):
     restart_lists(doc)
     doc.save(tmp_path / "letters.docx")
     assert numbering_labels(tmp_path / "letters.docx")[25:] == ["(z)", "(aa)", "(bb)"]
+
+
+def test_a_numbered_style_with_no_id_numbers_the_paragraphs_with_no_style(tmp_path):
+    """A style with no w:styleId is the one a paragraph with no style has, to python-docx and so to
+    ``restart_lists``: its paragraphs are a list, though no paragraph names a style."""
+    doc = Document(TEMPLATES_DIR / "report.docx")
+    numbering = doc.part.numbering_part.element
+    lettered = next(
+        n.get(qn("w:numId"))
+        for n in numbering.iter(qn("w:num"))
+        for a in numbering.iter(qn("w:abstractNum"))
+        if a.get(qn("w:abstractNumId")) == n.find(qn("w:abstractNumId")).get(qn("w:val"))
+        and a.find(f"{qn('w:lvl')}/{qn('w:numFmt')}").get(qn("w:val")) == "lowerLetter"
+    )
+    doc.styles.element.append(
+        parse_xml(
+            f'<w:style {nsdecls("w")} w:type="paragraph"><w:name w:val="Idless"/>'
+            f'<w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="{lettered}"/></w:numPr></w:pPr></w:style>'
+        )
+    )
+    body = doc.element.body
+    for p in list(body.iter(qn("w:p"))):
+        p.getparent().remove(p)
+    for text in ("one", "two"):
+        body.insert(0, parse_xml(f"<w:p {nsdecls('w')}><w:r><w:t>{text}</w:t></w:r></w:p>"))
+    assert restart_lists(doc) == 1
+
+
+def test_an_address_split_over_runs_is_linked_where_a_run_holds_it_whole():
+    """The link pass looks for addresses in the text as a whole before it looks run by run: a run that holds
+    one whole is linked, one split over two runs is not (as before)."""
+    doc = Document(TEMPLATES_DIR / "report.docx")
+    p = doc.add_paragraph()
+    for text in ("mail jo", "@x.org now", "see https://a.example/x", ").", "o'", "neill@x.org", "x@y.io"):
+        p.add_run(text)
+    assert link_addresses(doc) == 3  # the URL, neill@x.org (its run alone), x@y.io
 
 
 def test_addresses_and_urls_become_links_with_escaped_targets(tmp_path):

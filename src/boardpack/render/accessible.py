@@ -165,6 +165,8 @@ def _may_number(body, numbering: Numbering) -> bool:
     if next(body.iter(W_NUMPR), None) is not None:
         return True
     numbered = {style for style, (num_id, _) in numbering.style_num.items() if num_id in numbering.abstract_of}
+    if None in numbered:  # a numbered style with no id: python-docx's, and so ``ordered``'s, paragraph with no style
+        return True
     return any(style.get(W_VAL) in numbered for style in body.iter(W_PSTYLE))
 
 
