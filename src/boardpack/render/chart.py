@@ -37,12 +37,11 @@ def chart_file(table: StatusTable, out: Path, axis_label: str, store: Store | No
     if store is None:
         return draw_status_chart(table, out, axis_label)
     key, suffix = chart_entry(table, axis_label, out.suffix)
-    cached = store.read(key, suffix)
-    if cached is not None:
-        out.write_bytes(cached)
-        return out
-    draw_status_chart(table, out, axis_label)
-    store.write(key, suffix, out.read_bytes())
+    drawn = store.read(key, suffix)
+    if drawn is None:  # drawn in memory and kept as drawn, not read back from the file written
+        drawn = status_chart(table, out.suffix.lstrip(".") or "png", axis_label)
+        store.write(key, suffix, drawn)
+    out.write_bytes(drawn)
     return out
 
 
