@@ -321,3 +321,19 @@ def test_builds_that_do_not_stop_when_the_server_stops_are_killed(monkeypatch):
     build.stdout.close()
     build.wait(timeout=5)  # reaped by the server already
     assert 0.5 <= took < forkserver.STOP_WAIT + 2 < 10
+
+
+def test_a_build_is_forked_with_the_servers_objects_frozen():
+    """The server's objects (its imports, templates and remembered workbooks) are frozen as it forks a build
+    (``forkserver.fork``): the build's full collections never scan them. In a process of its own: a
+    freeze lasts as long as the process that made it."""
+    script = (
+        "import gc, os; from boardpack.pipeline import forkserver\n"
+        "held = [[n] for n in range(50_000)]  # the server's long-lived objects\n"
+        "pid = forkserver.fork()\n"
+        "if pid == 0:\n"
+        "    os._exit(0 if gc.get_freeze_count() >= 50_000 else 1)\n"
+        "print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "0", "the build's child was forked with the server's objects still collectable"
