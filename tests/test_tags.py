@@ -353,3 +353,24 @@ def test_libreoffices_own_link_annotations_get_tab_order_name_and_print_flag():
     blank.add_blank_page()
     tags.annotation_order(blank)
     assert "/Tabs" not in blank.pages[0].obj  # a page without annotations is left as it is
+
+
+def test_the_structure_tree_is_walked_once_and_again_only_after_labels_moved(documents, monkeypatch):
+    """The fixes find their elements (list items, tables, links) in one walk of the tree (a long appendix's
+    part has thousands of elements); a list label moved into an /Lbl of its own changes the tree, and the
+    fixes after it walk it again."""
+    walks = []
+    real = tags._Tree.elements
+
+    def elements(self):
+        walks.append(1)
+        return real(self)
+
+    monkeypatch.setattr(tags._Tree, "elements", elements)
+    for name, labelled in (("grouped", False), ("tags", True)):
+        docx, pdf = documents[name]
+        walks.clear()
+        with pikepdf.open(pdf) as source:
+            report = tags.complete(source, tags.docx_link_targets(docx.read_bytes()))
+        assert bool(report.labels) == labelled
+        assert len(walks) == (2 if labelled else 1), name

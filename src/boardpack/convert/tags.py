@@ -209,6 +209,7 @@ class _Tree:
         self.pages = {page.obj.objgen: n for n, page in enumerate(pdf.pages)}
         self.marks = _Marks(pdf)
         self.roles: dict[str, str] = {}  # by structure type: the RoleMap is read once per type, not per element
+        self.grouped: dict[str, list[Dictionary]] | None = None  # every element by its role, one walk (``of_role``)
         nums = self.root.ParentTree.get("/Nums", Array())
         self.parent_tree = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
 
@@ -220,6 +221,20 @@ class _Tree:
             if isinstance(element, Dictionary) and "/S" in element:
                 yield element
                 stack.extend(reversed(_kids(element)))
+
+    def of_role(self, role: str) -> list[Dictionary]:
+        """Every structure element whose standard type is *role* ("Table"), in reading order: the tree is
+        walked once for every role asked (a 10-page table's part has thousands of elements), and again
+        only after ``changed``."""
+        if self.grouped is None:
+            self.grouped = {}
+            for element in self.elements():
+                self.grouped.setdefault(self.role(element), []).append(element)
+        return list(self.grouped.get(role, ()))
+
+    def changed(self) -> None:
+        """Say that elements were added or moved: the next ``of_role`` walks the tree again."""
+        self.grouped = None
 
     def role(self, element: Dictionary) -> str:
         """The element's standard type through the RoleMap, without its slash ("LI")."""
@@ -504,7 +519,7 @@ def list_labels(tree: _Tree) -> int:
     ParentTree entry points at the Lbl. A plain paragraph (no label MCID) is left as it is.
     """
     made = 0
-    for item in [e for e in tree.elements() if tree.role(e) == "LI"]:
+    for item in tree.of_role("LI"):
         kids = _kids(item)
         if any(isinstance(k, Dictionary) and k.get("/S") == Name.Lbl for k in kids):
             continue
@@ -528,6 +543,8 @@ def list_labels(tree: _Tree) -> int:
         key = int(tree.pdf.pages[page].obj.StructParents)
         tree.parent_tree[key][mcid] = label
         made += 1
+    if made:
+        tree.changed()
     return made
 
 
@@ -565,7 +582,7 @@ def row_headers(tree: _Tree) -> tuple[int, list[str]]:
     /Scope would be TBL-002).
     """
     made, strays = 0, []
-    for table in [e for e in tree.elements() if tree.role(e) == "Table"]:
+    for table in tree.of_role("Table"):
         rows = _rows(tree, table)
         made += _row_heading_cells(tree, rows)
         strays += _stray_column_headers(tree, rows)
@@ -693,7 +710,7 @@ def link_annotations(tree: _Tree, targets: dict[str, str]) -> tuple[int, list[st
     is returned as unlinked and left alone.
     """
     made, unlinked = 0, []
-    for element in [e for e in tree.elements() if tree.role(e) == "Link"]:
+    for element in tree.of_role("Link"):
         if any(isinstance(k, Dictionary) and k.get("/Type") == Name.OBJR for k in _kids(element)):
             continue
         text = tree.text(element).strip()
