@@ -233,3 +233,78 @@ def test_list_labels_printed_by_word_numbering_are_the_documents_words_and_nothi
     assert mismatch(numbered, pdf) is None
     plain = _items_docx(tmp_path / "plain.docx", numbered=False)  # no numbering: the labels are stray words
     assert mismatch(plain, pdf).startswith("the converter returned a different document")
+
+
+# --- the labels numbering prints, told without parsing a body that numbers nothing ---------------------------
+
+
+def _labels_parsing(docx: Path, monkeypatch) -> tuple[list[str], bool]:
+    """``numbering_labels`` of *docx*, and whether it parsed the document's body to find them."""
+    import zipfile
+
+    from boardpack.convert import verify
+
+    body = zipfile.ZipFile(docx).read("word/document.xml")
+    parsed = []
+    real = verify._parse_xml
+    monkeypatch.setattr(verify, "_parse_xml", lambda xml: parsed.append(xml == body) or real(xml))
+    return verify.numbering_labels(docx), any(parsed)
+
+
+def test_paragraphs_numbered_by_their_style_alone_are_labelled(tmp_path, monkeypatch):
+    """No w:numPr in the body: the list is the paragraphs' style's (List Letter), and still counted."""
+    from .test_accessible import lettered
+
+    lettered(["one", "two", "three"]).save(tmp_path / "styled.docx")
+    labels, parsed = _labels_parsing(tmp_path / "styled.docx", monkeypatch)
+    assert labels == ["(a)", "(b)", "(c)"] and parsed
+
+
+def test_a_numbered_style_with_no_id_labels_the_paragraphs_with_no_style(tmp_path, monkeypatch):
+    """A numbered style with no w:styleId: every paragraph with no style is in its list, though the body
+    names no style and has no numbering of its own."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    doc = Document(TEMPLATES_DIR / "report.docx")
+    numbering = doc.part.numbering_part.element
+    abstract = numbering.find(qn("w:num")).find(qn("w:abstractNumId")).get(qn("w:val"))
+    num_id = numbering.find(qn("w:num")).get(qn("w:numId"))
+    doc.styles.element.append(
+        parse_xml(
+            f'<w:style {nsdecls("w")} w:type="paragraph"><w:name w:val="Idless"/>'
+            f'<w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr></w:pPr></w:style>'
+        )
+    )
+    body = doc.element.body
+    for p in list(body.iter(qn("w:p"))):
+        p.getparent().remove(p)
+    for text in ("one", "two"):
+        body.insert(0, parse_xml(f"<w:p {nsdecls('w')}><w:r><w:t>{text}</w:t></w:r></w:p>"))
+    doc.save(tmp_path / "idless.docx")
+    labels, parsed = _labels_parsing(tmp_path / "idless.docx", monkeypatch)
+    assert len(labels) == 2 and parsed, (abstract, labels)
+
+
+def test_a_numbered_style_whose_id_xml_escapes_is_labelled(tmp_path, monkeypatch):
+    """A style id with "&" is written "&amp;" in the body: such an id is never told from the bytes."""
+    from .test_accessible import lettered
+
+    doc = lettered(["one", "two"])
+    style = doc.styles["List Letter"].element
+    old = style.get(qn("w:styleId"))
+    style.set(qn("w:styleId"), "Letters&Co")
+    for p in doc.element.body.iter(qn("w:pStyle")):
+        if p.get(qn("w:val")) == old:
+            p.set(qn("w:val"), "Letters&Co")
+    doc.save(tmp_path / "escaped.docx")
+    labels, parsed = _labels_parsing(tmp_path / "escaped.docx", monkeypatch)
+    assert labels == ["(a)", "(b)"] and parsed
+
+
+def test_a_body_that_numbers_nothing_is_not_parsed_for_labels(built_example, monkeypatch):
+    """The actions appendix's body (a long table: no numbering, no numbered style) is not parsed for labels;
+    the risk report's, which has lists, is."""
+    assert _labels_parsing(built_example / PAPER / "appendix-1.docx", monkeypatch) == ([], False)
+    labels, parsed = _labels_parsing(built_example / "risk-management-update" / "report.docx", monkeypatch)
+    assert labels[:2] == ["(a)", "(b)"] and parsed

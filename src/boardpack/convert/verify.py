@@ -189,8 +189,11 @@ def numbering_labels(docx: Path) -> list[str]:
         if "word/numbering.xml" not in names or BODY not in names:
             return []
         numbering = _Numbering(*(_parse(archive, n) for n in ("word/numbering.xml", "word/styles.xml")))
-        body = _parse(archive, BODY)
-    if body is None or numbering.root is None:
+        xml = archive.read(BODY)
+    if numbering.root is None or not _may_number(xml, numbering):
+        return []
+    body = _parse_xml(xml)
+    if body is None:
         return []
     labels = []
     for para in body.iter(W + "p"):
@@ -202,9 +205,34 @@ def numbering_labels(docx: Path) -> list[str]:
 
 def _parse(archive: zipfile.ZipFile, name: str):
     try:
-        return etree.fromstring(archive.read(name), XML_PARSER)
-    except (KeyError, etree.XMLSyntaxError):
+        return _parse_xml(archive.read(name))
+    except KeyError:
         return None
+
+
+def _parse_xml(xml: bytes):
+    try:
+        return etree.fromstring(xml, XML_PARSER)
+    except etree.XMLSyntaxError:
+        return None
+
+
+NUMBERED = re.compile(rb"<(?:[\w.-]+:)?numPr\b")
+STYLED = re.compile(rb"<(?:[\w.-]+:)?pStyle\b[^>]*?(?:[\w.-]+:)?val=([\"'])(.*?)\1")
+ESCAPED = re.compile(r"[&<>\"']")
+
+
+def _may_number(xml: bytes, numbering: _Numbering) -> bool:
+    """Whether a paragraph of the body *xml* may be numbered, as ``_Numbering.label`` reads it, told from its
+    bytes without parsing it (a 10-page table of a long appendix's part numbers nothing): when a list is
+    defined and a paragraph has numbering of its own or a style that numbers. A paragraph with no style
+    numbers if a numbered style has no id; a style id that XML would escape is never told from bytes."""
+    if not numbering.nums:
+        return False
+    if NUMBERED.search(xml) or "" in numbering.styles:
+        return True
+    used = {match.group(2).decode("utf-8", "replace") for match in STYLED.finditer(xml)}
+    return any(ESCAPED.search(style) for style in used | set(numbering.styles)) or bool(used & set(numbering.styles))
 
 
 def _val(element, path: str) -> str | None:
