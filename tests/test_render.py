@@ -169,11 +169,31 @@ def test_a_chart_kept_in_the_store_is_the_one_drawn_and_is_not_drawn_again(tmp_p
     from boardpack.render import chart
 
     store = _Store()
-    drawn = chart.chart_file(_table(), tmp_path / "a.png", "Actions", store).read_bytes()
+    drawn = chart.chart_bytes(_table(), "Actions", store)
     assert drawn == draw_status_chart(_table(), tmp_path / "b.png", "Actions").read_bytes()
     assert list(store.values()) == [drawn]
-    monkeypatch.setattr(chart, "draw_status_chart", lambda *a: pytest.fail("drawn again"))
-    assert chart.chart_file(_table(), tmp_path / "c.png", "Actions", store).read_bytes() == drawn
+    monkeypatch.setattr(chart, "status_chart", lambda *a: pytest.fail("drawn again"))  # every drawing's
+    assert chart.chart_bytes(_table(), "Actions", store) == drawn
+
+
+def test_a_report_with_a_chart_is_rendered_without_a_temporary_file(built_example, tmp_path, monkeypatch):
+    """Its chart is drawn in memory and put in the .docx from there, named as a chart file was: a build
+    killed while rendering it (SIGKILL, which nothing can clean up after) leaves nothing in TMPDIR."""
+    import tempfile
+
+    prepared = check(EXAMPLE)
+    paper = next(p for p in prepared.papers if p.paper.slug == PAPER)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("a temporary file or folder was made")
+
+    for name in ("TemporaryDirectory", "mkdtemp", "mkstemp", "NamedTemporaryFile"):
+        monkeypatch.setattr(tempfile, name, refused)
+    out = render_report(paper, prepared.plan.meeting, tmp_path / "report.docx")
+    with zipfile.ZipFile(out) as made, zipfile.ZipFile(built_example / PAPER / "report.docx") as built:
+        media = [n for n in made.namelist() if n.startswith("word/media/")]
+        assert media and all(made.read(n) == built.read(n) for n in media)  # the chart a build puts there
+        assert b'name="chart-' in made.read("word/document.xml")
 
 
 def test_a_charts_key_covers_what_it_draws():

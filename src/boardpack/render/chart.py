@@ -1,6 +1,6 @@
 """Draw an action plan's progress as a stacked bar chart (matplotlib), with its alt text.
 
-A drawn chart is kept (``chart_file``) by a digest of what it draws and of the code that draws it, so
+A drawn chart is kept (``chart_bytes``) by a digest of what it draws and of the code that draws it, so
 a rebuild whose status table is unchanged (a paragraph edit of the covering report) neither redraws
 nor imports matplotlib.
 """
@@ -32,17 +32,17 @@ class Store(Protocol):
     def write(self, key: str, suffix: str, data: bytes) -> None: ...
 
 
-def chart_file(table: StatusTable, out: Path, axis_label: str, store: Store | None = None) -> Path:
-    """Write *table*'s chart to *out* (as ``draw_status_chart``), from *store* when drawn before; return *out*."""
+def chart_bytes(table: StatusTable, axis_label: str, store: Store | None = None, fmt: str = ".png") -> bytes:
+    """Return *table*'s chart in format *fmt* (".png", ".svg"), from *store* when drawn before, else drawn
+    in memory and kept there as drawn: no file of its own, which a process killed meanwhile would leave."""
     if store is None:
-        return draw_status_chart(table, out, axis_label)
-    key, suffix = chart_entry(table, axis_label, out.suffix)
+        return status_chart(table, fmt.lstrip("."), axis_label)
+    key, suffix = chart_entry(table, axis_label, fmt)
     drawn = store.read(key, suffix)
-    if drawn is None:  # drawn in memory and kept as drawn, not read back from the file written
-        drawn = status_chart(table, out.suffix.lstrip(".") or "png", axis_label)
+    if drawn is None:
+        drawn = status_chart(table, fmt.lstrip("."), axis_label)
         store.write(key, suffix, drawn)
-    out.write_bytes(drawn)
-    return out
+    return drawn
 
 
 def chart_entry(table: StatusTable, axis_label: str, fmt: str = ".png") -> tuple[str, str]:

@@ -11,7 +11,6 @@ import functools
 import hashlib
 import io
 import re
-import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from ..plan.templates import TEMPLATES_DIR
 from ..plan.wording import Wording
 from ..util import long_date
 from .accessible import finish
-from .chart import Store, alt_text, chart_file
+from .chart import Store, alt_text, chart_bytes
 from .layout import fit_document_tables, set_widths
 from .properties import describe, fit
 
@@ -49,10 +48,9 @@ def render_report(
     """Render *paper*'s covering report to *out* (.docx) and return the path; its charts are kept in, and
     taken from, *charts* (the build cache) when given."""
     doc = _load(template_dir / REPORT_TEMPLATE)
-    with tempfile.TemporaryDirectory(prefix="boardpack-charts-") as folder:
-        context = _report_context(doc, paper, meeting, Path(folder), charts)
-        _render(doc, template_dir / REPORT_TEMPLATE, context)
-    _describe_charts(doc, [alt_text(b.table, paper.wording) for b in _status_blocks(paper)])
+    context = _report_context(doc, paper, meeting, charts)
+    _render(doc, template_dir / REPORT_TEMPLATE, context)
+    _describe_charts(doc, _status_blocks(paper.sections), paper.wording)
     _fit_status_tables(doc)
     src = paper.paper
     describe(doc.docx, src.title, *paper_properties(paper, meeting), meeting.date)
@@ -185,11 +183,9 @@ def render_written_appendix(
     """Render a written appendix (numbered sections from the plan) to *out* (.docx) and return the path."""
     template = template_dir / WRITTEN_TEMPLATE
     doc = _load(template)
-    with tempfile.TemporaryDirectory(prefix="boardpack-charts-") as folder:
-        sections = _sections_context(doc, appendix.sections, Path(folder), paper.wording, charts)
-        _render(doc, template, {**_appendix_head(appendix, paper, meeting), "sections": sections})
-    blocks = [b for s in appendix.sections for b in s.blocks if b.table is not None]
-    _describe_charts(doc, [alt_text(b.table, paper.wording) for b in blocks])
+    sections = _sections_context(doc, appendix.sections, paper.wording, charts)
+    _render(doc, template, {**_appendix_head(appendix, paper, meeting), "sections": sections})
+    _describe_charts(doc, _status_blocks(appendix.sections), paper.wording)
     _fit_status_tables(doc)
     _finish_appendix(doc, appendix, paper, meeting, out)
     return out
@@ -228,27 +224,25 @@ def render_plain(
 
 
 def _sections_context(
-    doc: DocxTemplate, sections, folder: Path, wording: Wording, charts: Store | None = None
+    doc: DocxTemplate, sections, wording: Wording, charts: Store | None = None
 ) -> list[SimpleNamespace]:
-    """Return numbered sections as the template's `sections` loop reads them, charts drawn into *folder*
-    (or taken from *charts*)."""
+    """Return numbered sections as the template's `sections` loop reads them, their charts drawn in memory
+    (or taken from *charts*): no file, which a build killed while drawing would leave behind."""
 
     def block(b: NumberedBlock) -> SimpleNamespace:
         # Namespaces, not dicts: in Jinja `b.items` on a dict is the dict's method.
         values = SimpleNamespace(kind=b.kind, text=b.text, number=b.number, items=b.items, table=b.table, chart=None)
         if b.table is not None:
-            image = chart_file(b.table, folder / f"chart-{b.number}.png", wording("report.chart_axis"), charts)
-            values.chart = InlineImage(doc, str(image), width=Cm(15))
+            image = chart_bytes(b.table, wording("report.chart_axis"), charts)
+            values.chart = InlineImage(doc, io.BytesIO(image), width=Cm(15))
         return values
 
     return [SimpleNamespace(number=s.number, heading=s.heading, blocks=[block(b) for b in s.blocks]) for s in sections]
 
 
-def _report_context(
-    doc: DocxTemplate, paper: NumberedPaper, meeting: Meeting, folder: Path, charts: Store | None = None
-) -> dict:
+def _report_context(doc: DocxTemplate, paper: NumberedPaper, meeting: Meeting, charts: Store | None = None) -> dict:
     src = paper.paper
-    sections = _sections_context(doc, paper.sections, folder, paper.wording, charts)
+    sections = _sections_context(doc, paper.sections, paper.wording, charts)
     return {
         "committee": meeting.committee,
         "date_long": long_date(meeting.date),
@@ -261,8 +255,9 @@ def _report_context(
     }
 
 
-def _status_blocks(paper: NumberedPaper) -> list[NumberedBlock]:
-    return [b for s in paper.sections for b in s.blocks if b.table is not None]
+def _status_blocks(sections) -> list[NumberedBlock]:
+    """The blocks of *sections* that print a status table, and so a chart, in order."""
+    return [b for s in sections for b in s.blocks if b.table is not None]
 
 
 LISTING = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\t\a\n\f]")  # a w:t whose text resolve_listing would change
@@ -349,10 +344,13 @@ def _render(doc: DocxTemplate, template: Path, context: dict) -> None:
     finish(doc.docx)
 
 
-def _describe_charts(doc: DocxTemplate, texts: list[str]) -> None:
-    """Give each chart its alternative text (docPr/@descr), which the tagged PDF carries as /Alt."""
-    for shape, text in zip(doc.docx.inline_shapes, texts, strict=False):
-        shape._inline.docPr.set("descr", text)
+def _describe_charts(doc: DocxTemplate, blocks: list[NumberedBlock], wording: Wording) -> None:
+    """Give each chart, one a block of *blocks* in order, its alternative text (docPr/@descr), which the
+    tagged PDF carries as /Alt, and its picture's name ("chart-2.3.png": drawn in memory, it has no file's)."""
+    for shape, block in zip(doc.docx.inline_shapes, blocks, strict=False):
+        shape._inline.docPr.set("descr", alt_text(block.table, wording))
+        for picture in shape._inline.xpath(".//pic:cNvPr"):
+            picture.set("name", f"chart-{block.number}.png")
 
 
 def _fit_status_tables(doc: DocxTemplate) -> None:
