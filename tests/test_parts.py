@@ -503,3 +503,46 @@ def test_after_a_status_change_the_members_pack_is_begun_from_the_parts_and_is_a
     monkeypatch.setattr(PackBuilder, "preassemble", lambda self, pending, sides=(False, True): None)
     build(plan, unbegun, converter=Converter(), part_rows=ROWS)  # the same edit, nothing begun
     assert (out / SUPPLEMENT).read_bytes() == (unbegun / SUPPLEMENT).read_bytes()
+
+
+@pytest.mark.e2e
+def test_after_a_status_change_the_members_packs_are_written_while_the_appendix_is_joined(
+    parted, tmp_path, monkeypatch
+):
+    """Once the changed part is final, the members' packs go to their worker, to be written from the
+    appendix's parts, before this process joins the appendix (``produce``'s *joining*), so the two run side
+    by side; the packs are byte for byte those of a build that sends them only after the join."""
+    from boardpack.pack.packs import MEMBERS_PACK, SUPPLEMENTS, PackBuilder
+    from boardpack.pipeline import builder as builder_module
+    from boardpack.pipeline import cache
+
+    plan, beside, after = tmp_path / "plans" / PANEL.name, tmp_path / "beside", tmp_path / "after"
+    shutil.copytree(parted[0], plan)
+    shutil.copytree(parted[1], beside)
+    shutil.copytree(parted[1], after)
+    status = "Off track" if _current_status(plan, "-0200") != "Off track" else "On track"
+    _edit(plan, "-0200", 6, status)
+    events = []
+    real_send, real_join = PackBuilder.send_members, builder_module.join_appendix
+
+    def send_members(self, jobs):
+        real_send(self, jobs)
+        if self.members is not None and self.members.sent:
+            events.append("members' packs sent")
+
+    def join_appendix(*args, **kwargs):
+        events.append("join begun")
+        return real_join(*args, **kwargs)
+
+    monkeypatch.setattr(PackBuilder, "send_members", send_members)
+    monkeypatch.setattr(builder_module, "join_appendix", join_appendix)
+    build(plan, beside, converter=Converter(), part_rows=ROWS)
+    assert events[:2] == ["members' packs sent", "join begun"], events
+
+    real_finish = cache._finish
+    monkeypatch.setattr(cache, "_finish", lambda *args: real_finish(*args[:7]))  # no *joining*: sent after the join
+    events.clear()
+    build(plan, after, converter=Converter(), part_rows=ROWS)
+    assert events[:2] == ["join begun", "members' packs sent"], events
+    for pack in (MEMBERS_PACK, SUPPLEMENTS[True]):
+        assert (beside / pack).read_bytes() == (after / pack).read_bytes(), pack

@@ -112,21 +112,28 @@ class PackJob:
 
 
 def assemble_packs(
-    jobs: list[PackJob], cache: Cache, started: dict[str, Assembler] | None = None, alone: bool = False
+    jobs: list[PackJob],
+    cache: Cache,
+    started: dict[str, Assembler] | None = None,
+    alone: bool = False,
+    joined: dict[Path, Joined] | None = None,
 ) -> list[BuiltPack]:
     """Write each pack (from the cache when its parts are unchanged) and return them in order.
 
     *started* holds packs begun while LibreOffice converted (by file name), their final parts copied
     in already (``Assembler.take``): each is carried on, and a part it took and the pack does not
     have (a front sheet guessed wrong) is left out of the file it writes. *alone*: one after the
-    other, in this process (itself the build's second: ``pipeline/public.py``).
+    other, in this process (itself the build's second: ``pipeline/public.py``). *joined*: the documents
+    made in parts this build, placed from their parts (``Assembler``) and keyed by them, so that a pack
+    may be written while the document's own joined file is still being joined.
     """
     started = started if started is not None else {}
+    joined = joined or {}
     # Keyed now, every part final: a pack planned while a paper was being checked and tagged (written, not
     # final) would otherwise be kept under a key no later build asks for.
-    jobs = [replace(job, pack=replace(job.pack, key=_pack_key(job))) for job in jobs]
+    jobs = [replace(job, pack=replace(job.pack, key=_pack_key(job, joined))) for job in jobs]
     todo = [job for job in jobs if not cache.fetch(job.pack.key, {".pdf": job.pack.path})]
-    assemblers = [started.pop(job.pack.path.name, None) or Assembler(cache) for job in todo]
+    assemblers = [started.pop(job.pack.path.name, None) or Assembler(cache, joined) for job in todo]
 
     def write(job: PackJob, assembler: Assembler) -> None:
         with assembler:
@@ -143,7 +150,7 @@ def assemble_packs(
             for job, assembler in zip(todo, assemblers, strict=True):
                 write(job, assembler)
         elif len(todo) > 1 and forked.CAN_FORK:
-            in_two_processes(write, list(zip(todo, assemblers, strict=True)), [_weight(job) for job in todo])
+            in_two_processes(write, list(zip(todo, assemblers, strict=True)), [_weight(job, joined) for job in todo])
         else:
             with ThreadPoolExecutor(max_workers=2) as pool:
                 list(pool.map(write, todo, assemblers))
@@ -153,15 +160,23 @@ def assemble_packs(
     return [job.pack if job in todo else replace(job.pack, cached=True) for job in jobs]
 
 
-def _pack_key(job: PackJob) -> str:
+def _pack_key(job: PackJob, joined: dict[Path, Joined]) -> str:
     """Return the key *job*'s pack is kept under in the cache: its parts' bytes and titles, its information
-    and bookmarks."""
-    return fingerprint("pack", [(file_digest(p.pdf), p.title) for p in job.parts], job.info, job.bookmarks)
+    and bookmarks; a document made in parts (*joined*) by its parts' bytes and where its page numbers go,
+    which are all its joined file is made of."""
+    return fingerprint("pack", [(_digest(p.pdf, joined), p.title) for p in job.parts], job.info, job.bookmarks)
 
 
-def _weight(job: PackJob) -> int:
-    """Guess the work of writing *job*'s pack: the bytes of its parts."""
-    return sum(part.pdf.stat().st_size for part in job.parts if part.pdf.is_file())
+def _digest(pdf: Path, joined: dict[Path, Joined]) -> str:
+    if pdf not in joined:
+        return file_digest(pdf)
+    return fingerprint("joined", [file_digest(part) for part in joined[pdf].parts], joined[pdf].number)
+
+
+def _weight(job: PackJob, joined: dict[Path, Joined]) -> int:
+    """Guess the work of writing *job*'s pack: the bytes of its parts (of a document made in parts, its parts')."""
+    files = [f for part in job.parts for f in (joined[part.pdf].parts if part.pdf in joined else (part.pdf,))]
+    return sum(f.stat().st_size for f in files if f.is_file())
 
 
 def in_two_processes(write: Callable[..., None], tasks: list[tuple], weights: list[int]) -> None:
@@ -222,7 +237,7 @@ class MembersPacks:
             return None
         jobs, joined = args
         self.joined.update(joined)
-        return assemble_packs(jobs, self.cache, self.started)
+        return assemble_packs(jobs, self.cache, self.started, joined=self.joined)
 
 
 class _Begun:
@@ -276,18 +291,27 @@ class PackBuilder:
         if forked.CAN_FORK:
             self.members = forked.worker(MembersPacks(self.cache))
 
+    def send_members(self, jobs: list[PackJob]) -> None:
+        """Send the members' packs of *jobs* to their worker to write now (``write`` collects them), if they
+        have one: a long appendix's parts are final, and the packs are written from them while this
+        process joins the appendix."""
+        theirs = [job for job in jobs if job.pack.restricted]
+        if self.members is not None and theirs and not self.members.sent:
+            self.members.finish("write", theirs, self.joined)
+
     def write(self, jobs: list[PackJob]) -> list[BuiltPack]:
         """Write the packs of *jobs* (``assemble_packs``), those begun here while LibreOffice converted carried
-        on; the members' in their worker, if they have one, while this process writes the others."""
+        on; the members' in their worker, if they have one (sent by ``send_members``, if not already),
+        while this process writes the others."""
         if self.members is None:
-            return assemble_packs(jobs, self.cache, self.started)
-        theirs = [job for job in jobs if job.pack.restricted]
-        if not theirs:
+            return assemble_packs(jobs, self.cache, self.started, joined=self.joined)
+        if not any(job.pack.restricted for job in jobs):
             self.members.let_go()
-            return assemble_packs(jobs, self.cache, self.started)
-        self.members.finish("write", theirs, self.joined)
-        ours = assemble_packs([job for job in jobs if not job.pack.restricted], self.cache, self.started)
-        written = {pack.path: pack for pack in ours + self.members.wait()}
+            return assemble_packs(jobs, self.cache, self.started, joined=self.joined)
+        self.send_members(jobs)
+        ours = [job for job in jobs if not job.pack.restricted]
+        ours_written = assemble_packs(ours, self.cache, self.started, joined=self.joined)
+        written = {pack.path: pack for pack in ours_written + self.members.wait()}
         return [written[job.pack.path] for job in jobs]
 
     def withheld_pages(self) -> list[Job]:
@@ -402,8 +426,10 @@ class PackBuilder:
         return [self._pack_job(plans[r], r, markings[r], fronts[r].pdf, out_dir / names[r], supplement) for r in sides]
 
     def _pages(self, pdf: Path) -> int:
+        """The pages of *pdf*; of a document made in parts, its parts' (its joined file may not be written yet)."""
         if pdf not in self.page_counts:
-            self.page_counts[pdf] = page_count(pdf)
+            parts = self.joined[pdf].parts if pdf in self.joined else (pdf,)
+            self.page_counts[pdf] = sum(page_count(part) for part in parts)
         return self.page_counts[pdf]
 
     def _plan(self, restricted: bool, supplement: Supplement | None) -> list[ItemPlan]:

@@ -22,7 +22,7 @@ from ..convert.verify import docx_text
 from ..errors import AssembleError, ConvertError, Location, Problem, Problems
 from ..pack.assemble import Assembler, Joined, stamp_pattern
 from ..pack.leaks import STAMP, as_title, find_leaks, page_prints, pdf_text
-from ..pack.packs import SUPPLEMENTS, BuiltPack, PackBuilder, PackDocs, Supplement, assemble_packs
+from ..pack.packs import SUPPLEMENTS, BuiltPack, PackBuilder, PackDocs, PackJob, Supplement, assemble_packs
 from ..pack.packs import Doc as PackDoc
 from ..paper.number import number_paper
 from ..paper.refs import resolve_paper
@@ -234,19 +234,18 @@ def _build_staged(
             public = PublicSide(publish, {job.pdf for job in first}, warm=pages)  # its child renders the site's pages
             packer.members_apart()  # and the members' packs' worker, after it: the public side holds nothing of it
             meanwhile = partial(_meanwhile, packer, None if public.warms else pages, public, supplement, staging)
-            produced = produce(jobs + first, cache, meeting.date, converter, progress, meanwhile, first)
+            planned: list[list[PackJob]] = []  # the packs, when planned before a long appendix's join
+
+            def joining() -> None:  # its parts final: the members' packs are written from them, beside the join
+                planned.append(_plan_packs(packer, public, supplement, staging))
+                packer.send_members(planned[0])
+
+            produced = produce(jobs + first, cache, meeting.date, converter, progress, meanwhile, first, joining)
             paper_jobs = {id(job) for job in jobs}
             built = [job for job in produced if id(job) in paper_jobs]
-            public.settle()  # the public packs sent to the child, if they could be
             if progress:
                 progress("assembling the packs", 1, 1)
-            sides = MEMBERS if public.sent else (False, True)
-            if not public.sent:
-                public.withdraw()  # nothing converted, or the public papers final only now: written here
-            jobs_of_packs = public.members
-            if jobs_of_packs is None:  # not planned with the public packs: a paper was converting then
-                jobs_of_packs = packer.plan(staging, sides=sides)
-                jobs_of_packs += packer.plan(staging, supplement, sides=sides) if supplement else []
+            jobs_of_packs = planned[0] if planned else _plan_packs(packer, public, supplement, staging)
             packs = packer.write(jobs_of_packs)
             if public.sent:
                 public_packs, site_documents = public.result()
@@ -268,6 +267,20 @@ def _build_staged(
     rebuilt = tuple(job.label for job in built)
     this_build = changes if base is previous.get("papers") else compare(previous.get("papers"), state)
     return BuildResult(out_dir, tuple(documents), prepared.warnings, rebuilt, this_build)
+
+
+def _plan_packs(packer: PackBuilder, public: PublicSide, supplement: Supplement | None, staging: Path) -> list[PackJob]:
+    """Return the packs this process writes, or has its members' worker write, once the papers are final: the
+    members', and the public ones when the public side's child was not sent them (it is let go here)."""
+    public.settle()  # the public packs sent to the child, if they could be
+    sides = MEMBERS if public.sent else (False, True)
+    if not public.sent:
+        public.withdraw()  # nothing converted, or the public papers final only now: written here
+    jobs_of_packs = public.members
+    if jobs_of_packs is None:  # not planned with the public packs: a paper was converting then
+        jobs_of_packs = packer.plan(staging, sides=sides)
+        jobs_of_packs += packer.plan(staging, supplement, sides=sides) if supplement else []
+    return jobs_of_packs
 
 
 def _meanwhile(

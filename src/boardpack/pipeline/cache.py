@@ -194,6 +194,7 @@ def produce(
     progress: Progress | None = None,
     meanwhile: Callable[[set[Path], Ready], None] | None = None,
     first: list[Job] | tuple[Job, ...] = (),
+    joining: Callable[[], None] | None = None,
 ) -> list[Job]:
     """Bring every job's .docx and .pdf into place, from the cache or by building it; return those built.
 
@@ -208,6 +209,10 @@ def produce(
     LibreOffice as soon as it is rendered, and is checked and normalised as soon as it is converted,
     while the next renders, rather than the LibreOffices waiting for the last; and kept in the cache
     then, so that a later document made in *meanwhile* (a pack's front sheet) finds it there.
+
+    *joining*, when given, is called once every document is final and its parts kept, just before the
+    documents made in parts this build are joined (only if one is): what can be made from their parts
+    goes on beside the join (the members' packs, in their worker).
     """
     built = [job for job in jobs if not cache.fetch(job.key, job.outputs)]
     rebuilt = {id(job) for job in built}
@@ -262,7 +267,7 @@ def produce(
                 _convert(held, converter, during, waiting, sent)
                 _verify(held)
             done = {id(job) for jobs, _ in sent for job in jobs}  # checked and normalised as they came
-            _finish(built, parts, missing, joins, cache, day, done)
+            _finish(built, parts, missing, joins, cache, day, done, joining)
         finally:
             for begun in joins.values():  # a join not reached, when something failed
                 begun.close()
@@ -340,10 +345,17 @@ class Ready:
 
 
 def _finish(
-    built: list[Job], parts: dict[int, list[Job]], missing: list[Job], joins: dict, cache: Cache, day, done: set[int]
+    built: list[Job],
+    parts: dict[int, list[Job]],
+    missing: list[Job],
+    joins: dict,
+    cache: Cache,
+    day,
+    done: set[int],
+    joining: Callable[[], None] | None = None,
 ) -> None:
     """Normalise what was converted (but the jobs *done* already, by id) and keep it, and join the
-    documents made in parts (their *joins* begun)."""
+    documents made in parts (their *joins* begun), *joining* called first."""
     # Tagged once a part (a changed row re-tags its part only); two at a time, as qpdf lets Python go
     # while it writes one. A joined document is written as normalize_pdf would: dated *day*, a content-made /ID.
     whole = [job for job in built if job.parted is None]
@@ -354,6 +366,8 @@ def _finish(
         cache.store(part.key, {".pdf": part.pdf})
     for job in (job for job in whole if id(job) not in done):
         cache.store(job.key, job.outputs)
+    if joining is not None and any(job.parted is not None for job in built):
+        joining()
     for job in (job for job in built if job.parted is not None):
         job.parted.join([part.pdf for part in parts[id(job)]], job.pdf, begun=joins.pop(id(job), None))
         cache.write(job.key, PARTS, "\n".join(part.key for part in parts[id(job)]).encode("ascii"))
