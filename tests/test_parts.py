@@ -546,3 +546,25 @@ def test_after_a_status_change_the_members_packs_are_written_while_the_appendix_
     assert events[:2] == ["join begun", "members' packs sent"], events
     for pack in (MEMBERS_PACK, SUPPLEMENTS[True]):
         assert (beside / pack).read_bytes() == (after / pack).read_bytes(), pack
+
+
+@pytest.mark.e2e
+def test_an_appendix_edit_that_prints_nothing_and_its_undo_both_build(parted, tmp_path):
+    """An owner added to the appendix's `owners:` (which only checks the workbook's Owner column) changes the
+    appendix's key but no part's; undone, the appendix is joined again from its cached parts, with nothing to
+    convert, and its members' packs are written from those parts beside the join (found by a red-team pass:
+    the packs read the joined file before it was written)."""
+    plan, out = tmp_path / "plans" / PANEL.name, tmp_path / "out"
+    shutil.copytree(parted[0], plan)
+    shutil.copytree(parted[1], out)
+    paper = plan / PAPER / "paper.yaml"
+    text = paper.read_text(encoding="utf-8")
+    owners = "        - Information Governance Manager\n"
+    paper.write_text(text.replace(owners, owners + "        - Head of Legal\n"), "utf-8")
+    build(plan, out, converter=CountingConverter(), site=False, part_rows=ROWS)
+    paper.write_text(text, "utf-8")  # undone
+    before = (out / PAPER / "appendix-1.pdf").read_bytes()
+    converter = CountingConverter()
+    result = build(plan, out, converter=converter, site=False, part_rows=ROWS)  # joined, its parts all cached
+    assert converter.converted == [] and f"{PAPER} appendix 1" in result.rebuilt
+    assert (out / PAPER / "appendix-1.pdf").read_bytes() == before

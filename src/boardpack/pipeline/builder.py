@@ -236,7 +236,11 @@ def _build_staged(
             meanwhile = partial(_meanwhile, packer, None if public.warms else pages, public, supplement, staging)
             planned: list[list[PackJob]] = []  # the packs, when planned before a long appendix's join
 
-            def joining() -> None:  # its parts final: the members' packs are written from them, beside the join
+            def joining(parted: dict[Path, tuple[Path, ...]]) -> None:
+                # Its parts final: the members' packs are written from them, beside the join. Told here, not
+                # only in _meanwhile, which nothing converted may not have run (an edit that prints nothing).
+                for pdf, parts in parted.items():
+                    packer.joined.setdefault(pdf, Joined(parts, page_number_place(pdf.with_suffix(".docx"))))
                 planned.append(_plan_packs(packer, public, supplement, staging))
                 packer.send_members(planned[0])
 

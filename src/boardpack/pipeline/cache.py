@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from ..convert.converter import Converter
@@ -194,7 +195,7 @@ def produce(
     progress: Progress | None = None,
     meanwhile: Callable[[set[Path], Ready], None] | None = None,
     first: list[Job] | tuple[Job, ...] = (),
-    joining: Callable[[], None] | None = None,
+    joining: Callable[[dict[Path, tuple[Path, ...]]], None] | None = None,
 ) -> list[Job]:
     """Bring every job's .docx and .pdf into place, from the cache or by building it; return those built.
 
@@ -211,8 +212,9 @@ def produce(
     then, so that a later document made in *meanwhile* (a pack's front sheet) finds it there.
 
     *joining*, when given, is called once every document is final and its parts kept, just before the
-    documents made in parts this build are joined (only if one is): what can be made from their parts
-    goes on beside the join (the members' packs, in their worker).
+    documents made in parts this build are joined (only if one is), with their parts' PDFs as the cache
+    keeps them, by joined PDF (whether or not a part converted): what can be made from the parts goes
+    on beside the join (the members' packs, in their worker).
     """
     built = [job for job in jobs if not cache.fetch(job.key, job.outputs)]
     rebuilt = {id(job) for job in built}
@@ -255,10 +257,10 @@ def produce(
             count = f"{len(converting)} document{'s' if len(converting) != 1 else ''}"
             progress(f"converting {count} with LibreOffice", len(built), steps)
         joins = {id(job): job.parted.begin() for job in parted if job.parted.begin is not None}
+        kept = {job.pdf: tuple(cache.new / f"{part.key}.pdf" for part in parts[id(job)]) for job in parted}
         try:
             if converting:
                 calls = {job.pdf: future for batch, future in sent for job in batch}
-                kept = {job.pdf: tuple(cache.new / f"{part.key}.pdf" for part in parts[id(job)]) for job in parted}
                 ready = Ready(calls, frozenset(job.pdf for job in held + parted), kept, events)
                 given = None if meanwhile is None else lambda pending: meanwhile(pending, ready)
                 during = _taking(joins, parts, missing, given)
@@ -267,7 +269,7 @@ def produce(
                 _convert(held, converter, during, waiting, sent)
                 _verify(held)
             done = {id(job) for jobs, _ in sent for job in jobs}  # checked and normalised as they came
-            _finish(built, parts, missing, joins, cache, day, done, joining)
+            _finish(built, parts, missing, joins, cache, day, done, joining and partial(joining, kept))
         finally:
             for begun in joins.values():  # a join not reached, when something failed
                 begun.close()
