@@ -312,7 +312,10 @@ def fork() -> int:
     by writing their collector fields: what Python's ``gc.freeze`` documentation advises before a fork.
     """
     gc.freeze()
-    return os.fork()
+    pid = os.fork()
+    if pid:  # the server: what it makes and drops from now on is collected as before (frozen, never)
+        gc.unfreeze()
+    return pid
 
 
 def _ending(pid: int) -> None:
