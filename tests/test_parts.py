@@ -568,3 +568,21 @@ def test_an_appendix_edit_that_prints_nothing_and_its_undo_both_build(parted, tm
     result = build(plan, out, converter=converter, site=False, part_rows=ROWS)  # joined, its parts all cached
     assert converter.converted == [] and f"{PAPER} appendix 1" in result.rebuilt
     assert (out / PAPER / "appendix-1.pdf").read_bytes() == before
+
+
+def test_where_the_page_numbers_go_is_read_once_a_file(tmp_path, monkeypatch):
+    """A build asks where a long appendix's page numbers go three times (while it converts, joining, planning
+    the packs): python-docx reads the .docx once; a file written again is read again."""
+    import os
+
+    from boardpack.pipeline import parts
+
+    docx = tmp_path / "appendix.docx"
+    shutil.copy(TEMPLATES_DIR / "appendix.docx", docx)
+    opened = []
+    real = parts.Document
+    monkeypatch.setattr(parts, "Document", lambda path: opened.append(path) or real(path))
+    first = parts.page_number_place(docx)
+    assert parts.page_number_place(docx) == first and len(opened) == 1
+    os.utime(docx, ns=(0, docx.stat().st_mtime_ns + 1_000_000))  # written again, the same bytes
+    assert parts.page_number_place(docx) == first and len(opened) == 2

@@ -240,7 +240,8 @@ def _build_staged(
                 # Its parts final: the members' packs are written from them, beside the join. Told here, not
                 # only in _meanwhile, which nothing converted may not have run (an edit that prints nothing).
                 for pdf, parts in parted.items():
-                    packer.joined.setdefault(pdf, Joined(parts, page_number_place(pdf.with_suffix(".docx"))))
+                    if pdf not in packer.joined:
+                        packer.joined[pdf] = Joined(parts, page_number_place(pdf.with_suffix(".docx")))
                 planned.append(_plan_packs(packer, public, supplement, staging))
                 packer.send_members(planned[0])
 
