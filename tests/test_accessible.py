@@ -166,6 +166,12 @@ def test_letters_past_z_are_words_labels(tmp_path):
 def test_a_numbered_style_with_no_id_numbers_the_paragraphs_with_no_style(tmp_path):
     """A style with no w:styleId is the one a paragraph with no style has, to python-docx and so to
     ``restart_lists``: its paragraphs are a list, though no paragraph names a style."""
+    assert restart_lists(idless_list()) == 1
+
+
+def idless_list() -> Document:
+    """A document from the report template whose two paragraphs have no style, and whose lettered numbered
+    style has no w:styleId."""
     doc = Document(TEMPLATES_DIR / "report.docx")
     numbering = doc.part.numbering_part.element
     lettered = next(
@@ -186,7 +192,7 @@ def test_a_numbered_style_with_no_id_numbers_the_paragraphs_with_no_style(tmp_pa
         p.getparent().remove(p)
     for text in ("one", "two"):
         body.insert(0, parse_xml(f"<w:p {nsdecls('w')}><w:r><w:t>{text}</w:t></w:r></w:p>"))
-    assert restart_lists(doc) == 1
+    return doc
 
 
 def test_an_address_split_over_runs_is_linked_where_a_run_holds_it_whole():

@@ -263,27 +263,11 @@ def test_paragraphs_numbered_by_their_style_alone_are_labelled(tmp_path, monkeyp
 def test_a_numbered_style_with_no_id_labels_the_paragraphs_with_no_style(tmp_path, monkeypatch):
     """A numbered style with no w:styleId: every paragraph with no style is in its list, though the body
     names no style and has no numbering of its own."""
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
+    from .test_accessible import idless_list
 
-    doc = Document(TEMPLATES_DIR / "report.docx")
-    numbering = doc.part.numbering_part.element
-    abstract = numbering.find(qn("w:num")).find(qn("w:abstractNumId")).get(qn("w:val"))
-    num_id = numbering.find(qn("w:num")).get(qn("w:numId"))
-    doc.styles.element.append(
-        parse_xml(
-            f'<w:style {nsdecls("w")} w:type="paragraph"><w:name w:val="Idless"/>'
-            f'<w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr></w:pPr></w:style>'
-        )
-    )
-    body = doc.element.body
-    for p in list(body.iter(qn("w:p"))):
-        p.getparent().remove(p)
-    for text in ("one", "two"):
-        body.insert(0, parse_xml(f"<w:p {nsdecls('w')}><w:r><w:t>{text}</w:t></w:r></w:p>"))
-    doc.save(tmp_path / "idless.docx")
+    idless_list().save(tmp_path / "idless.docx")
     labels, parsed = _labels_parsing(tmp_path / "idless.docx", monkeypatch)
-    assert len(labels) == 2 and parsed, (abstract, labels)
+    assert labels == ["(a)", "(b)"] and parsed
 
 
 def test_a_numbered_style_whose_id_xml_escapes_is_labelled(tmp_path, monkeypatch):
