@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from boardpack.pipeline.builder import build
 from boardpack.pipeline.cache import CACHE_DIR, fingerprint
 from boardpack.plan.model import Paragraph
+from boardpack.plan.templates import TEMPLATES_DIR as TEMPLATES
 
 from .conftest import PAPER
 from .test_council_example import COUNCIL
@@ -397,3 +398,25 @@ def test_a_change_to_boardpacks_own_code_changes_every_key(monkeypatch):
     before = cache.fingerprint("report", {"title": "A paper"})
     monkeypatch.setattr(cache, "code_digest", lambda: "other code")
     assert cache.fingerprint("report", {"title": "A paper"}) != before
+
+
+def test_a_document_is_rendered_beside_its_place_and_renamed_over_it(tmp_path):
+    """Whoever reads a document's .docx while it is made again (the public side's offer makes a front sheet
+    the build is checking at that moment) reads the old file or the new, whole: the render writes a name of
+    its own, which is dated and renamed over the document's."""
+    import datetime as dt
+
+    from boardpack.pipeline.cache import Job, _render
+
+    docx = tmp_path / "front.docx"
+    shutil.copy(TEMPLATES / "frontsheet.docx", docx)
+    before = docx.read_bytes()
+    seen = []
+
+    def render(out):
+        seen.append((out != docx, docx.read_bytes() == before))  # elsewhere, the old file whole meanwhile
+        shutil.copy(TEMPLATES / "withheld.docx", out)
+
+    _render([Job("k", docx, render, "a front sheet")], dt.date(2017, 12, 19), None, 2)
+    assert seen == [(True, True)]
+    assert docx.read_bytes() != before and sorted(p.name for p in tmp_path.iterdir()) == ["front.docx"]

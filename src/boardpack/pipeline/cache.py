@@ -245,8 +245,7 @@ def produce(
         parts = _render(parted, day, progress, steps)
         missing = [part for made in parts.values() for part in made if not cache.fetch(part.key, {".pdf": part.pdf})]
         for part in missing:
-            part.render(part.docx)
-            normalize_docx(part.docx, day)
+            _made(part.render, part.docx, lambda made: normalize_docx(made, day))
         send(missing)  # the longest conversions, first
         _render(whole[0], day, progress, steps, len(parted))
         send([job for job in whole[0] if job.converts])
@@ -424,15 +423,28 @@ def _render(
         job.docx.parent.mkdir(parents=True, exist_ok=True)
         if job.parted is not None:
             job.parted.folder.mkdir(parents=True, exist_ok=True)
-            parts[id(job)] = [_part(job, index, draft, day) for index, draft in enumerate(job.render(job.docx), 1)]
-            normalize_docx(job.docx, day)
+            drafts = _made(job.render, job.docx, lambda made: normalize_docx(made, day))
+            parts[id(job)] = [_part(job, index, draft, day) for index, draft in enumerate(drafts, 1)]
         elif job.converts:
-            job.render(job.docx)
-            normalize_docx(job.docx, day)
+            _made(job.render, job.docx, lambda made: normalize_docx(made, day))
         else:  # final at once: a pack begun, or the public side, may take it while others convert
-            job.render(job.pdf)
-            normalize_pdf(job.pdf, day)
+            _made(job.render, job.pdf, lambda made: normalize_pdf(made, day))
     return parts
+
+
+def _made(render: Callable[[Path], object], dest: Path, finish: Callable[[Path], None]) -> object:
+    """Render a document to *dest* by way of a private name, *finish* it there (dated) and rename it over
+    *dest*: whole or not at all to whoever reads *dest* meanwhile. The public side's offer plans its packs
+    while the papers are checked, and may make a front sheet again that the build is checking against its
+    PDF at that moment; written in place, the check read a truncated .docx (``BadZipFile``)."""
+    made = dest.with_name(f".{dest.stem}.{os.getpid()}-{threading.get_ident()}{dest.suffix}")  # its own suffix
+    try:
+        result = render(made)
+        finish(made)
+        os.replace(made, dest)
+    finally:
+        made.unlink(missing_ok=True)
+    return result
 
 
 def _part(job: Job, index: int, draft, day: dt.date) -> Job:
