@@ -239,9 +239,7 @@ def _build_staged(
             def joining(parted: dict[Path, tuple[Path, ...]]) -> None:
                 # Its parts final: the members' packs are written from them, beside the join. Told here, not
                 # only in _meanwhile, which nothing converted may not have run (an edit that prints nothing).
-                for pdf, parts in parted.items():
-                    if pdf not in packer.joined:
-                        packer.joined[pdf] = Joined(parts, page_number_place(pdf.with_suffix(".docx")))
+                _tell_parts(packer, parted)
                 planned.append(_plan_packs(packer, public, supplement, staging))
                 packer.send_members(planned[0])
 
@@ -288,6 +286,14 @@ def _plan_packs(packer: PackBuilder, public: PublicSide, supplement: Supplement 
     return jobs_of_packs
 
 
+def _tell_parts(packer: PackBuilder, parted: dict[Path, tuple[Path, ...]]) -> None:
+    """Tell *packer* the documents made in parts this build (their parts' PDFs, by joined PDF) it does not
+    know yet: its packs place them from their parts (``assemble.Joined``)."""
+    for pdf, parts in parted.items():
+        if pdf not in packer.joined:
+            packer.joined[pdf] = Joined(parts, page_number_place(pdf.with_suffix(".docx")))
+
+
 def _meanwhile(
     packer: PackBuilder,
     site,
@@ -300,8 +306,7 @@ def _meanwhile(
     """What the build does while LibreOffice converts: begin the packs; render the site's paper pages; hand
     the public side to its child as soon as the public papers are final (``pipeline/public.py``). A long
     appendix made in parts is begun from its parts, all but the one converting (``assemble.Joined``)."""
-    for pdf, parts in ready.parted.items():
-        packer.joined[pdf] = Joined(parts, page_number_place(pdf.with_suffix(".docx")))
+    _tell_parts(packer, ready.parted)
     packer.preassemble(pending, public.sides(packer, supplement, ready))
     if site is not None:
         site()

@@ -73,8 +73,8 @@ def link(src: Path, dest: Path) -> None:
 
 
 def _beside(dest: Path) -> Path:
-    """A name beside *dest* that no other process or thread is writing."""
-    return dest.with_name(f".{dest.name}.{os.getpid()}-{threading.get_ident()}")
+    """A name beside *dest* that no other process or thread is writing, with *dest*'s suffix."""
+    return dest.with_name(f".{dest.stem}.{os.getpid()}-{threading.get_ident()}{dest.suffix}")
 
 
 class Cache:
@@ -437,7 +437,7 @@ def _made(render: Callable[[Path], object], dest: Path, finish: Callable[[Path],
     *dest*: whole or not at all to whoever reads *dest* meanwhile. The public side's offer plans its packs
     while the papers are checked, and may make a front sheet again that the build is checking against its
     PDF at that moment; written in place, the check read a truncated .docx (``BadZipFile``)."""
-    made = dest.with_name(f".{dest.stem}.{os.getpid()}-{threading.get_ident()}{dest.suffix}")  # its own suffix
+    made = _beside(dest)
     try:
         result = render(made)
         finish(made)
