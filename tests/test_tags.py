@@ -183,7 +183,7 @@ def test_drawing_outside_marked_content_becomes_artifact(completed):
 def test_completing_twice_changes_nothing_more(completed):
     pdf, _, _ = completed
     again = tags.complete(pdf)
-    assert (again.artifacts, again.labels, again.row_headers, again.links) == (0, 0, 0, 0)
+    assert (again.artifacts, again.labels, again.row_headers, again.links, again.attributes) == (0, 0, 0, 0, 0)
 
 
 def test_text_outside_marked_content_is_refused_not_hidden():
@@ -374,3 +374,47 @@ def test_the_structure_tree_is_walked_once_and_again_only_after_labels_moved(doc
             report = tags.complete(source, tags.docx_link_targets(docx.read_bytes()))
         assert bool(report.labels) == labelled
         assert len(walks) == (2 if labelled else 1), name
+
+
+def _attributes_by_element(pdf: pikepdf.Pdf) -> tuple[list, int]:
+    """Every structure element's attribute objects as plain values, in tree order; and how many are
+    indirect objects (or streams)."""
+    found, indirect = [], 0
+    stack = [pdf.Root.StructTreeRoot]
+    while stack:
+        element = stack.pop()
+        kids = element.get("/K")
+        stack.extend(
+            k
+            for k in (kids if isinstance(kids, pikepdf.Array) else [kids])
+            if isinstance(k, pikepdf.Dictionary) and "/S" in k
+        )
+        if "/S" not in element or "/A" not in element:
+            continue
+        attributes = element.A if isinstance(element.A, pikepdf.Array) else [element.A]
+        indirect += sum(a.is_indirect for a in attributes)
+        found.append((str(element.S), [{k: str(v) for k, v in a.items()} for a in attributes]))
+    return found, indirect
+
+
+def test_attribute_objects_are_written_into_their_elements(documents, tmp_path, monkeypatch):
+    """LibreOffice makes an object of every attribute object (two a table cell); completing the tags
+    writes each into its element: the same attributes, in the same order, of the same elements, as
+    completing them without this step gives, and the saved PDF has that many objects fewer."""
+    for name in ("tags", "grouped"):
+        docx, pdf = documents[name]
+        made = {}
+        for step in ("without", "with"):
+            with monkeypatch.context() as patched:
+                if step == "without":
+                    patched.setattr(tags, "direct_attributes", lambda tree: 0)
+                with pikepdf.open(pdf) as source:
+                    report = tags.complete(source, tags.docx_link_targets(docx.read_bytes()))
+                    source.save(tmp_path / f"{name}-{step}.pdf")
+            with pikepdf.open(tmp_path / f"{name}-{step}.pdf") as done:
+                made[step] = (*_attributes_by_element(done), len(done.objects), report.attributes)
+        (before, indirect, objects, _), (after, left, fewer, moved) = made["without"], made["with"]
+        assert indirect >= 2 * 3 * 3, name  # the evidence: at least two for each cell of three 3-column rows
+        assert (left, moved) == (0, indirect), name
+        assert after == before, name
+        assert fewer == objects - moved, name
