@@ -231,17 +231,18 @@ class _Tree:
         """Every structure element whose standard type is *role* ("Table"), in reading order: the tree is
         walked once for every role asked (a 10-page table's part has thousands of elements), and again
         only after ``changed``."""
+        return list(self._grouped().get(role, ()))
+
+    def every(self) -> list[Dictionary]:
+        """Every structure element, from the same walk as ``of_role``."""
+        return [element for elements in self._grouped().values() for element in elements]
+
+    def _grouped(self) -> dict[str, list[Dictionary]]:
         if self.grouped is None:
             self.grouped = {}
             for element in self.elements():
                 self.grouped.setdefault(self.role(element), []).append(element)
-        return list(self.grouped.get(role, ()))
-
-    def every(self) -> list[Dictionary]:
-        """Every structure element (by role, from the one walk ``of_role`` makes)."""
-        self.of_role("")
-        assert self.grouped is not None
-        return [element for elements in self.grouped.values() for element in elements]
+        return self.grouped
 
     def changed(self) -> None:
         """Say that elements were added or moved: the next ``of_role`` walks the tree again."""
