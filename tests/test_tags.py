@@ -377,23 +377,23 @@ def test_the_structure_tree_is_walked_once_and_again_only_after_labels_moved(doc
 
 
 def _attributes_by_element(pdf: pikepdf.Pdf) -> tuple[list, int]:
-    """Every structure element's attribute objects as plain values, in tree order; and how many are
-    indirect objects (or streams)."""
+    """Every structure element's attribute objects, each as its entries' types and values (a revision
+    number as itself), in tree order; and how many are objects of their own."""
     found, indirect = [], 0
     stack = [pdf.Root.StructTreeRoot]
     while stack:
         element = stack.pop()
         kids = element.get("/K")
-        stack.extend(
-            k
-            for k in (kids if isinstance(kids, pikepdf.Array) else [kids])
-            if isinstance(k, pikepdf.Dictionary) and "/S" in k
-        )
+        kids = kids if isinstance(kids, pikepdf.Array) else [kids]
+        stack.extend(k for k in kids if isinstance(k, pikepdf.Dictionary) and "/S" in k)
         if "/S" not in element or "/A" not in element:
             continue
-        attributes = element.A if isinstance(element.A, pikepdf.Array) else [element.A]
-        indirect += sum(a.is_indirect for a in attributes)
-        found.append((str(element.S), [{k: str(v) for k, v in a.items()} for a in attributes]))
+        attributes = list(element.A) if isinstance(element.A, pikepdf.Array) else [element.A]
+        indirect += sum(isinstance(a, pikepdf.Object) and a.is_indirect for a in attributes)
+        plain = [
+            {k: repr(v) for k, v in a.items()} if isinstance(a, pikepdf.Dictionary) else repr(a) for a in attributes
+        ]
+        found.append((str(element.S), plain))
     return found, indirect
 
 
@@ -418,3 +418,75 @@ def test_attribute_objects_are_written_into_their_elements(documents, tmp_path, 
         assert (left, moved) == (0, indirect), name
         assert after == before, name
         assert fewer == objects - moved, name
+
+
+def test_streams_revision_numbers_and_indirect_values_are_kept_in_place():
+    """Shapes LibreOffice 7.4 does not write, which ISO 32000-1 allows in /A: an attribute stream (left an
+    object of its own), revision numbers (kept, in place), a value that is an object of its own (still
+    one), an attribute object already direct (left), and one two elements share (a copy in each)."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    box = pdf.make_indirect(pikepdf.Array([0, 0, 100, 20]))
+    stream = pdf.make_stream(b"", O=pikepdf.Name.Layout, Placement=pikepdf.Name.Block)
+    layout = pdf.make_indirect(pikepdf.Dictionary(O=pikepdf.Name.Layout, BBox=box))
+    shared = pdf.make_indirect(pikepdf.Dictionary(O=pikepdf.Name.Table, Scope=pikepdf.Name.Row))
+    direct = pikepdf.Dictionary(O=pikepdf.Name.List, ListNumbering=pikepdf.Name.Decimal)
+    root = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
+    root.ParentTree = pdf.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array()))
+    document = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document, P=root))
+    root.K = document
+    pdf.Root.StructTreeRoot = root
+
+    def element(role: str, attributes):
+        return pdf.make_indirect(
+            pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name(role), P=document, A=attributes)
+        )
+
+    mixed = element("/P", pikepdf.Array([layout, 0, stream, 2, direct, shared, 1]))
+    streamed, sharing = element("/TD", stream), element("/TD", shared)
+    document.K = pikepdf.Array([mixed, streamed, sharing])
+    assert tags.direct_attributes(tags._Tree(pdf)) == 3  # layout, and shared once for each element
+    kept = mixed.A
+    assert [int(kept[i]) for i in (1, 3, 6)] == [0, 2, 1]
+    assert not kept[0].is_indirect and kept[0].BBox.objgen == box.objgen
+    assert kept[2].objgen == stream.objgen == streamed.A.objgen
+    assert kept[4] == direct and not kept[4].is_indirect
+    assert not sharing.A.is_indirect and not kept[5].is_indirect
+    sharing.A.Scope = pikepdf.Name.Column
+    assert kept[5].Scope == pikepdf.Name.Row  # two copies, each the element's own
+
+
+def test_a_row_scope_set_again_on_direct_attributes_is_written_into_the_element(documents, tmp_path):
+    """Completed once (attributes direct), a Row heading turned back into a plain cell is made a row
+    heading again by a second completion, through the direct attribute object: as after the first."""
+    docx, pdf = documents["tags"]
+    with pikepdf.open(pdf) as source:
+        tags.complete(source, tags.docx_link_targets(docx.read_bytes()))
+        source.save(tmp_path / "once.pdf")
+    with pikepdf.open(tmp_path / "once.pdf") as done:
+        expected, _ = _attributes_by_element(done)
+        undone = 0
+        for cell in (o for o in done.objects if isinstance(o, pikepdf.Dictionary) and o.get("/S") == pikepdf.Name.TH):
+            table = [a for a in tags._attributes(cell) if a.get("/O") == pikepdf.Name.Table]
+            if table and table[0].get("/Scope") == pikepdf.Name.Row:
+                assert not table[0].is_indirect
+                cell.S = pikepdf.Name.TD
+                del table[0]["/Scope"]
+                undone += 1
+        assert undone
+        again = tags.complete(done)
+        assert (again.row_headers, again.attributes) == (undone, 0)
+        done.save(tmp_path / "twice.pdf")
+    with pikepdf.open(tmp_path / "twice.pdf") as twice:
+        assert _attributes_by_element(twice)[0] == expected
+
+
+def test_removing_a_scope_the_table_attributes_do_not_have_leaves_the_others():
+    """A stray column heading made data (``_set_scope(None)``) whose Table attribute object has no /Scope,
+    only a /ColSpan, keeps the /ColSpan: nothing to remove is not an error."""
+    pdf = pikepdf.new()
+    cell = pdf.make_indirect(
+        pikepdf.Dictionary(S=pikepdf.Name.TH, A=pikepdf.Dictionary(O=pikepdf.Name.Table, ColSpan=2))
+    )
+    tags._set_scope(pdf, cell, None)
+    assert dict(cell.A.items()) == {"/O": pikepdf.Name.Table, "/ColSpan": 2}

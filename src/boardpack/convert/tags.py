@@ -229,7 +229,7 @@ class _Tree:
 
     def of_role(self, role: str) -> list[Dictionary]:
         """Every structure element whose standard type is *role* ("Table"), in reading order: the tree is
-        walked once for every role asked (a 10-page table's part has thousands of elements), and again
+        walked once for all the roles asked (a 10-page table's part has thousands of elements), and again
         only after ``changed``."""
         return list(self._grouped().get(role, ()))
 
@@ -673,10 +673,10 @@ def _set_scope(pdf: pikepdf.Pdf, cell: Dictionary, scope) -> None:
             return
         table = Dictionary(O=Name.Table)
         attrs.append(table)
-    if scope is None:
-        del table["/Scope"]
-    else:
+    if scope is not None:
         table.Scope = scope
+    elif "/Scope" in table:  # a Table attribute object with other entries alone (a /ColSpan)
+        del table["/Scope"]
     cell.A = Array(attrs) if len(attrs) > 1 else attrs[0]
 
 
@@ -796,13 +796,16 @@ def direct_attributes(tree: _Tree) -> int:
     """Write every structure element's attribute objects (``/A``) into the element, where they are
     objects of their own; return how many were.
 
-    LibreOffice 7.4 makes an indirect object of every attribute object: two for each table cell
-    (``<< /O /Layout /Placement /Block >>``, and the cell's width and height), 12,400 of the 25,200
-    objects of a 54-page actions appendix. ISO 32000-1 (14.7.5, table 323) asks only that an attribute
-    object be a dictionary or a stream, not that it be indirect; written in their elements, the same
-    attributes make the appendix a sixth smaller, and each copy of its pages into a joined appendix
-    or a pack (made object by object) a quarter quicker. Streams, and attribute objects that are direct
-    already, are left as they are; an element's attributes keep their order and their values.
+    LibreOffice 7.4 makes an indirect object of every attribute object: one on each table cell (its
+    placement, width and height) and one on the cell's paragraph (``<< /O /Layout /Placement /Block >>``),
+    12,400 of the 25,200 objects of a 54-page actions appendix. ISO 32000-1 (14.7.2, table 323) lets an
+    element's ``/A`` be a dictionary or a stream, or an array of them each optionally followed by a
+    revision number, and asks none of them to be indirect; written in their elements, the same
+    attributes make the appendix a sixth smaller, and each copy of its pages into a joined appendix or a
+    pack (made object by object) a quarter quicker. Streams, revision numbers and attribute objects that
+    are direct already are left as they are, in their places; a value inside an attribute object that is
+    an object of its own stays one. An attribute object two elements share (LibreOffice 7.4 shares none)
+    becomes a copy in each, counted once for each.
     """
     moved = 0
     for element in tree.every():
@@ -822,4 +825,4 @@ def direct_attributes(tree: _Tree) -> int:
 
 
 def _is_indirect_dictionary(value) -> bool:
-    return isinstance(value, Dictionary) and value._type_name == "dictionary" and value.is_indirect
+    return isinstance(value, Dictionary) and not isinstance(value, pikepdf.Stream) and value.is_indirect
