@@ -398,7 +398,7 @@ def _attributes_by_element(pdf: pikepdf.Pdf) -> tuple[list, int]:
 
 
 def test_attribute_objects_are_written_into_their_elements(documents, tmp_path, monkeypatch):
-    """LibreOffice makes an object of every attribute object (two a table cell); completing the tags
+    """LibreOffice makes an object of every attribute object (a table cell's and its paragraph's); completing the tags
     writes each into its element: the same attributes, in the same order, of the same elements, as
     completing them without this step gives, and the saved PDF has that many objects fewer."""
     for name in ("tags", "grouped"):

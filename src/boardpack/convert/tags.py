@@ -816,9 +816,7 @@ def direct_attributes(tree: _Tree) -> int:
         indirect = [_is_indirect_dictionary(a) for a in attributes]
         if not any(indirect):
             continue
-        direct = [
-            Dictionary({k: v for k, v in a.items()}) if i else a for a, i in zip(attributes, indirect, strict=True)
-        ]
+        direct = [a.copy() if i else a for a, i in zip(attributes, indirect, strict=True)]  # a direct, shallow copy
         element.A = Array(direct) if isinstance(found, Array) else direct[0]
         moved += sum(indirect)
     return moved
